@@ -1,0 +1,358 @@
+//! Reading acpx v1 run bundles: manifest, flow, trace, projections, sessions
+//! and artifacts, defensively (see `../shared/FORMAT.md` §11 for variants).
+//!
+//! `Bundle::open` reads the small JSON files, indexes the trace in one pass
+//! and leaves everything else on disk: session indexes are built on first
+//! use, payloads and artifacts are read when asked for.
+
+pub mod artifacts;
+pub mod error;
+pub mod flow;
+pub mod intern;
+pub mod manifest;
+pub mod ndjson;
+pub mod paths;
+pub mod session;
+pub mod timestamp;
+pub mod trace;
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub use error::{BundleError, Problem, Severity};
+pub use flow::{FlowDefinition, FlowEdge, FlowNode};
+pub use manifest::{Manifest, BUNDLE_SCHEMA};
+pub use session::SessionIndex;
+pub use trace::{EventKind, Outcome, TraceEntry, TraceIndex};
+
+/// Prefix of the transient folders acpx's atomic writes leave for a moment.
+pub const TRANSIENT_WRITE_PREFIX: &str = "acpx-write-";
+
+/// Every file path of a bundle, resolved inside it.
+#[derive(Debug, Clone)]
+pub struct BundlePaths {
+    pub manifest: PathBuf,
+    pub flow: PathBuf,
+    pub trace: PathBuf,
+    pub run_projection: PathBuf,
+    pub live_projection: PathBuf,
+    pub steps_projection: PathBuf,
+    pub sessions_dir: PathBuf,
+    pub artifacts_dir: PathBuf,
+}
+
+/// One agent session of the run and its files (any of which may be absent).
+#[derive(Debug)]
+pub struct SessionFiles {
+    pub id: String,
+    pub handle: Option<String>,
+    pub binding: PathBuf,
+    pub record: PathBuf,
+    pub events: PathBuf,
+    /// Listed in the manifest (rather than found only on disk or in the trace).
+    pub in_manifest: bool,
+    index: OnceLock<Result<SessionIndex, Problem>>,
+}
+
+impl SessionFiles {
+    fn new(id: String, handle: Option<String>, dir: &Path, in_manifest: bool) -> Self {
+        SessionFiles {
+            binding: dir.join("binding.json"),
+            record: dir.join("record.json"),
+            events: dir.join("events.ndjson"),
+            id,
+            handle,
+            in_manifest,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The index of `events.ndjson`, built on first use. An absent file is an
+    /// empty index (the session may have been cut, or the copy lost it).
+    pub fn index(&self) -> Result<&SessionIndex, BundleError> {
+        self.index
+            .get_or_init(|| index_session_events(&self.events))
+            .as_ref()
+            .map_err(|p| match p.line {
+                Some(line) => BundleError::syntax(&p.file, line, p.message.clone()),
+                None => BundleError::invalid(&p.file, p.message.clone()),
+            })
+    }
+
+    /// Reads and parses one event line by its index entry.
+    pub fn read_event(&self, entry: &session::SessionEntry) -> Result<Value, BundleError> {
+        let file = File::open(&self.events).map_err(|e| BundleError::io(&self.events, e))?;
+        let bytes = ndjson::read_at(&file, entry.offset, entry.len as usize)
+            .map_err(|e| BundleError::io(&self.events, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| BundleError::json(&self.events, &e))
+    }
+}
+
+fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
+    let mut index = SessionIndex::default();
+    if !path.exists() {
+        return Ok(index);
+    }
+    let scanned = ndjson::scan_file(path, |line, raw| {
+        index.push_complete_line(line, raw, path)
+    });
+    match scanned {
+        Ok((end, tail)) => {
+            // A partial last line is a turn still being written: wait for it.
+            let _ = tail;
+            index.set_scan_position(end);
+            Ok(index)
+        }
+        Err(err) => Err(Problem::from_error(&err)),
+    }
+}
+
+#[derive(Debug)]
+pub struct Bundle {
+    pub root: PathBuf,
+    pub manifest: Manifest,
+    pub flow: FlowDefinition,
+    pub trace: TraceIndex,
+    pub paths: BundlePaths,
+    pub sessions: Vec<SessionFiles>,
+    /// `projections/live.json` when present and readable.
+    pub live: Option<Value>,
+    /// Things that are tolerated but worth knowing (partial last line …).
+    pub warnings: Vec<Problem>,
+}
+
+impl Bundle {
+    /// Opens the bundle in `dir`. Fails with a file:line error when the
+    /// manifest, the flow or the trace is unreadable; tolerates everything
+    /// FORMAT.md says a reader must (absent folders, a partial last line,
+    /// missing projections, unknown fields and types).
+    pub fn open(dir: &Path) -> Result<Bundle, BundleError> {
+        let root = dir.to_path_buf();
+        let manifest_path = root.join("manifest.json");
+        if !manifest_path.is_file() {
+            return Err(BundleError::invalid(
+                &root,
+                "not a run bundle (no manifest.json in this folder)",
+            ));
+        }
+        let manifest: Manifest = read_json_as(&manifest_path)?;
+        check_schema(&manifest, &manifest_path)?;
+        let paths = resolve_paths(&root, &manifest, &manifest_path)?;
+        let flow_value: Value = read_json_as(&paths.flow)?;
+        let flow = FlowDefinition::from_value(flow_value)
+            .map_err(|msg| BundleError::invalid(&paths.flow, msg))?;
+        let mut warnings = Vec::new();
+        let trace = index_trace(&paths.trace, &mut warnings)?;
+        let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
+        let live = read_optional_json(&paths.live_projection, &mut warnings);
+        Ok(Bundle {
+            root,
+            manifest,
+            flow,
+            trace,
+            paths,
+            sessions,
+            live,
+            warnings,
+        })
+    }
+
+    /// The run id: the manifest's, else the trace's, else the folder name.
+    pub fn run_id(&self) -> String {
+        self.manifest
+            .run_id
+            .clone()
+            .or_else(|| self.trace.run_id().map(str::to_string))
+            .unwrap_or_else(|| folder_name(&self.root))
+    }
+
+    pub fn session(&self, id: &str) -> Option<&SessionFiles> {
+        self.sessions.iter().find(|s| s.id == id)
+    }
+
+    /// Reads and parses the trace event at `entry` (lazy payload decoding).
+    pub fn read_event(&self, entry: &TraceEntry) -> Result<Value, BundleError> {
+        let file = File::open(&self.paths.trace).map_err(|e| BundleError::io(&self.paths.trace, e))?;
+        let bytes = ndjson::read_at(&file, entry.offset, entry.len as usize)
+            .map_err(|e| BundleError::io(&self.paths.trace, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| BundleError::json(&self.paths.trace, &e))
+    }
+
+    /// The path of a bundle-relative file named inside the bundle's JSON
+    /// (artifact refs, session paths), refused when it would leave the bundle.
+    pub fn resolve(&self, relative: &str) -> Result<PathBuf, BundleError> {
+        paths::resolve_inside(&self.root, relative)
+            .map_err(|msg| BundleError::invalid(&self.root.join(relative), msg))
+    }
+
+    /// The bytes of an artifact (`artifacts/sha256-….txt`).
+    pub fn read_artifact(&self, relative: &str) -> Result<Vec<u8>, BundleError> {
+        let path = self.resolve(relative)?;
+        fs::read(&path).map_err(|e| BundleError::io(&path, e))
+    }
+
+    /// Parses one of the JSON projections; `None` when the file is absent.
+    pub fn read_projection(&self, path: &Path) -> Result<Option<Value>, BundleError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_json_as(path).map(Some)
+    }
+}
+
+pub fn folder_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads and parses a JSON file, with file:line errors.
+pub fn read_json_as<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BundleError> {
+    let bytes = fs::read(path).map_err(|e| BundleError::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| BundleError::json(path, &e))
+}
+
+fn read_optional_json(path: &Path, warnings: &mut Vec<Problem>) -> Option<Value> {
+    if !path.exists() {
+        return None;
+    }
+    match read_json_as(path) {
+        Ok(value) => Some(value),
+        Err(err) => {
+            let mut problem = Problem::from_error(&err);
+            problem.severity = Severity::Warning;
+            warnings.push(problem);
+            None
+        }
+    }
+}
+
+fn check_schema(manifest: &Manifest, path: &Path) -> Result<(), BundleError> {
+    match manifest.schema.as_deref() {
+        None | Some(BUNDLE_SCHEMA) => Ok(()),
+        Some(other) if other.starts_with("acpx.flow-run-bundle.") => Err(BundleError::invalid(
+            path,
+            format!("unsupported bundle schema {other:?} (this reel reads {BUNDLE_SCHEMA})"),
+        )),
+        Some(other) => Err(BundleError::invalid(
+            path,
+            format!("not an acpx run bundle manifest (schema {other:?})"),
+        )),
+    }
+}
+
+fn resolve_paths(root: &Path, manifest: &Manifest, manifest_path: &Path) -> Result<BundlePaths, BundleError> {
+    let mut resolved = Vec::with_capacity(7);
+    for (field, value) in manifest.paths.with_defaults() {
+        let path = paths::resolve_inside(root, &value)
+            .map_err(|msg| BundleError::invalid(manifest_path, format!("paths.{field}: {msg}")))?;
+        resolved.push(path);
+    }
+    let mut it = resolved.into_iter();
+    let mut next = || it.next().unwrap_or_default();
+    Ok(BundlePaths {
+        manifest: manifest_path.to_path_buf(),
+        flow: next(),
+        trace: next(),
+        run_projection: next(),
+        live_projection: next(),
+        steps_projection: next(),
+        sessions_dir: next(),
+        artifacts_dir: next(),
+    })
+}
+
+/// One pass over `trace.ndjson`. A last line without its newline is kept if
+/// it is a complete event, otherwise ignored with a warning (a writer is
+/// mid-append, or was killed mid-append).
+fn index_trace(path: &Path, warnings: &mut Vec<Problem>) -> Result<TraceIndex, BundleError> {
+    let mut index = TraceIndex::default();
+    let (end, tail) = ndjson::scan_file(path, |line, raw| {
+        index.push_complete_line(line, raw, path)
+    })?;
+    index.set_scan_position(end);
+    if !ndjson::is_blank(&tail) {
+        let line = ndjson::Line {
+            offset: end.offset,
+            len: u32::try_from(tail.len()).unwrap_or(u32::MAX),
+            number: end.lines + 1,
+        };
+        if index.push_complete_line(line, &tail, path).is_ok() {
+            index.set_scan_position(ndjson::ScanPosition {
+                offset: end.offset + tail.len() as u64,
+                lines: line.number,
+            });
+        } else {
+            warnings.push(Problem::warning(
+                path,
+                Some(line.number),
+                "partial last line (no newline yet) ignored",
+            ));
+        }
+    }
+    if index.is_empty() {
+        return Err(BundleError::invalid(path, "the trace holds no complete event"));
+    }
+    Ok(index)
+}
+
+/// Sessions listed in the manifest, then session folders found on disk or
+/// named by trace events but missing from the manifest (older or cut copies).
+fn discover_sessions(
+    root: &Path,
+    manifest: &Manifest,
+    paths: &BundlePaths,
+    trace: &TraceIndex,
+    manifest_path: &Path,
+) -> Result<Vec<SessionFiles>, BundleError> {
+    let mut sessions: Vec<SessionFiles> = Vec::new();
+    for entry in &manifest.sessions {
+        let dir = paths.sessions_dir.join(&entry.id);
+        let mut files = SessionFiles::new(entry.id.clone(), entry.handle.clone(), &dir, true);
+        for (field, value, slot) in [
+            ("bindingPath", &entry.binding_path, &mut files.binding),
+            ("recordPath", &entry.record_path, &mut files.record),
+            ("eventsPath", &entry.events_path, &mut files.events),
+        ] {
+            if let Some(rel) = value {
+                *slot = paths::resolve_inside(root, rel).map_err(|msg| {
+                    BundleError::invalid(manifest_path, format!("sessions[{}].{field}: {msg}", entry.id))
+                })?;
+            }
+        }
+        sessions.push(files);
+    }
+    let known = |sessions: &[SessionFiles], id: &str| sessions.iter().any(|s| s.id == id);
+    if let Ok(read_dir) = fs::read_dir(&paths.sessions_dir) {
+        let mut extra: Vec<String> = read_dir
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with(TRANSIENT_WRITE_PREFIX) && !known(&sessions, name))
+            .collect();
+        extra.sort();
+        for id in extra {
+            let dir = paths.sessions_dir.join(&id);
+            sessions.push(SessionFiles::new(id, None, &dir, false));
+        }
+    }
+    let mut from_trace: Vec<String> = Vec::new();
+    for entry in trace.entries() {
+        if let Some(sym) = entry.session {
+            let id = trace.resolve(sym);
+            if !known(&sessions, id) && !from_trace.iter().any(|s| s == id) {
+                from_trace.push(id.to_string());
+            }
+        }
+    }
+    for id in from_trace {
+        // Ids from the trace become folder names only if they stay inside.
+        if let Ok(dir) = paths::resolve_inside(&paths.sessions_dir, &id) {
+            sessions.push(SessionFiles::new(id, None, &dir, false));
+        }
+    }
+    Ok(sessions)
+}

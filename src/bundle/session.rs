@@ -1,0 +1,247 @@
+//! The compact index of a session's `events.ndjson` (raw ACP JSON-RPC traffic
+//! with its own `seq`). Like the trace index, messages stay on disk.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::error::{json_message, BundleError};
+use super::intern::{Interner, Sym};
+use super::ndjson::{scan_complete_lines, Line, ScanPosition};
+use super::timestamp::parse_iso_millis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Direction {
+    /// acpx → agent.
+    Outbound,
+    /// agent → acpx.
+    Inbound,
+    Unknown,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Outbound => "outbound",
+            Direction::Inbound => "inbound",
+            Direction::Unknown => "unknown",
+        }
+    }
+}
+
+/// The JSON-RPC shape of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum RpcKind {
+    Request,
+    Response,
+    Notification,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionEntry {
+    pub offset: u64,
+    pub at_ms: i64,
+    pub len: u32,
+    pub seq: u32,
+    /// `method` of requests and notifications.
+    pub method: Option<Sym>,
+    /// `params.update.sessionUpdate` of `session/update` notifications.
+    pub update: Option<Sym>,
+    /// The JSON-RPC id as its JSON text (`2`, `"abc"`).
+    pub rpc_id: Option<Sym>,
+    pub direction: Direction,
+    pub rpc: RpcKind,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SessionIndex {
+    entries: Vec<SessionEntry>,
+    strings: Interner,
+    position: ScanPosition,
+}
+
+#[derive(Deserialize)]
+struct EventPeek<'a> {
+    seq: u64,
+    #[serde(borrow, default)]
+    at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    direction: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<MessagePeek<'a>>,
+}
+
+#[derive(Deserialize)]
+struct MessagePeek<'a> {
+    #[serde(default)]
+    id: Option<RpcId<'a>>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    params: Option<ParamsPeek<'a>>,
+    #[serde(default)]
+    result: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RpcId<'a> {
+    Number(i64),
+    Text(#[serde(borrow)] Cow<'a, str>),
+    Other(serde::de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct ParamsPeek<'a> {
+    #[serde(borrow, default)]
+    update: Option<UpdatePeek<'a>>,
+}
+
+#[derive(Deserialize)]
+struct UpdatePeek<'a> {
+    #[serde(borrow, rename = "sessionUpdate", default)]
+    session_update: Option<Cow<'a, str>>,
+}
+
+impl SessionIndex {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
+        let mut index = SessionIndex::default();
+        index.extend(bytes, Path::new("events.ndjson"))?;
+        Ok(index)
+    }
+
+    /// Indexes the complete lines of `chunk` (continuing at the current scan
+    /// position) and returns the number of bytes consumed.
+    pub fn extend(&mut self, chunk: &[u8], path: &Path) -> Result<usize, BundleError> {
+        let start = self.position;
+        let end = scan_complete_lines(chunk, start, |line, raw| self.push_complete_line(line, raw, path))?;
+        self.position = end;
+        Ok((end.offset - start.offset) as usize)
+    }
+
+    pub(crate) fn push_complete_line(&mut self, line: Line, raw: &[u8], path: &Path) -> Result<(), BundleError> {
+        let peek: EventPeek = serde_json::from_slice(raw)
+            .map_err(|err| BundleError::syntax(path, line.number, json_message(&err)))?;
+        let seq = u32::try_from(peek.seq).map_err(|_| {
+            BundleError::syntax(path, line.number, format!("seq {} is out of range", peek.seq))
+        })?;
+        if let Some(last) = self.entries.last() {
+            if seq <= last.seq {
+                return Err(BundleError::syntax(
+                    path,
+                    line.number,
+                    format!("seq {seq} does not increase (previous event has seq {})", last.seq),
+                ));
+            }
+        }
+        let direction = match peek.direction.as_deref() {
+            Some("outbound") => Direction::Outbound,
+            Some("inbound") => Direction::Inbound,
+            _ => Direction::Unknown,
+        };
+        let (mut method, mut update, mut rpc_id, mut rpc) = (None, None, None, RpcKind::Unknown);
+        if let Some(message) = peek.message {
+            method = message.method.as_deref().map(|m| self.strings.intern(m));
+            update = message
+                .params
+                .and_then(|p| p.update)
+                .and_then(|u| u.session_update)
+                .map(|u| self.strings.intern(&u));
+            rpc_id = match &message.id {
+                Some(RpcId::Number(n)) => Some(self.strings.intern(&n.to_string())),
+                Some(RpcId::Text(s)) => Some(self.strings.intern(&format!("{s:?}"))),
+                _ => None,
+            };
+            rpc = match (&message.method, &message.id) {
+                (Some(_), Some(_)) => RpcKind::Request,
+                (Some(_), None) => RpcKind::Notification,
+                (None, Some(_)) if message.result.is_some() || message.error.is_some() => {
+                    RpcKind::Response
+                }
+                _ => RpcKind::Unknown,
+            };
+        }
+        self.entries.push(SessionEntry {
+            offset: line.offset,
+            at_ms: peek.at.as_deref().and_then(parse_iso_millis).unwrap_or(i64::MIN),
+            len: line.len,
+            seq,
+            method,
+            update,
+            rpc_id,
+            direction,
+            rpc,
+        });
+        Ok(())
+    }
+
+    pub fn entries(&self) -> &[SessionEntry] {
+        &self.entries
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn resolve(&self, sym: Sym) -> &str {
+        self.strings.resolve(sym)
+    }
+
+    pub fn scan_position(&self) -> ScanPosition {
+        self.position
+    }
+
+    pub(crate) fn set_scan_position(&mut self, position: ScanPosition) {
+        self.position = position;
+    }
+
+    /// Entry positions whose seq lies in `first..=last`.
+    pub fn range(&self, first: u32, last: u32) -> std::ops::Range<usize> {
+        let start = self.entries.partition_point(|e| e.seq < first);
+        let end = self.entries.partition_point(|e| e.seq <= last);
+        start..end.max(start)
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<SessionEntry>() + self.strings.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_messages() {
+        let data = concat!(
+            r#"{"seq":1,"at":"2026-01-01T00:00:00.000Z","direction":"outbound","message":{"jsonrpc":"2.0","id":2,"method":"session/prompt","params":{"prompt":[]}}}"#,
+            "\n",
+            r#"{"seq":2,"at":"2026-01-01T00:00:00.001Z","direction":"inbound","message":{"jsonrpc":"2.0","method":"session/update","params":{"update":{"sessionUpdate":"agent_message_chunk","content":{"type":"text","text":"hi"}}}}}"#,
+            "\n",
+            r#"{"seq":3,"at":"2026-01-01T00:00:00.002Z","direction":"inbound","message":{"jsonrpc":"2.0","id":2,"result":{"stopReason":"end_turn"}}}"#,
+            "\n",
+        );
+        let index = SessionIndex::from_bytes(data.as_bytes()).expect("index");
+        let e = index.entries();
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[0].rpc, RpcKind::Request);
+        assert_eq!(index.resolve(e[0].method.expect("method")), "session/prompt");
+        assert_eq!(e[1].rpc, RpcKind::Notification);
+        assert_eq!(index.resolve(e[1].update.expect("update")), "agent_message_chunk");
+        assert_eq!(e[2].rpc, RpcKind::Response);
+        assert_eq!(e[2].rpc_id, e[0].rpc_id);
+        assert_eq!(e[2].direction, Direction::Inbound);
+        assert_eq!(index.range(2, 9), 1..3);
+        assert_eq!(index.range(7, 9), 3..3);
+    }
+}

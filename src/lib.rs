@@ -1,0 +1,11 @@
+//! `reel` — a terminal replay viewer for acpx flow run bundles.
+//!
+//! Layers point one way: `cli → model → bundle`. Nothing below the (future)
+//! `tui` module touches a terminal, so every operation is a plain function the
+//! CLI and the tests can call.
+
+pub mod bundle;
+pub mod cli;
+pub mod model;
+pub mod sanitize;
+pub mod synth;

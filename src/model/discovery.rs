@@ -1,0 +1,197 @@
+//! Finding runs: the runs directory, resolving a `RUN` argument (a bundle
+//! path, a runId or a unique suffix of one) and listing the runs in a folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::bundle::{folder_name, read_json_as, BundleError, Manifest, TRANSIENT_WRITE_PREFIX};
+
+/// The environment variable the acpx viewer honours for the runs folder.
+pub const RUNS_DIR_ENV: &str = "ACPX_FLOW_RUNS_DIR";
+
+/// `$ACPX_FLOW_RUNS_DIR`, else `~/.acpx/flows/runs` (acpx's own default).
+pub fn default_runs_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(RUNS_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
+    Some(PathBuf::from(home).join(".acpx").join("flows").join("runs"))
+}
+
+pub fn is_bundle(dir: &Path) -> bool {
+    dir.join("manifest.json").is_file()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("{0}: not a run bundle (no manifest.json in this folder)")]
+    NotABundle(String),
+    #[error("no run matches {spec:?} in {}", dir.display())]
+    NotFound { spec: String, dir: PathBuf },
+    #[error("{spec:?} matches {} runs in {}: {}", matches.len(), dir.display(), matches.join(", "))]
+    Ambiguous {
+        spec: String,
+        dir: PathBuf,
+        matches: Vec<String>,
+    },
+    #[error("no runs directory: set {RUNS_DIR_ENV} or pass --runs-dir, or give a bundle path")]
+    NoRunsDir,
+    #[error("{}: cannot read the runs directory: {source}", dir.display())]
+    Io {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Resolves `spec` to a bundle folder: an existing path, else a runId or a
+/// unique suffix of one in `runs_dir`.
+pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, ResolveError> {
+    let as_path = Path::new(spec);
+    if as_path.is_dir() {
+        return if is_bundle(as_path) {
+            Ok(as_path.to_path_buf())
+        } else {
+            Err(ResolveError::NotABundle(spec.to_string()))
+        };
+    }
+    let dir = runs_dir.ok_or(ResolveError::NoRunsDir)?;
+    let names = bundle_names(dir)?;
+    if let Some(exact) = names.iter().find(|n| n.as_str() == spec) {
+        return Ok(dir.join(exact));
+    }
+    let matches: Vec<String> = names.into_iter().filter(|n| !spec.is_empty() && n.ends_with(spec)).collect();
+    match matches.len() {
+        1 => Ok(dir.join(&matches[0])),
+        0 => Err(ResolveError::NotFound {
+            spec: spec.to_string(),
+            dir: dir.to_path_buf(),
+        }),
+        _ => Err(ResolveError::Ambiguous {
+            spec: spec.to_string(),
+            dir: dir.to_path_buf(),
+            matches,
+        }),
+    }
+}
+
+/// Names of the bundle folders directly inside `dir` (sorted, transient
+/// `acpx-write-*` folders and non-bundles skipped).
+pub fn bundle_names(dir: &Path) -> Result<Vec<String>, ResolveError> {
+    let read = fs::read_dir(dir).map_err(|source| ResolveError::Io {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let mut names: Vec<String> = read
+        .filter_map(Result::ok)
+        .filter(|e| is_bundle(&e.path()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with(TRANSIENT_WRITE_PREFIX))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// One row of the run list, read from the manifest alone (cheap).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    pub run_id: String,
+    pub title: String,
+    pub flow_name: String,
+    pub status: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// Manifests of every bundle in `dir`, newest first (startedAt, then runId,
+/// both descending). Unreadable bundles come back as errors, not panics.
+pub fn list_runs(dir: &Path) -> Result<Vec<Result<RunSummary, BundleError>>, ResolveError> {
+    let mut rows: Vec<Result<RunSummary, BundleError>> = bundle_names(dir)?
+        .into_iter()
+        .map(|name| summarize(&dir.join(name)))
+        .collect();
+    rows.sort_by(|a, b| match (a, b) {
+        (Ok(a), Ok(b)) => (&b.started_at, &b.run_id).cmp(&(&a.started_at, &a.run_id)),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(a), Err(b)) => a.path().cmp(b.path()),
+    });
+    Ok(rows)
+}
+
+fn summarize(dir: &Path) -> Result<RunSummary, BundleError> {
+    let manifest: Manifest = read_json_as(&dir.join("manifest.json"))?;
+    let flow_name = manifest.flow_name.clone().unwrap_or_default();
+    Ok(RunSummary {
+        run_id: manifest.run_id.clone().unwrap_or_else(|| folder_name(dir)),
+        title: manifest
+            .run_title
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| flow_name.clone()),
+        flow_name,
+        status: manifest.status.clone().unwrap_or_else(|| "unknown".to_string()),
+        started_at: manifest.started_at.clone(),
+        finished_at: manifest.finished_at.clone(),
+        path: dir.to_path_buf(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, started) in [
+            ("2026-01-01T000000000Z-a-11111111", "2026-01-01T00:00:00.000Z"),
+            ("2026-01-02T000000000Z-b-22222222", "2026-01-02T00:00:00.000Z"),
+            ("2026-01-03T000000000Z-b-33331111", "2026-01-03T00:00:00.000Z"),
+        ] {
+            let run = dir.path().join(name);
+            fs::create_dir(&run).expect("mkdir");
+            let manifest = format!(r#"{{"runId":"{name}","flowName":"f","startedAt":"{started}","status":"completed"}}"#);
+            fs::write(run.join("manifest.json"), manifest).expect("write");
+        }
+        fs::create_dir(dir.path().join("acpx-write-x")).expect("mkdir");
+        fs::create_dir(dir.path().join("not-a-run")).expect("mkdir");
+        dir
+    }
+
+    #[test]
+    fn resolves_ids_and_unique_suffixes() {
+        let dir = runs_dir();
+        let resolve = |spec: &str| resolve_run(spec, Some(dir.path()));
+        assert_eq!(
+            resolve("22222222").ok(),
+            Some(dir.path().join("2026-01-02T000000000Z-b-22222222"))
+        );
+        assert!(matches!(resolve("1111"), Err(ResolveError::Ambiguous { .. })));
+        assert!(matches!(resolve("zzz"), Err(ResolveError::NotFound { .. })));
+        let not_bundle = dir.path().join("not-a-run");
+        assert!(matches!(
+            resolve(&not_bundle.to_string_lossy()),
+            Err(ResolveError::NotABundle(_))
+        ));
+    }
+
+    #[test]
+    fn lists_newest_first() {
+        let dir = runs_dir();
+        let rows = list_runs(dir.path()).expect("list");
+        let ids: Vec<_> = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.run_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "2026-01-03T000000000Z-b-33331111",
+                "2026-01-02T000000000Z-b-22222222",
+                "2026-01-01T000000000Z-a-11111111"
+            ]
+        );
+    }
+}

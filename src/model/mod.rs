@@ -1,0 +1,355 @@
+//! What a run means: attempts, node states at a frame, outputs and
+//! conversations, derived from a `Bundle` without writing anything.
+
+pub mod attempt;
+pub mod conversation;
+pub mod discovery;
+pub mod frame;
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::bundle::{Bundle, BundleError, EventKind, Outcome};
+pub use attempt::{Attempt, RunEnd};
+pub use conversation::{TranscriptItem, TranscriptSource};
+pub use frame::{NodeFrame, NodeStatus};
+
+/// A run: its bundle plus the attempts derived from the trace.
+#[derive(Debug)]
+pub struct Run {
+    pub bundle: Bundle,
+    pub attempts: Vec<Attempt>,
+    pub end: Option<RunEnd>,
+}
+
+/// The conversation of one ACP attempt.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    pub session_id: String,
+    pub event_start_seq: Option<u32>,
+    pub event_end_seq: Option<u32>,
+    pub source: TranscriptSource,
+    pub items: Vec<TranscriptItem>,
+}
+
+impl Run {
+    pub fn open(dir: &Path) -> Result<Run, BundleError> {
+        Ok(Run::from_bundle(Bundle::open(dir)?))
+    }
+
+    pub fn from_bundle(bundle: Bundle) -> Run {
+        let (attempts, end) = attempt::build_attempts(&bundle.trace, &bundle.flow);
+        Run {
+            bundle,
+            attempts,
+            end,
+        }
+    }
+
+    pub fn run_id(&self) -> String {
+        self.bundle.run_id()
+    }
+
+    pub fn flow_name(&self) -> &str {
+        self.bundle
+            .manifest
+            .flow_name
+            .as_deref()
+            .unwrap_or(&self.bundle.flow.name)
+    }
+
+    /// The human label: `runTitle`, else the flow name.
+    pub fn title(&self) -> &str {
+        self.bundle
+            .manifest
+            .run_title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| self.flow_name())
+    }
+
+    /// The run status. The trace is the source of truth: a manifest still
+    /// saying `running` after a terminal event is behind.
+    pub fn status(&self) -> String {
+        let manifest = self.bundle.manifest.status.as_deref();
+        let from_end = self.end.map(|end| match end.status {
+            Outcome::None | Outcome::Completed => "completed".to_string(),
+            other => other.name().to_string(),
+        });
+        match (manifest, from_end) {
+            (Some("running") | None, Some(ended)) => ended,
+            (Some(status), _) => status.to_string(),
+            (None, None) => self
+                .bundle
+                .live
+                .as_ref()
+                .and_then(|live| live.get("status"))
+                .and_then(Value::as_str)
+                .unwrap_or("running")
+                .to_string(),
+        }
+    }
+
+    pub fn started_at(&self) -> Option<String> {
+        self.bundle.manifest.started_at.clone().or_else(|| {
+            let first = self.bundle.trace.entries().first()?;
+            first.at().map(crate::bundle::timestamp::format_iso_millis)
+        })
+    }
+
+    pub fn finished_at(&self) -> Option<String> {
+        self.bundle.manifest.finished_at.clone().or_else(|| {
+            let end = self.end?;
+            end.at_ms.map(crate::bundle::timestamp::format_iso_millis)
+        })
+    }
+
+    pub fn last_seq(&self) -> u32 {
+        self.bundle.trace.entries().last().map_or(0, |e| e.seq)
+    }
+
+    pub fn attempt_id(&self, attempt: &Attempt) -> &str {
+        self.bundle.trace.resolve(attempt.attempt)
+    }
+
+    pub fn node_id(&self, attempt: &Attempt) -> &str {
+        self.bundle.trace.resolve(attempt.node)
+    }
+
+    /// The node type from the flow definition (`unknown` if undefined).
+    pub fn node_type(&self, attempt: &Attempt) -> &str {
+        attempt
+            .flow_node
+            .and_then(|n| self.bundle.flow.nodes.get(n))
+            .map_or("unknown", |n| n.node_type.as_str())
+    }
+
+    pub fn session_id(&self, attempt: &Attempt) -> Option<&str> {
+        attempt.session.map(|s| self.bundle.trace.resolve(s))
+    }
+
+    /// Finds an attempt by attemptId (`review#2`) or 1-based step number.
+    pub fn find_attempt(&self, spec: &str) -> Option<usize> {
+        if let Some(sym) = self.bundle.trace.strings().get(spec) {
+            if let Some(found) = self.attempts.iter().position(|a| a.attempt == sym) {
+                return Some(found);
+            }
+        }
+        let step: usize = spec.trim().parse().ok()?;
+        (1..=self.attempts.len()).contains(&step).then(|| step - 1)
+    }
+
+    /// Which flow nodes were ever started.
+    pub fn visited_nodes(&self) -> Vec<bool> {
+        let mut visited = vec![false; self.bundle.flow.nodes.len()];
+        for attempt in &self.attempts {
+            if let Some(slot) = attempt.flow_node.and_then(|n| visited.get_mut(n)) {
+                *slot = true;
+            }
+        }
+        visited
+    }
+
+    /// The state of every flow node at frame `seq`.
+    pub fn node_frames_at(&self, seq: u32) -> Vec<NodeFrame> {
+        frame::node_frames(&self.attempts, self.bundle.flow.nodes.len(), seq)
+    }
+
+    /// The decoded `node_outcome` payload of a finished attempt.
+    pub fn outcome_payload(&self, attempt: &Attempt) -> Result<Option<Value>, BundleError> {
+        let Some(entry) = attempt.outcome_entry else {
+            return Ok(None);
+        };
+        let event = self.bundle.read_event(&self.bundle.trace.entries()[entry])?;
+        Ok(event.get("payload").cloned())
+    }
+
+    /// The output of a finished attempt: `outputInline` when present (it may
+    /// legitimately be null/false/0), else the `outputArtifact` contents.
+    pub fn attempt_output(&self, attempt: &Attempt) -> Result<Option<Value>, BundleError> {
+        let Some(payload) = self.outcome_payload(attempt)? else {
+            return Ok(None);
+        };
+        output_of_payload(&self.bundle, &payload)
+    }
+
+    /// The latest successful output of each node at frame `seq`, in flow order
+    /// (nodes missing from the flow definition follow in trace order).
+    pub fn outputs_at(&self, seq: u32) -> Vec<(String, Result<Value, BundleError>)> {
+        let mut latest: Vec<(String, usize)> = Vec::new();
+        for (position, attempt) in self.attempts.iter().enumerate() {
+            if attempt.seq_start > seq {
+                break;
+            }
+            if attempt.outcome != Outcome::Ok || attempt.seq_end > seq {
+                continue;
+            }
+            let node = self.node_id(attempt);
+            match latest.iter_mut().find(|(id, _)| id == node) {
+                Some(slot) => slot.1 = position,
+                None => latest.push((node.to_string(), position)),
+            }
+        }
+        let flow = &self.bundle.flow;
+        latest.sort_by_key(|(id, _)| flow.node_position(id).unwrap_or(usize::MAX));
+        latest
+            .into_iter()
+            .filter_map(|(id, position)| {
+                match self.attempt_output(&self.attempts[position]) {
+                    Ok(Some(value)) => Some((id, Ok(value))),
+                    Ok(None) => None,
+                    Err(err) => Some((id, Err(err))),
+                }
+            })
+            .collect()
+    }
+
+    /// The conversation of an ACP attempt: rebuilt from the session's events
+    /// in the attempt's range, or from `record.json` when the events are gone.
+    pub fn conversation(&self, attempt: &Attempt) -> Result<Option<Conversation>, BundleError> {
+        let is_acp = self.node_type(attempt) == "acp" || attempt.session.is_some();
+        if !is_acp {
+            return Ok(None);
+        }
+        let link = self.conversation_link(attempt)?;
+        let Some(session_id) = link
+            .as_ref()
+            .map(|l| l.session_id.clone())
+            .or_else(|| self.session_id(attempt).map(str::to_string))
+        else {
+            return Ok(None);
+        };
+        let Some(session) = self.bundle.session(&session_id) else {
+            return Ok(None);
+        };
+        let index = session.index()?;
+        let (first, last) = match &link {
+            Some(ConversationLink { events: Some(range), .. }) => *range,
+            _ => self.event_range_by_time(attempt, index),
+        };
+        let items = if index.is_empty() || index.range(first, last).is_empty() {
+            Vec::new()
+        } else {
+            conversation::transcript_from_events(session, first, last)?
+        };
+        if items.is_empty() {
+            if let Some(messages) = link.as_ref().and_then(|l| l.messages) {
+                if let Some(record_items) = self.record_transcript(session, messages)? {
+                    return Ok(Some(Conversation {
+                        session_id,
+                        event_start_seq: None,
+                        event_end_seq: None,
+                        source: TranscriptSource::Record,
+                        items: record_items,
+                    }));
+                }
+            }
+        }
+        Ok(Some(Conversation {
+            session_id,
+            event_start_seq: Some(first),
+            event_end_seq: Some(last),
+            source: TranscriptSource::Events,
+            items,
+        }))
+    }
+
+    /// `payload.conversation` of the attempt's outcome, or of its
+    /// `acp_response_parsed` event when the attempt has no outcome.
+    fn conversation_link(&self, attempt: &Attempt) -> Result<Option<ConversationLink>, BundleError> {
+        let trace = &self.bundle.trace;
+        let candidates = (attempt.entry_start..=attempt.entry_end)
+            .rev()
+            .filter(|&i| {
+                matches!(
+                    trace.entries()[i].kind,
+                    EventKind::NodeOutcome | EventKind::AcpResponseParsed
+                )
+            });
+        for i in candidates {
+            let event = self.bundle.read_event(&trace.entries()[i])?;
+            if let Some(link) = event.pointer("/payload/conversation").and_then(ConversationLink::parse) {
+                return Ok(Some(link));
+            }
+        }
+        Ok(None)
+    }
+
+    /// For attempts without a recorded range (in flight, interrupted, capture
+    /// failed): the session events written while the attempt ran.
+    fn event_range_by_time(&self, attempt: &Attempt, index: &crate::bundle::SessionIndex) -> (u32, u32) {
+        let start = attempt.started_ms.unwrap_or(i64::MIN);
+        let finish = if attempt.is_finished() { attempt.finished_ms.unwrap_or(i64::MAX) } else { i64::MAX };
+        let mut inside = index.entries().iter().filter(|e| e.at_ms >= start && e.at_ms <= finish);
+        let first = inside.next().map(|e| e.seq);
+        let last = inside.last().map(|e| e.seq).or(first);
+        match (first, last) {
+            (Some(first), Some(last)) => (first, last),
+            _ => (1, 0),
+        }
+    }
+
+    fn record_transcript(
+        &self,
+        session: &crate::bundle::SessionFiles,
+        (start, end): (usize, usize),
+    ) -> Result<Option<Vec<TranscriptItem>>, BundleError> {
+        if !session.record.exists() {
+            return Ok(None);
+        }
+        let record: Value = crate::bundle::read_json_as(&session.record)?;
+        let Some(messages) = record.get("messages").and_then(Value::as_array) else {
+            return Ok(None);
+        };
+        if start >= messages.len() {
+            return Ok(None);
+        }
+        let end = end.min(messages.len() - 1).max(start);
+        Ok(Some(conversation::transcript_from_record(&messages[start..=end])))
+    }
+}
+
+/// `FlowConversationTrace` (FORMAT.md §8).
+#[derive(Debug, Clone)]
+struct ConversationLink {
+    session_id: String,
+    events: Option<(u32, u32)>,
+    messages: Option<(usize, usize)>,
+}
+
+impl ConversationLink {
+    fn parse(value: &Value) -> Option<Self> {
+        let number = |key: &str| value.get(key).and_then(Value::as_u64);
+        let seq = |key: &str| number(key).and_then(|n| u32::try_from(n).ok());
+        Some(ConversationLink {
+            session_id: value.get("sessionId")?.as_str()?.to_string(),
+            events: seq("eventStartSeq").zip(seq("eventEndSeq")),
+            messages: number("messageStart")
+                .zip(number("messageEnd"))
+                .map(|(a, b)| (a as usize, b as usize)),
+        })
+    }
+}
+
+/// The output held by a `node_outcome` payload or a step record.
+pub fn output_of_payload(bundle: &Bundle, payload: &Value) -> Result<Option<Value>, BundleError> {
+    if let Some(inline) = payload.get("outputInline") {
+        return Ok(Some(inline.clone()));
+    }
+    let Some(artifact) = payload.get("outputArtifact") else {
+        return Ok(None);
+    };
+    let path = artifact.get("path").and_then(Value::as_str).unwrap_or("");
+    let bytes = bundle.read_artifact(path)?;
+    let is_json = artifact.get("mediaType").and_then(Value::as_str) == Some("application/json");
+    if is_json {
+        let resolved = bundle.resolve(path)?;
+        return serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| BundleError::json(&resolved, &e));
+    }
+    Ok(Some(Value::String(String::from_utf8_lossy(&bytes).into_owned())))
+}

@@ -1,0 +1,78 @@
+//! Make strings taken from bundles safe to print on a terminal.
+//!
+//! Bundles come from agents: a reply may contain escape sequences that would
+//! clear the screen, retitle the window or reorder text. Every such character
+//! is replaced by a visible placeholder so it is shown, never interpreted.
+
+use std::borrow::Cow;
+
+/// Replaces control characters and bidi overrides with visible placeholders.
+/// Newlines and tabs are kept when `keep_newlines` is set (multi-line text).
+pub fn sanitize_text(input: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !input.chars().any(|c| needs_escape(c, keep_newlines)) {
+        return Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(input.len() + 8);
+    for c in input.chars() {
+        if needs_escape(c, keep_newlines) {
+            push_placeholder(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Single-line form: newlines and tabs become placeholders too.
+pub fn sanitize_line(input: &str) -> Cow<'_, str> {
+    sanitize_text(input, false)
+}
+
+fn needs_escape(c: char, keep_newlines: bool) -> bool {
+    match c {
+        '\n' | '\t' => !keep_newlines,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        _ => is_bidi_control(c),
+    }
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+fn push_placeholder(out: &mut String, c: char) {
+    match c {
+        // C0 controls have dedicated "control picture" glyphs (␛, ␀, ␍ …).
+        '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
+        '\u{7f}' => out.push('\u{2421}'),
+        _ => {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible() {
+        let clear = "before\u{1b}[2Jafter";
+        assert_eq!(sanitize_line(clear), "before\u{241b}[2Jafter");
+        let title = "\u{1b}]0;pwned\u{7}";
+        assert_eq!(sanitize_line(title), "\u{241b}]0;pwned\u{2407}");
+    }
+
+    #[test]
+    fn c1_and_bidi_controls_become_code_points() {
+        assert_eq!(sanitize_line("a\u{9b}b"), "a<U+009B>b");
+        assert_eq!(sanitize_line("x\u{202e}y"), "x<U+202E>y");
+    }
+
+    #[test]
+    fn newlines_kept_only_when_asked() {
+        assert_eq!(sanitize_text("a\nb\tc", true), "a\nb\tc");
+        assert_eq!(sanitize_line("a\nb"), "a\u{240a}b");
+        assert!(matches!(sanitize_line("plain text"), Cow::Borrowed(_)));
+    }
+}
