@@ -29,7 +29,9 @@ pub fn referenced_in_trace(trace: &Path) -> Result<BTreeSet<String>, BundleError
 pub fn collect_refs(value: &Value, out: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
-            if let (Some(Value::String(path)), true) = (map.get("path"), map.contains_key("mediaType")) {
+            if let (Some(Value::String(path)), true) =
+                (map.get("path"), map.contains_key("mediaType"))
+            {
                 out.insert(path.clone());
             }
             map.values().for_each(|v| collect_refs(v, out));

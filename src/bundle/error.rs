@@ -144,7 +144,12 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
         };
         match self.line {
-            Some(line) => write!(f, "{}:{line}: {label}: {}", self.file.display(), self.message),
+            Some(line) => write!(
+                f,
+                "{}:{line}: {label}: {}",
+                self.file.display(),
+                self.message
+            ),
             None => write!(f, "{}: {label}: {}", self.file.display(), self.message),
         }
     }

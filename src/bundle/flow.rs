@@ -71,8 +71,15 @@ impl FlowDefinition {
         let Value::Object(mut root) = value else {
             return Err("flow definition is not a JSON object".to_string());
         };
-        let name = root.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-        let start_at = root.get("startAt").and_then(Value::as_str).map(str::to_string);
+        let name = root
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let start_at = root
+            .get("startAt")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let nodes = match root.remove("nodes") {
             Some(Value::Object(nodes)) => nodes.into_iter().map(parse_node).collect(),
             None | Some(Value::Null) => Vec::new(),
@@ -141,7 +148,11 @@ fn parse_edge(edge: &Value) -> Option<FlowEdge> {
         });
     }
     let switch = edge.get("switch")?;
-    let on = switch.get("on").and_then(Value::as_str).unwrap_or("").to_string();
+    let on = switch
+        .get("on")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let cases = switch
         .get("cases")?
         .as_object()?
@@ -179,7 +190,10 @@ mod tests {
         assert_eq!(types, ["acp", "compute", "decision", "unknown"]);
         assert_eq!(flow.edges.len(), 2);
         assert_eq!(flow.unknown_edges.len(), 1);
-        assert_eq!(flow.edge_from("a").map(FlowEdge::targets), Some(vec!["z", "m"]));
+        assert_eq!(
+            flow.edge_from("a").map(FlowEdge::targets),
+            Some(vec!["z", "m"])
+        );
     }
 
     #[test]

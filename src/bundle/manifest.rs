@@ -74,9 +74,18 @@ impl ManifestPaths {
         [
             ("flow", or(&self.flow, "flow.json")),
             ("trace", or(&self.trace, "trace.ndjson")),
-            ("runProjection", or(&self.run_projection, "projections/run.json")),
-            ("liveProjection", or(&self.live_projection, "projections/live.json")),
-            ("stepsProjection", or(&self.steps_projection, "projections/steps.json")),
+            (
+                "runProjection",
+                or(&self.run_projection, "projections/run.json"),
+            ),
+            (
+                "liveProjection",
+                or(&self.live_projection, "projections/live.json"),
+            ),
+            (
+                "stepsProjection",
+                or(&self.steps_projection, "projections/steps.json"),
+            ),
             ("sessionsDir", or(&self.sessions_dir, "sessions")),
             ("artifactsDir", or(&self.artifacts_dir, "artifacts")),
         ]

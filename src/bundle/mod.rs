@@ -15,6 +15,7 @@ pub mod paths;
 pub mod session;
 pub mod timestamp;
 pub mod trace;
+pub mod validate;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -96,9 +97,7 @@ fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
     if !path.exists() {
         return Ok(index);
     }
-    let scanned = ndjson::scan_file(path, |line, raw| {
-        index.push_complete_line(line, raw, path)
-    });
+    let scanned = ndjson::scan_file(path, |line, raw| index.push_complete_line(line, raw, path));
     match scanned {
         Ok((end, tail)) => {
             // A partial last line is a turn still being written: wait for it.
@@ -175,7 +174,8 @@ impl Bundle {
 
     /// Reads and parses the trace event at `entry` (lazy payload decoding).
     pub fn read_event(&self, entry: &TraceEntry) -> Result<Value, BundleError> {
-        let file = File::open(&self.paths.trace).map_err(|e| BundleError::io(&self.paths.trace, e))?;
+        let file =
+            File::open(&self.paths.trace).map_err(|e| BundleError::io(&self.paths.trace, e))?;
         let bytes = ndjson::read_at(&file, entry.offset, entry.len as usize)
             .map_err(|e| BundleError::io(&self.paths.trace, e))?;
         serde_json::from_slice(&bytes).map_err(|e| BundleError::json(&self.paths.trace, &e))
@@ -244,7 +244,11 @@ fn check_schema(manifest: &Manifest, path: &Path) -> Result<(), BundleError> {
     }
 }
 
-fn resolve_paths(root: &Path, manifest: &Manifest, manifest_path: &Path) -> Result<BundlePaths, BundleError> {
+fn resolve_paths(
+    root: &Path,
+    manifest: &Manifest,
+    manifest_path: &Path,
+) -> Result<BundlePaths, BundleError> {
     let mut resolved = Vec::with_capacity(7);
     for (field, value) in manifest.paths.with_defaults() {
         let path = paths::resolve_inside(root, &value)
@@ -270,9 +274,8 @@ fn resolve_paths(root: &Path, manifest: &Manifest, manifest_path: &Path) -> Resu
 /// mid-append, or was killed mid-append).
 fn index_trace(path: &Path, warnings: &mut Vec<Problem>) -> Result<TraceIndex, BundleError> {
     let mut index = TraceIndex::default();
-    let (end, tail) = ndjson::scan_file(path, |line, raw| {
-        index.push_complete_line(line, raw, path)
-    })?;
+    let (end, tail) =
+        ndjson::scan_file(path, |line, raw| index.push_complete_line(line, raw, path))?;
     index.set_scan_position(end);
     if !ndjson::is_blank(&tail) {
         let line = ndjson::Line {
@@ -294,7 +297,10 @@ fn index_trace(path: &Path, warnings: &mut Vec<Problem>) -> Result<TraceIndex, B
         }
     }
     if index.is_empty() {
-        return Err(BundleError::invalid(path, "the trace holds no complete event"));
+        return Err(BundleError::invalid(
+            path,
+            "the trace holds no complete event",
+        ));
     }
     Ok(index)
 }
@@ -319,7 +325,10 @@ fn discover_sessions(
         ] {
             if let Some(rel) = value {
                 *slot = paths::resolve_inside(root, rel).map_err(|msg| {
-                    BundleError::invalid(manifest_path, format!("sessions[{}].{field}: {msg}", entry.id))
+                    BundleError::invalid(
+                        manifest_path,
+                        format!("sessions[{}].{field}: {msg}", entry.id),
+                    )
                 })?;
             }
         }

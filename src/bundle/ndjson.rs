@@ -127,15 +127,35 @@ mod tests {
         let data = b"{\"a\":1}\n\n{\"b\":2}\r\n{\"c\"";
         let (lines, end) = collect(data, ScanPosition::default());
         assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].0, Line { offset: 0, len: 7, number: 1 });
+        assert_eq!(
+            lines[0].0,
+            Line {
+                offset: 0,
+                len: 7,
+                number: 1
+            }
+        );
         assert_eq!(lines[1].1, "{\"b\":2}");
         assert_eq!(lines[1].0.number, 3);
-        assert_eq!(end, ScanPosition { offset: 18, lines: 3 });
+        assert_eq!(
+            end,
+            ScanPosition {
+                offset: 18,
+                lines: 3
+            }
+        );
 
         // Resuming with the rest of the file continues numbering and offsets.
         let rest = b"{\"c\":3}\n";
         let (more, end2) = collect(&[&data[18..], &rest[4..]].concat(), end);
-        assert_eq!(more[0].0, Line { offset: 18, len: 7, number: 4 });
+        assert_eq!(
+            more[0].0,
+            Line {
+                offset: 18,
+                len: 7,
+                number: 4
+            }
+        );
         assert_eq!(end2.lines, 4);
     }
 }

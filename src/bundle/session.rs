@@ -120,23 +120,37 @@ impl SessionIndex {
     /// position) and returns the number of bytes consumed.
     pub fn extend(&mut self, chunk: &[u8], path: &Path) -> Result<usize, BundleError> {
         let start = self.position;
-        let end = scan_complete_lines(chunk, start, |line, raw| self.push_complete_line(line, raw, path))?;
+        let end = scan_complete_lines(chunk, start, |line, raw| {
+            self.push_complete_line(line, raw, path)
+        })?;
         self.position = end;
         Ok((end.offset - start.offset) as usize)
     }
 
-    pub(crate) fn push_complete_line(&mut self, line: Line, raw: &[u8], path: &Path) -> Result<(), BundleError> {
+    pub(crate) fn push_complete_line(
+        &mut self,
+        line: Line,
+        raw: &[u8],
+        path: &Path,
+    ) -> Result<(), BundleError> {
         let peek: EventPeek = serde_json::from_slice(raw)
             .map_err(|err| BundleError::syntax(path, line.number, json_message(&err)))?;
         let seq = u32::try_from(peek.seq).map_err(|_| {
-            BundleError::syntax(path, line.number, format!("seq {} is out of range", peek.seq))
+            BundleError::syntax(
+                path,
+                line.number,
+                format!("seq {} is out of range", peek.seq),
+            )
         })?;
         if let Some(last) = self.entries.last() {
             if seq <= last.seq {
                 return Err(BundleError::syntax(
                     path,
                     line.number,
-                    format!("seq {seq} does not increase (previous event has seq {})", last.seq),
+                    format!(
+                        "seq {seq} does not increase (previous event has seq {})",
+                        last.seq
+                    ),
                 ));
             }
         }
@@ -169,7 +183,11 @@ impl SessionIndex {
         }
         self.entries.push(SessionEntry {
             offset: line.offset,
-            at_ms: peek.at.as_deref().and_then(parse_iso_millis).unwrap_or(i64::MIN),
+            at_ms: peek
+                .at
+                .as_deref()
+                .and_then(parse_iso_millis)
+                .unwrap_or(i64::MIN),
             len: line.len,
             seq,
             method,
@@ -235,9 +253,15 @@ mod tests {
         let e = index.entries();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].rpc, RpcKind::Request);
-        assert_eq!(index.resolve(e[0].method.expect("method")), "session/prompt");
+        assert_eq!(
+            index.resolve(e[0].method.expect("method")),
+            "session/prompt"
+        );
         assert_eq!(e[1].rpc, RpcKind::Notification);
-        assert_eq!(index.resolve(e[1].update.expect("update")), "agent_message_chunk");
+        assert_eq!(
+            index.resolve(e[1].update.expect("update")),
+            "agent_message_chunk"
+        );
         assert_eq!(e[2].rpc, RpcKind::Response);
         assert_eq!(e[2].rpc_id, e[0].rpc_id);
         assert_eq!(e[2].direction, Direction::Inbound);

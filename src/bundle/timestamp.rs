@@ -105,19 +105,31 @@ mod tests {
         // 2026-11-23T16:31:16.178Z: 20_780 days after the epoch.
         let expected = (20_780 * 86_400 + 16 * 3600 + 31 * 60 + 16) * 1000 + 178;
         assert_eq!(parse_iso_millis("2026-11-23T16:31:16.178Z"), Some(expected));
-        assert_eq!(parse_iso_millis("2026-11-23T18:31:16.178+02:00"), Some(expected));
+        assert_eq!(
+            parse_iso_millis("2026-11-23T18:31:16.178+02:00"),
+            Some(expected)
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-23T16:31:16.178Q"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23T16:31:16.178Q",
+        ] {
             assert_eq!(parse_iso_millis(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn formats_round_trip() {
-        for s in ["2026-11-23T16:31:16.178Z", "2000-02-29T23:59:59.999Z", "1969-12-31T23:59:59.001Z"] {
+        for s in [
+            "2026-11-23T16:31:16.178Z",
+            "2000-02-29T23:59:59.999Z",
+            "1969-12-31T23:59:59.001Z",
+        ] {
             let ms = parse_iso_millis(s).expect("parse");
             assert_eq!(format_iso_millis(ms), s);
         }

@@ -213,24 +213,38 @@ impl TraceIndex {
     /// the caller keeps the rest (a partial line) for the next call.
     pub fn extend(&mut self, chunk: &[u8], path: &Path) -> Result<usize, BundleError> {
         let start = self.position;
-        let end = scan_complete_lines(chunk, start, |line, raw| self.push_complete_line(line, raw, path))?;
+        let end = scan_complete_lines(chunk, start, |line, raw| {
+            self.push_complete_line(line, raw, path)
+        })?;
         self.position = end;
         Ok((end.offset - start.offset) as usize)
     }
 
-    pub(crate) fn push_complete_line(&mut self, line: Line, raw: &[u8], path: &Path) -> Result<(), BundleError> {
+    pub(crate) fn push_complete_line(
+        &mut self,
+        line: Line,
+        raw: &[u8],
+        path: &Path,
+    ) -> Result<(), BundleError> {
         let envelope: Envelope = serde_json::from_slice(raw).map_err(|err| {
             BundleError::syntax(path, line.number, crate::bundle::error::json_message(&err))
         })?;
         let seq = u32::try_from(envelope.seq).map_err(|_| {
-            BundleError::syntax(path, line.number, format!("seq {} is out of range", envelope.seq))
+            BundleError::syntax(
+                path,
+                line.number,
+                format!("seq {} is out of range", envelope.seq),
+            )
         })?;
         if let Some(last) = self.entries.last() {
             if seq <= last.seq {
                 return Err(BundleError::syntax(
                     path,
                     line.number,
-                    format!("seq {seq} does not increase (previous event has seq {})", last.seq),
+                    format!(
+                        "seq {seq} does not increase (previous event has seq {})",
+                        last.seq
+                    ),
                 ));
             }
         }
@@ -265,12 +279,22 @@ impl TraceIndex {
         }
         let entry = TraceEntry {
             offset: line.offset,
-            at_ms: envelope.at.as_deref().and_then(parse_iso_millis).unwrap_or(i64::MIN),
+            at_ms: envelope
+                .at
+                .as_deref()
+                .and_then(parse_iso_millis)
+                .unwrap_or(i64::MIN),
             len: line.len,
             seq,
             node: envelope.node_id.as_deref().map(|s| self.strings.intern(s)),
-            attempt: envelope.attempt_id.as_deref().map(|s| self.strings.intern(s)),
-            session: envelope.session_id.as_deref().map(|s| self.strings.intern(s)),
+            attempt: envelope
+                .attempt_id
+                .as_deref()
+                .map(|s| self.strings.intern(s)),
+            session: envelope
+                .session_id
+                .as_deref()
+                .map(|s| self.strings.intern(s)),
             kind,
             outcome,
         };
@@ -335,7 +359,9 @@ impl TraceIndex {
 
     /// Position of the event with `seq`, or of the last one before it.
     pub fn entry_at_or_before(&self, seq: u32) -> Option<usize> {
-        self.entries.partition_point(|e| e.seq <= seq).checked_sub(1)
+        self.entries
+            .partition_point(|e| e.seq <= seq)
+            .checked_sub(1)
     }
 
     /// Bytes of memory the index holds (entries, side tables, strings).
@@ -391,7 +417,10 @@ mod tests {
         let broken = TRACE.replacen(r#"{"seq":3"#, r#"{not json"#, 1);
         let err = TraceIndex::from_bytes(broken.as_bytes()).expect_err("must fail");
         assert_eq!(err.line(), Some(3));
-        assert!(err.to_string().starts_with("trace.ndjson:3: invalid JSON"), "{err}");
+        assert!(
+            err.to_string().starts_with("trace.ndjson:3: invalid JSON"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,11 +18,23 @@ use crate::bundle::{BundleError, SessionFiles};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TranscriptItem {
     /// Prompt blocks sent by acpx (text blocks joined with newlines).
-    User { seq: u32, text: String },
-    Agent { seq: u32, text: String },
-    Thought { seq: u32, text: String },
+    User {
+        seq: u32,
+        text: String,
+    },
+    Agent {
+        seq: u32,
+        text: String,
+    },
+    Thought {
+        seq: u32,
+        text: String,
+    },
     ToolCall(ToolCall),
-    Plan { seq: u32, entries: Vec<Value> },
+    Plan {
+        seq: u32,
+        entries: Vec<Value>,
+    },
     Permission(Permission),
     Usage {
         seq: u32,
@@ -34,11 +46,20 @@ pub enum TranscriptItem {
         cost: Option<Value>,
     },
     /// A (re)connection handshake: `initialize`, `session/new`, `session/load`.
-    Connection { seq: u32, method: String },
+    Connection {
+        seq: u32,
+        method: String,
+    },
     /// History the agent replayed while answering `session/load`.
-    Replay { seq: u32, events: usize },
+    Replay {
+        seq: u32,
+        events: usize,
+    },
     /// The prompt's response: why the turn ended.
-    TurnEnd { seq: u32, stop_reason: String },
+    TurnEnd {
+        seq: u32,
+        stop_reason: String,
+    },
     TurnError {
         seq: u32,
         message: String,
@@ -47,9 +68,14 @@ pub enum TranscriptItem {
         #[serde(skip_serializing_if = "Option::is_none")]
         data: Option<Value>,
     },
-    Cancel { seq: u32 },
+    Cancel {
+        seq: u32,
+    },
     /// Anything else (unknown updates, fs/terminal calls), shown generically.
-    Other { seq: u32, label: String },
+    Other {
+        seq: u32,
+        label: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,7 +143,10 @@ enum Pending {
 impl TranscriptBuilder {
     pub fn push(&mut self, seq: u32, direction: Direction, message: &Value) {
         let method = message.get("method").and_then(Value::as_str);
-        let id = message.get("id").filter(|v| !v.is_null()).map(Value::to_string);
+        let id = message
+            .get("id")
+            .filter(|v| !v.is_null())
+            .map(Value::to_string);
         match (method, id) {
             (Some(method), Some(id)) => self.request(seq, direction, method, id, message),
             (Some(method), None) => self.notification(seq, direction, method, message),
@@ -137,21 +166,37 @@ impl TranscriptBuilder {
         (self.epoch, direction == Direction::Outbound, id)
     }
 
-    fn request(&mut self, seq: u32, direction: Direction, method: &str, id: String, message: &Value) {
+    fn request(
+        &mut self,
+        seq: u32,
+        direction: Direction,
+        method: &str,
+        id: String,
+        message: &Value,
+    ) {
         let params = message.get("params").unwrap_or(&Value::Null);
         let pending = match method {
             "initialize" => {
                 self.epoch += 1;
                 self.replaying = false;
-                self.items.push(TranscriptItem::Connection { seq, method: method.to_string() });
+                self.items.push(TranscriptItem::Connection {
+                    seq,
+                    method: method.to_string(),
+                });
                 Pending::Other
             }
             "session/new" => {
-                self.items.push(TranscriptItem::Connection { seq, method: method.to_string() });
+                self.items.push(TranscriptItem::Connection {
+                    seq,
+                    method: method.to_string(),
+                });
                 Pending::Other
             }
             "session/load" => {
-                self.items.push(TranscriptItem::Connection { seq, method: method.to_string() });
+                self.items.push(TranscriptItem::Connection {
+                    seq,
+                    method: method.to_string(),
+                });
                 self.replaying = true;
                 Pending::Load
             }
@@ -164,15 +209,23 @@ impl TranscriptBuilder {
                 let tool_call = params.get("toolCall").unwrap_or(&Value::Null);
                 self.items.push(TranscriptItem::Permission(Permission {
                     seq,
-                    title: str_field(tool_call, "title").unwrap_or_else(|| "permission".to_string()),
+                    title: str_field(tool_call, "title")
+                        .unwrap_or_else(|| "permission".to_string()),
                     tool_call_id: str_field(tool_call, "toolCallId"),
-                    options: params.get("options").and_then(Value::as_array).cloned().unwrap_or_default(),
+                    options: params
+                        .get("options")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
                     selected: None,
                 }));
                 Pending::Permission(self.items.len() - 1)
             }
             other => {
-                self.items.push(TranscriptItem::Other { seq, label: other.to_string() });
+                self.items.push(TranscriptItem::Other {
+                    seq,
+                    label: other.to_string(),
+                });
                 Pending::Other
             }
         };
@@ -232,8 +285,13 @@ impl TranscriptBuilder {
                     self.update(seq, update);
                 }
             }
-            (Direction::Outbound, "session/cancel") => self.items.push(TranscriptItem::Cancel { seq }),
-            (_, other) => self.items.push(TranscriptItem::Other { seq, label: other.to_string() }),
+            (Direction::Outbound, "session/cancel") => {
+                self.items.push(TranscriptItem::Cancel { seq })
+            }
+            (_, other) => self.items.push(TranscriptItem::Other {
+                seq,
+                label: other.to_string(),
+            }),
         }
     }
 
@@ -246,14 +304,21 @@ impl TranscriptBuilder {
     }
 
     fn update(&mut self, seq: u32, update: &Value) {
-        let kind = update.get("sessionUpdate").and_then(Value::as_str).unwrap_or("");
+        let kind = update
+            .get("sessionUpdate")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         match kind {
             "agent_message_chunk" => self.append_text(seq, update, TextKind::Agent),
             "agent_thought_chunk" => self.append_text(seq, update, TextKind::Thought),
             "user_message_chunk" => self.append_text(seq, update, TextKind::User),
             "tool_call" | "tool_call_update" => self.tool_call(seq, update),
             "plan" => {
-                let entries = update.get("entries").and_then(Value::as_array).cloned().unwrap_or_default();
+                let entries = update
+                    .get("entries")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 // Each plan update carries the whole plan: replace a plan
                 // shown just before rather than stacking copies.
                 if let Some(TranscriptItem::Plan { entries: last, .. }) = self.items.last_mut() {
@@ -270,7 +335,11 @@ impl TranscriptBuilder {
             }),
             other => self.items.push(TranscriptItem::Other {
                 seq,
-                label: if other.is_empty() { "session/update".to_string() } else { other.to_string() },
+                label: if other.is_empty() {
+                    "session/update".to_string()
+                } else {
+                    other.to_string()
+                },
             }),
         }
     }
@@ -283,7 +352,9 @@ impl TranscriptBuilder {
             | (TextKind::Thought, Some(TranscriptItem::Thought { text, .. }))
             | (TextKind::User, Some(TranscriptItem::User { text, .. })) => text.push_str(&chunk),
             (TextKind::Agent, _) => self.items.push(TranscriptItem::Agent { seq, text: chunk }),
-            (TextKind::Thought, _) => self.items.push(TranscriptItem::Thought { seq, text: chunk }),
+            (TextKind::Thought, _) => self
+                .items
+                .push(TranscriptItem::Thought { seq, text: chunk }),
             (TextKind::User, _) => self.items.push(TranscriptItem::User { seq, text: chunk }),
         }
     }
@@ -359,11 +430,24 @@ fn turn_error(seq: u32, error: &Value) -> TranscriptItem {
 /// Text of one ACP content block; non-text blocks get a short placeholder.
 pub fn content_text(block: &Value) -> String {
     match block.get("type").and_then(Value::as_str) {
-        Some("text") | None => block.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
-        Some("resource_link") => format!("[link {}]", block.get("uri").and_then(Value::as_str).unwrap_or("")),
+        Some("text") | None => block
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        Some("resource_link") => format!(
+            "[link {}]",
+            block.get("uri").and_then(Value::as_str).unwrap_or("")
+        ),
         Some("resource") => match block.pointer("/resource/text").and_then(Value::as_str) {
             Some(text) => text.to_string(),
-            None => format!("[resource {}]", block.pointer("/resource/uri").and_then(Value::as_str).unwrap_or("")),
+            None => format!(
+                "[resource {}]",
+                block
+                    .pointer("/resource/uri")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            ),
         },
         Some(other) => format!("[{other}]"),
     }
@@ -372,15 +456,28 @@ pub fn content_text(block: &Value) -> String {
 fn tool_content_text(block: &Value) -> String {
     match block.get("type").and_then(Value::as_str) {
         Some("content") => content_text(block.get("content").unwrap_or(&Value::Null)),
-        Some("diff") => format!("[diff {}]", block.get("path").and_then(Value::as_str).unwrap_or("")),
-        Some("terminal") => format!("[terminal {}]", block.get("terminalId").and_then(Value::as_str).unwrap_or("")),
+        Some("diff") => format!(
+            "[diff {}]",
+            block.get("path").and_then(Value::as_str).unwrap_or("")
+        ),
+        Some("terminal") => format!(
+            "[terminal {}]",
+            block
+                .get("terminalId")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        ),
         _ => content_text(block),
     }
 }
 
 fn prompt_text(prompt: Option<&Value>) -> String {
     match prompt {
-        Some(Value::Array(blocks)) => blocks.iter().map(content_text).collect::<Vec<_>>().join("\n"),
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .map(content_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
         Some(Value::String(text)) => text.clone(),
         _ => String::new(),
     }
@@ -418,13 +515,22 @@ pub fn transcript_from_record(messages: &[Value]) -> Vec<TranscriptItem> {
             let text = user
                 .get("content")
                 .and_then(Value::as_array)
-                .map(|blocks| blocks.iter().filter_map(record_block_text).collect::<Vec<_>>().join("\n"))
+                .map(|blocks| {
+                    blocks
+                        .iter()
+                        .filter_map(record_block_text)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
                 .unwrap_or_default();
             items.push(TranscriptItem::User { seq: 0, text });
         } else if let Some(agent) = message.get("Agent") {
             push_record_agent(agent, &mut items);
         } else {
-            let label = message.as_str().map(str::to_string).unwrap_or_else(|| "message".to_string());
+            let label = message
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| "message".to_string());
             items.push(TranscriptItem::Other { seq: 0, label });
         }
     }
@@ -444,16 +550,31 @@ fn record_block_text(block: &Value) -> Option<String> {
 
 fn push_record_agent(agent: &Value, items: &mut Vec<TranscriptItem>) {
     let results = agent.get("tool_results");
-    for block in agent.get("content").and_then(Value::as_array).into_iter().flatten() {
+    for block in agent
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(text) = block.get("Text").and_then(Value::as_str) {
-            items.push(TranscriptItem::Agent { seq: 0, text: text.to_string() });
+            items.push(TranscriptItem::Agent {
+                seq: 0,
+                text: text.to_string(),
+            });
         } else if let Some(thinking) = block.get("Thinking") {
-            let text = thinking.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+            let text = thinking
+                .get("text")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             items.push(TranscriptItem::Thought { seq: 0, text });
         } else if let Some(tool) = block.get("ToolUse") {
             let id = str_field(tool, "id").unwrap_or_default();
             let result = results.and_then(|r| r.get(&id));
-            let failed = result.and_then(|r| r.get("is_error")).and_then(Value::as_bool) == Some(true);
+            let failed = result
+                .and_then(|r| r.get("is_error"))
+                .and_then(Value::as_bool)
+                == Some(true);
             items.push(TranscriptItem::ToolCall(ToolCall {
                 seq: 0,
                 title: str_field(tool, "name").unwrap_or_default(),
@@ -492,55 +613,141 @@ mod tests {
     }
 
     fn update(u: Value) -> (Direction, Value) {
-        (Direction::Inbound, json!({"jsonrpc": "2.0", "method": "session/update", "params": {"update": u}}))
+        (
+            Direction::Inbound,
+            json!({"jsonrpc": "2.0", "method": "session/update", "params": {"update": u}}),
+        )
     }
 
     #[test]
     fn merges_chunks_and_tracks_tool_calls() {
         let items = fold(&[
-            (Direction::Outbound, json!({"id": 2, "method": "session/prompt", "params": {"prompt": [{"type": "text", "text": "hi"}, {"type": "resource_link", "uri": "file:///a"}]}})),
-            update(json!({"sessionUpdate": "agent_thought_chunk", "content": {"type": "text", "text": "hmm"}})),
-            update(json!({"sessionUpdate": "tool_call", "toolCallId": "t1", "title": "read", "status": "pending"})),
-            update(json!({"sessionUpdate": "tool_call_update", "toolCallId": "t1", "status": "completed", "content": [{"type": "content", "content": {"type": "text", "text": "ok"}}]})),
-            update(json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "Hel"}})),
-            update(json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "lo"}})),
-            (Direction::Inbound, json!({"id": 2, "result": {"stopReason": "end_turn"}})),
+            (
+                Direction::Outbound,
+                json!({"id": 2, "method": "session/prompt", "params": {"prompt": [{"type": "text", "text": "hi"}, {"type": "resource_link", "uri": "file:///a"}]}}),
+            ),
+            update(
+                json!({"sessionUpdate": "agent_thought_chunk", "content": {"type": "text", "text": "hmm"}}),
+            ),
+            update(
+                json!({"sessionUpdate": "tool_call", "toolCallId": "t1", "title": "read", "status": "pending"}),
+            ),
+            update(
+                json!({"sessionUpdate": "tool_call_update", "toolCallId": "t1", "status": "completed", "content": [{"type": "content", "content": {"type": "text", "text": "ok"}}]}),
+            ),
+            update(
+                json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "Hel"}}),
+            ),
+            update(
+                json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "lo"}}),
+            ),
+            (
+                Direction::Inbound,
+                json!({"id": 2, "result": {"stopReason": "end_turn"}}),
+            ),
         ]);
         assert_eq!(items.len(), 5, "{items:#?}");
-        assert_eq!(items[0], TranscriptItem::User { seq: 1, text: "hi\n[link file:///a]".into() });
-        assert_eq!(items[1], TranscriptItem::Thought { seq: 2, text: "hmm".into() });
-        let TranscriptItem::ToolCall(call) = &items[2] else { panic!("tool call expected") };
-        assert_eq!((call.status.as_str(), call.content.clone()), ("completed", vec!["ok".to_string()]));
-        assert_eq!(items[3], TranscriptItem::Agent { seq: 5, text: "Hello".into() });
-        assert_eq!(items[4], TranscriptItem::TurnEnd { seq: 7, stop_reason: "end_turn".into() });
+        assert_eq!(
+            items[0],
+            TranscriptItem::User {
+                seq: 1,
+                text: "hi\n[link file:///a]".into()
+            }
+        );
+        assert_eq!(
+            items[1],
+            TranscriptItem::Thought {
+                seq: 2,
+                text: "hmm".into()
+            }
+        );
+        let TranscriptItem::ToolCall(call) = &items[2] else {
+            panic!("tool call expected")
+        };
+        assert_eq!(
+            (call.status.as_str(), call.content.clone()),
+            ("completed", vec!["ok".to_string()])
+        );
+        assert_eq!(
+            items[3],
+            TranscriptItem::Agent {
+                seq: 5,
+                text: "Hello".into()
+            }
+        );
+        assert_eq!(
+            items[4],
+            TranscriptItem::TurnEnd {
+                seq: 7,
+                stop_reason: "end_turn".into()
+            }
+        );
     }
 
     #[test]
     fn pairs_permissions_per_connection_and_direction() {
         let items = fold(&[
-            (Direction::Outbound, json!({"id": 0, "method": "initialize", "params": {}})),
+            (
+                Direction::Outbound,
+                json!({"id": 0, "method": "initialize", "params": {}}),
+            ),
             (Direction::Inbound, json!({"id": 0, "result": {}})),
-            (Direction::Outbound, json!({"id": 2, "method": "session/prompt", "params": {"prompt": []}})),
+            (
+                Direction::Outbound,
+                json!({"id": 2, "method": "session/prompt", "params": {"prompt": []}}),
+            ),
             // agent → client request with an id that collides with the prompt's space
-            (Direction::Inbound, json!({"id": 0, "method": "session/request_permission", "params": {"toolCall": {"title": "Edit"}, "options": [{"optionId": "allow"}]}})),
-            (Direction::Outbound, json!({"id": 0, "result": {"outcome": {"outcome": "selected", "optionId": "allow"}}})),
-            (Direction::Inbound, json!({"id": 2, "error": {"code": -32603, "message": "Internal error"}})),
+            (
+                Direction::Inbound,
+                json!({"id": 0, "method": "session/request_permission", "params": {"toolCall": {"title": "Edit"}, "options": [{"optionId": "allow"}]}}),
+            ),
+            (
+                Direction::Outbound,
+                json!({"id": 0, "result": {"outcome": {"outcome": "selected", "optionId": "allow"}}}),
+            ),
+            (
+                Direction::Inbound,
+                json!({"id": 2, "error": {"code": -32603, "message": "Internal error"}}),
+            ),
         ]);
-        let TranscriptItem::Permission(p) = &items[2] else { panic!("{items:#?}") };
+        let TranscriptItem::Permission(p) = &items[2] else {
+            panic!("{items:#?}")
+        };
         assert_eq!(p.selected.as_deref(), Some("allow"));
-        assert!(matches!(&items[3], TranscriptItem::TurnError { code: Some(-32603), .. }));
+        assert!(matches!(
+            &items[3],
+            TranscriptItem::TurnError {
+                code: Some(-32603),
+                ..
+            }
+        ));
     }
 
     #[test]
     fn history_replayed_on_load_is_not_the_turn() {
         let items = fold(&[
-            (Direction::Outbound, json!({"id": 1, "method": "session/load", "params": {}})),
-            update(json!({"sessionUpdate": "user_message_chunk", "content": {"type": "text", "text": "old"}})),
-            update(json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "old"}})),
+            (
+                Direction::Outbound,
+                json!({"id": 1, "method": "session/load", "params": {}}),
+            ),
+            update(
+                json!({"sessionUpdate": "user_message_chunk", "content": {"type": "text", "text": "old"}}),
+            ),
+            update(
+                json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "old"}}),
+            ),
             (Direction::Inbound, json!({"id": 1, "result": {}})),
-            update(json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "new"}})),
+            update(
+                json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "new"}}),
+            ),
         ]);
         assert_eq!(items[1], TranscriptItem::Replay { seq: 2, events: 2 });
-        assert_eq!(items[2], TranscriptItem::Agent { seq: 5, text: "new".into() });
+        assert_eq!(
+            items[2],
+            TranscriptItem::Agent {
+                seq: 5,
+                text: "new".into()
+            }
+        );
     }
 }

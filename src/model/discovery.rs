@@ -62,7 +62,10 @@ pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, Resol
     if let Some(exact) = names.iter().find(|n| n.as_str() == spec) {
         return Ok(dir.join(exact));
     }
-    let matches: Vec<String> = names.into_iter().filter(|n| !spec.is_empty() && n.ends_with(spec)).collect();
+    let matches: Vec<String> = names
+        .into_iter()
+        .filter(|n| !spec.is_empty() && n.ends_with(spec))
+        .collect();
     match matches.len() {
         1 => Ok(dir.join(&matches[0])),
         0 => Err(ResolveError::NotFound {
@@ -135,7 +138,10 @@ fn summarize(dir: &Path) -> Result<RunSummary, BundleError> {
             .filter(|t| !t.trim().is_empty())
             .unwrap_or_else(|| flow_name.clone()),
         flow_name,
-        status: manifest.status.clone().unwrap_or_else(|| "unknown".to_string()),
+        status: manifest
+            .status
+            .clone()
+            .unwrap_or_else(|| "unknown".to_string()),
         started_at: manifest.started_at.clone(),
         finished_at: manifest.finished_at.clone(),
         path: dir.to_path_buf(),
@@ -149,13 +155,24 @@ mod tests {
     fn runs_dir() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
         for (name, started) in [
-            ("2026-01-01T000000000Z-a-11111111", "2026-01-01T00:00:00.000Z"),
-            ("2026-01-02T000000000Z-b-22222222", "2026-01-02T00:00:00.000Z"),
-            ("2026-01-03T000000000Z-b-33331111", "2026-01-03T00:00:00.000Z"),
+            (
+                "2026-01-01T000000000Z-a-11111111",
+                "2026-01-01T00:00:00.000Z",
+            ),
+            (
+                "2026-01-02T000000000Z-b-22222222",
+                "2026-01-02T00:00:00.000Z",
+            ),
+            (
+                "2026-01-03T000000000Z-b-33331111",
+                "2026-01-03T00:00:00.000Z",
+            ),
         ] {
             let run = dir.path().join(name);
             fs::create_dir(&run).expect("mkdir");
-            let manifest = format!(r#"{{"runId":"{name}","flowName":"f","startedAt":"{started}","status":"completed"}}"#);
+            let manifest = format!(
+                r#"{{"runId":"{name}","flowName":"f","startedAt":"{started}","status":"completed"}}"#
+            );
             fs::write(run.join("manifest.json"), manifest).expect("write");
         }
         fs::create_dir(dir.path().join("acpx-write-x")).expect("mkdir");
@@ -171,7 +188,10 @@ mod tests {
             resolve("22222222").ok(),
             Some(dir.path().join("2026-01-02T000000000Z-b-22222222"))
         );
-        assert!(matches!(resolve("1111"), Err(ResolveError::Ambiguous { .. })));
+        assert!(matches!(
+            resolve("1111"),
+            Err(ResolveError::Ambiguous { .. })
+        ));
         assert!(matches!(resolve("zzz"), Err(ResolveError::NotFound { .. })));
         let not_bundle = dir.path().join("not-a-run");
         assert!(matches!(
@@ -184,7 +204,11 @@ mod tests {
     fn lists_newest_first() {
         let dir = runs_dir();
         let rows = list_runs(dir.path()).expect("list");
-        let ids: Vec<_> = rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.run_id.as_str()).collect();
+        let ids: Vec<_> = rows
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|r| r.run_id.as_str())
+            .collect();
         assert_eq!(
             ids,
             [

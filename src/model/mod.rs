@@ -163,7 +163,9 @@ impl Run {
         let Some(entry) = attempt.outcome_entry else {
             return Ok(None);
         };
-        let event = self.bundle.read_event(&self.bundle.trace.entries()[entry])?;
+        let event = self
+            .bundle
+            .read_event(&self.bundle.trace.entries()[entry])?;
         Ok(event.get("payload").cloned())
     }
 
@@ -197,13 +199,13 @@ impl Run {
         latest.sort_by_key(|(id, _)| flow.node_position(id).unwrap_or(usize::MAX));
         latest
             .into_iter()
-            .filter_map(|(id, position)| {
-                match self.attempt_output(&self.attempts[position]) {
+            .filter_map(
+                |(id, position)| match self.attempt_output(&self.attempts[position]) {
                     Ok(Some(value)) => Some((id, Ok(value))),
                     Ok(None) => None,
                     Err(err) => Some((id, Err(err))),
-                }
-            })
+                },
+            )
             .collect()
     }
 
@@ -227,7 +229,10 @@ impl Run {
         };
         let index = session.index()?;
         let (first, last) = match &link {
-            Some(ConversationLink { events: Some(range), .. }) => *range,
+            Some(ConversationLink {
+                events: Some(range),
+                ..
+            }) => *range,
             _ => self.event_range_by_time(attempt, index),
         };
         let items = if index.is_empty() || index.range(first, last).is_empty() {
@@ -259,7 +264,10 @@ impl Run {
 
     /// `payload.conversation` of the attempt's outcome, or of its
     /// `acp_response_parsed` event when the attempt has no outcome.
-    fn conversation_link(&self, attempt: &Attempt) -> Result<Option<ConversationLink>, BundleError> {
+    fn conversation_link(
+        &self,
+        attempt: &Attempt,
+    ) -> Result<Option<ConversationLink>, BundleError> {
         let trace = &self.bundle.trace;
         let candidates = (attempt.entry_start..=attempt.entry_end)
             .rev()
@@ -271,7 +279,10 @@ impl Run {
             });
         for i in candidates {
             let event = self.bundle.read_event(&trace.entries()[i])?;
-            if let Some(link) = event.pointer("/payload/conversation").and_then(ConversationLink::parse) {
+            if let Some(link) = event
+                .pointer("/payload/conversation")
+                .and_then(ConversationLink::parse)
+            {
                 return Ok(Some(link));
             }
         }
@@ -280,12 +291,25 @@ impl Run {
 
     /// For attempts without a recorded range (in flight, interrupted, capture
     /// failed): the session events written while the attempt ran.
-    fn event_range_by_time(&self, attempt: &Attempt, index: &crate::bundle::SessionIndex) -> (u32, u32) {
+    fn event_range_by_time(
+        &self,
+        attempt: &Attempt,
+        index: &crate::bundle::SessionIndex,
+    ) -> (u32, u32) {
         let start = attempt.started_ms.unwrap_or(i64::MIN);
-        let finish = if attempt.is_finished() { attempt.finished_ms.unwrap_or(i64::MAX) } else { i64::MAX };
-        let mut inside = index.entries().iter().filter(|e| e.at_ms >= start && e.at_ms <= finish);
-        let first = inside.next().map(|e| e.seq);
-        let last = inside.last().map(|e| e.seq).or(first);
+        let finish = if attempt.is_finished() {
+            attempt.finished_ms.unwrap_or(i64::MAX)
+        } else {
+            i64::MAX
+        };
+        let inside = || {
+            index
+                .entries()
+                .iter()
+                .filter(|e| e.at_ms >= start && e.at_ms <= finish)
+        };
+        let first = inside().next().map(|e| e.seq);
+        let last = inside().next_back().map(|e| e.seq);
         match (first, last) {
             (Some(first), Some(last)) => (first, last),
             _ => (1, 0),
@@ -308,7 +332,9 @@ impl Run {
             return Ok(None);
         }
         let end = end.min(messages.len() - 1).max(start);
-        Ok(Some(conversation::transcript_from_record(&messages[start..=end])))
+        Ok(Some(conversation::transcript_from_record(
+            &messages[start..=end],
+        )))
     }
 }
 
@@ -351,5 +377,7 @@ pub fn output_of_payload(bundle: &Bundle, payload: &Value) -> Result<Option<Valu
             .map(Some)
             .map_err(|e| BundleError::json(&resolved, &e));
     }
-    Ok(Some(Value::String(String::from_utf8_lossy(&bytes).into_owned())))
+    Ok(Some(Value::String(
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )))
 }

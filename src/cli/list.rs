@@ -1,0 +1,63 @@
+//! `reel list [DIR] [--json]`: the runs of a folder, newest first.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::format::{clean, pad};
+use super::{CliError, CliResult, EXIT_OK};
+use crate::model::discovery::{list_runs, ResolveError};
+use crate::model::Run;
+
+pub fn run(dir: &Path, json: bool) -> CliResult {
+    let rows = list_runs(dir).map_err(|err| match err {
+        ResolveError::Io { .. } => CliError::usage(err),
+        other => CliError::failure(other),
+    })?;
+    let mut listed = Vec::new();
+    for row in rows {
+        match row {
+            Ok(summary) => {
+                // Attempt counts come from the trace index, the source of truth.
+                let (attempts, status) = match Run::open(&summary.path) {
+                    Ok(run) => (Some(run.attempts.len()), run.status()),
+                    Err(_) => (None, summary.status.clone()),
+                };
+                listed.push((summary, attempts, status));
+            }
+            Err(err) => eprintln!("reel: skipped {}", clean(&err.to_string(), 300)),
+        }
+    }
+    if json {
+        let array: Vec<_> = listed
+            .iter()
+            .map(|(s, attempts, status)| {
+                json!({
+                    "runId": s.run_id, "title": s.title, "flowName": s.flow_name, "status": status,
+                    "startedAt": s.started_at, "finishedAt": s.finished_at, "attempts": attempts,
+                    "path": s.path,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(array));
+        return Ok(EXIT_OK);
+    }
+    if listed.is_empty() {
+        println!("No runs in {}", dir.display());
+        return Ok(EXIT_OK);
+    }
+    println!("{}", dir.display());
+    for (s, attempts, status) in &listed {
+        let suffix = s.run_id.rsplit('-').next().unwrap_or("");
+        let attempts = attempts.map_or("?".to_string(), |n| n.to_string());
+        println!(
+            "  {}  {}  {}  {:>5} steps  {}",
+            pad(&clean(suffix, 8), 8),
+            pad(&clean(status, 9), 9),
+            pad(&clean(s.started_at.as_deref().unwrap_or(""), 24), 24),
+            attempts,
+            clean(&s.title, 60),
+        );
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,179 @@
+//! The command line: subcommands, exit codes and `--json` output. Each
+//! subcommand is a thin layer over `model` and `bundle`.
+
+mod format;
+mod list;
+mod show;
+mod state;
+mod synth;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::model::discovery::{self, resolve_run};
+use crate::model::Run;
+
+/// Exit codes, documented in the README.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "reel",
+    version,
+    about = "Replay viewer for acpx flow runs",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Runs directory (default: $ACPX_FLOW_RUNS_DIR, else ~/.acpx/flows/runs).
+    #[arg(long, global = true, value_name = "DIR")]
+    runs_dir: Option<PathBuf>,
+
+    /// A run (bundle path, runId or unique suffix) or a runs directory.
+    target: Option<String>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the runs in a runs directory, newest first.
+    List {
+        /// Runs directory (default: the runs directory).
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a run and its attempts.
+    Show {
+        /// Bundle path, runId or unique runId suffix.
+        run: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The state of a run at one step: node states, outputs, conversation.
+    State {
+        run: String,
+        /// attemptId (e.g. `review#2`) or 1-based step number.
+        #[arg(long, value_name = "ATTEMPT")]
+        at: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check bundles (or every bundle in a runs directory) against the format.
+    Validate {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic acpx bundle of any size (for benchmarks and tests).
+    #[command(hide = true)]
+    Synth(synth::SynthArgs),
+}
+
+/// A failure with its exit code; the message is one sentence for stderr.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn failure(message: impl std::fmt::Display) -> Self {
+        CliError {
+            code: EXIT_FAILURE,
+            message: message.to_string(),
+        }
+    }
+
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        CliError {
+            code: EXIT_USAGE,
+            message: message.to_string(),
+        }
+    }
+}
+
+pub type CliResult = Result<i32, CliError>;
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_OK
+                }
+                _ => EXIT_USAGE,
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("reel: {}", crate::sanitize::sanitize_line(&err.message));
+            err.code
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    let runs_dir = cli.runs_dir.clone().or_else(discovery::default_runs_dir);
+    match cli.command {
+        Some(Command::List { dir, json }) => {
+            let dir = dir
+                .or(runs_dir)
+                .ok_or_else(|| CliError::usage("no runs directory given"))?;
+            list::run(&dir, json)
+        }
+        Some(Command::Show { run, json }) => show::run(&open_run(&run, runs_dir.as_deref())?, json),
+        Some(Command::State { run, at, json }) => {
+            state::run(&open_run(&run, runs_dir.as_deref())?, &at, json)
+        }
+        Some(Command::Validate { paths, json }) => validate::run(&paths, json),
+        Some(Command::Synth(args)) => synth::run(&args, runs_dir.as_deref()),
+        None => default_action(cli.target.as_deref(), runs_dir.as_deref()),
+    }
+}
+
+/// `reel` alone lists the runs (the TUI will take this over); `reel DIR`
+/// lists DIR; `reel RUN` shows that run.
+fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
+    match target {
+        Some(target) if Path::new(target).is_dir() && !discovery::is_bundle(Path::new(target)) => {
+            list::run(Path::new(target), false)
+        }
+        Some(target) => show::run(&open_run(target, runs_dir)?, false),
+        None => {
+            let dir = runs_dir
+                .filter(|d| discovery::bundle_names(d).is_ok_and(|names| !names.is_empty()))
+                .map(Path::to_path_buf)
+                .unwrap_or_else(bundled_samples);
+            list::run(&dir, false)
+        }
+    }
+}
+
+/// The sample runs shipped with reel, for a fresh clone with no runs yet.
+fn bundled_samples() -> PathBuf {
+    let local = PathBuf::from("sample-runs");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-runs")
+}
+
+fn open_run(spec: &str, runs_dir: Option<&Path>) -> Result<Run, CliError> {
+    let dir = resolve_run(spec, runs_dir).map_err(|err| match err {
+        discovery::ResolveError::NoRunsDir => CliError::usage(err),
+        other => CliError::failure(other),
+    })?;
+    Run::open(&dir).map_err(CliError::failure)
+}
