@@ -10,6 +10,13 @@ use crate::model::discovery::{list_runs, ResolveError};
 use crate::model::Run;
 
 pub fn run(dir: &Path, json: bool) -> CliResult {
+    let mut out = String::new();
+    let result = render(&mut out, dir, json);
+    super::emit(&out);
+    result
+}
+
+fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
     let rows = list_runs(dir).map_err(|err| match err {
         ResolveError::Io { .. } => CliError::usage(err),
         other => CliError::failure(other),
@@ -39,18 +46,18 @@ pub fn run(dir: &Path, json: bool) -> CliResult {
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(array));
+        outln!(out, "{}", serde_json::Value::Array(array));
         return Ok(EXIT_OK);
     }
     if listed.is_empty() {
-        println!("No runs in {}", dir.display());
+        outln!(out, "No runs in {}", dir.display());
         return Ok(EXIT_OK);
     }
-    println!("{}", dir.display());
+    outln!(out, "{}", dir.display());
     for (s, attempts, status) in &listed {
         let suffix = s.run_id.rsplit('-').next().unwrap_or("");
         let attempts = attempts.map_or("?".to_string(), |n| n.to_string());
-        println!(
+        outln!(out, 
             "  {}  {}  {}  {:>5} steps  {}",
             pad(&clean(suffix, 8), 8),
             pad(&clean(status, 9), 9),

@@ -1,6 +1,18 @@
 //! The command line: subcommands, exit codes and `--json` output. Each
 //! subcommand is a thin layer over `model` and `bundle`.
 
+/// `writeln!` into the output buffer (writing to a String cannot fail).
+macro_rules! outln {
+    ($out:expr) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out);
+    }};
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 mod format;
 mod list;
 mod show;
@@ -159,6 +171,14 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
             list::run(&dir, false)
         }
     }
+}
+
+/// Writes a command's output to stdout. A closed pipe (`reel show | head`)
+/// is not an error worth a message, and must never be a panic.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 /// The sample runs shipped with reel, for a fresh clone with no runs yet.

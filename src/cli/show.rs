@@ -10,11 +10,18 @@ use crate::bundle::timestamp::format_iso_millis;
 use crate::model::Run;
 
 pub fn run(run: &Run, json: bool) -> CliResult {
+    let mut out = String::new();
+    let result = render(&mut out, run, json);
+    super::emit(&out);
+    result
+}
+
+fn render(out: &mut String, run: &Run, json: bool) -> CliResult {
     let document = show_json(run)?;
     if json {
-        println!("{document}");
+        outln!(out, "{document}");
     } else {
-        print_human(run, &document);
+        print_human(out, run, &document);
     }
     Ok(EXIT_OK)
 }
@@ -73,22 +80,22 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
     }))
 }
 
-fn print_human(run: &Run, doc: &Value) {
+fn print_human(out: &mut String, run: &Run, doc: &Value) {
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-    println!(
+    outln!(out, 
         "{}  ({})",
         clean(run.title(), 100),
         clean(run.flow_name(), 60)
     );
-    println!("run       {}", clean(&run.run_id(), 100));
-    println!(
+    outln!(out, "run       {}", clean(&run.run_id(), 100));
+    outln!(out, 
         "status    {}   started {}   finished {}",
         clean(&run.status(), 20),
         clean(&text(doc, "startedAt"), 30),
         clean(&text(doc, "finishedAt"), 30),
     );
     let artifacts = &doc["artifacts"];
-    println!(
+    outln!(out, 
         "trace     {} events · {} attempts · {} sessions · {} artifacts ({} missing)",
         run.bundle.trace.len(),
         run.attempts.len(),
@@ -112,9 +119,9 @@ fn print_human(run: &Run, doc: &Value) {
             )
         })
         .collect();
-    println!("nodes     {}", nodes.join("  "));
-    println!();
-    println!(
+    outln!(out, "nodes     {}", nodes.join("  "));
+    outln!(out);
+    outln!(out, 
         "   #  {}  {}  {}  {}  {}  session",
         pad("attempt", 22),
         pad("type", 10),
@@ -123,7 +130,7 @@ fn print_human(run: &Run, doc: &Value) {
         pad("took", 7)
     );
     for (i, a) in run.attempts.iter().enumerate() {
-        println!(
+        outln!(out, 
             "{:>4}  {}  {}  {}  {}  {}  {}",
             i + 1,
             pad(&clean(run.attempt_id(a), 22), 22),

@@ -10,6 +10,13 @@ use crate::model::{Conversation, NodeFrame, Run, TranscriptItem};
 use crate::sanitize::sanitize_text;
 
 pub fn run(run: &Run, at: &str, json: bool) -> CliResult {
+    let mut out = String::new();
+    let result = render(&mut out, run, at, json);
+    super::emit(&out);
+    result
+}
+
+fn render(out: &mut String, run: &Run, at: &str, json: bool) -> CliResult {
     let position = run.find_attempt(at).ok_or_else(|| {
         CliError::failure(format!(
             "no attempt {at:?} in run {} (give an attemptId such as node#1 or a step number 1..{})",
@@ -19,9 +26,9 @@ pub fn run(run: &Run, at: &str, json: bool) -> CliResult {
     })?;
     let state = StateAt::compute(run, position)?;
     if json {
-        println!("{}", state.to_json(run));
+        outln!(out, "{}", state.to_json(run));
     } else {
-        state.print(run);
+        state.print(out, run);
     }
     Ok(EXIT_OK)
 }
@@ -75,9 +82,9 @@ impl StateAt {
         })
     }
 
-    fn print(&self, run: &Run) {
+    fn print(&self, out: &mut String, run: &Run) {
         let attempt = &run.attempts[self.position];
-        println!(
+        outln!(out, 
             "step {}/{}  {}  {}  (frame seq {})",
             self.position + 1,
             run.attempts.len(),
@@ -85,9 +92,9 @@ impl StateAt {
             attempt.outcome.name(),
             attempt.seq_end
         );
-        println!("\nnodes");
+        outln!(out, "\nnodes");
         for (node, frame) in run.bundle.flow.nodes.iter().zip(&self.frames) {
-            println!(
+            outln!(out, 
                 "  {} {}  {}  {}",
                 frame.status.glyph(),
                 pad(&clean(&node.id, 30), 30),
@@ -100,9 +107,9 @@ impl StateAt {
             );
         }
         if !self.outputs.is_empty() {
-            println!("\noutputs");
+            outln!(out, "\noutputs");
             for (node, value) in &self.outputs {
-                println!(
+                outln!(out, 
                     "  {}  {}",
                     pad(&clean(node, 30), 30),
                     clean(&value.to_string(), 110)
@@ -110,39 +117,31 @@ impl StateAt {
             }
         }
         if let Some(conversation) = &self.conversation {
-            print_conversation(conversation);
+            print_conversation(out, conversation);
         }
     }
 }
 
-fn print_conversation(conversation: &Conversation) {
+fn print_conversation(out: &mut String, conversation: &Conversation) {
     let range = match (conversation.event_start_seq, conversation.event_end_seq) {
         (Some(a), Some(b)) => format!("events {a}..{b}"),
         _ => "from record.json".to_string(),
     };
-    println!(
+    outln!(out, 
         "\nconversation  session {}  {range}",
         clean(&conversation.session_id, 60)
     );
     for item in &conversation.items {
-        print_item(item);
+        print_item(out, item);
     }
 }
 
-fn print_item(item: &TranscriptItem) {
-    let block = |label: &str, text: &str| {
-        let clean = sanitize_text(text, true);
-        let mut lines = clean.lines();
-        println!("  {label} {}", lines.next().unwrap_or(""));
-        for line in lines {
-            println!("  {} {line}", " ".repeat(label.chars().count()));
-        }
-    };
+fn print_item(out: &mut String, item: &TranscriptItem) {
     match item {
-        TranscriptItem::User { text, .. } => block("user ▸", text),
-        TranscriptItem::Agent { text, .. } => block("agent ◂", text),
-        TranscriptItem::Thought { text, .. } => block("thought ~", text),
-        TranscriptItem::ToolCall(call) => println!(
+        TranscriptItem::User { text, .. } => print_block(out, "user ▸", text),
+        TranscriptItem::Agent { text, .. } => print_block(out, "agent ◂", text),
+        TranscriptItem::Thought { text, .. } => print_block(out, "thought ~", text),
+        TranscriptItem::ToolCall(call) => outln!(out, 
             "  tool ⚙ {} [{}]{}",
             clean(&call.title, 80),
             clean(&call.status, 20),
@@ -152,21 +151,21 @@ fn print_item(item: &TranscriptItem) {
                 .unwrap_or_default()
         ),
         TranscriptItem::Plan { entries, .. } => {
-            println!("  plan ☰");
+            outln!(out, "  plan ☰");
             for entry in entries {
                 let text = entry.get("content").and_then(Value::as_str).unwrap_or("");
                 let status = entry.get("status").and_then(Value::as_str).unwrap_or("");
-                println!("       [{}] {}", clean(status, 12), clean(text, 90));
+                outln!(out, "       [{}] {}", clean(status, 12), clean(text, 90));
             }
         }
-        TranscriptItem::Permission(p) => println!(
+        TranscriptItem::Permission(p) => outln!(out, 
             "  permission ? {} → {}",
             clean(&p.title, 80),
             clean(p.selected.as_deref().unwrap_or("(no answer)"), 30)
         ),
         TranscriptItem::Usage {
             used, size, cost, ..
-        } => println!(
+        } => outln!(out, 
             "  usage {} / {}{}",
             used.as_ref().map(Value::to_string).unwrap_or_default(),
             size.as_ref().map(Value::to_string).unwrap_or_default(),
@@ -174,15 +173,26 @@ fn print_item(item: &TranscriptItem) {
                 .map(|c| format!("  cost {}", clean(&c.to_string(), 40)))
                 .unwrap_or_default()
         ),
-        TranscriptItem::Connection { method, .. } => println!("  ─ {} ─", clean(method, 40)),
-        TranscriptItem::Replay { events, .. } => println!("  ─ {events} replayed history events ─"),
-        TranscriptItem::TurnEnd { stop_reason, .. } => println!("  ■ {}", clean(stop_reason, 40)),
-        TranscriptItem::TurnError { message, code, .. } => println!(
+        TranscriptItem::Connection { method, .. } => outln!(out, "  ─ {} ─", clean(method, 40)),
+        TranscriptItem::Replay { events, .. } => outln!(out, "  ─ {events} replayed history events ─"),
+        TranscriptItem::TurnEnd { stop_reason, .. } => outln!(out, "  ■ {}", clean(stop_reason, 40)),
+        TranscriptItem::TurnError { message, code, .. } => outln!(out, 
             "  ✗ error{}: {}",
             code.map(|c| format!(" {c}")).unwrap_or_default(),
             clean(message, 120)
         ),
-        TranscriptItem::Cancel { .. } => println!("  ⊘ cancel requested"),
-        TranscriptItem::Other { label, .. } => println!("  · {}", clean(label, 80)),
+        TranscriptItem::Cancel { .. } => outln!(out, "  ⊘ cancel requested"),
+        TranscriptItem::Other { label, .. } => outln!(out, "  · {}", clean(label, 80)),
+    }
+}
+
+/// Multi-line bundle text under a label, continuation lines indented.
+fn print_block(out: &mut String, label: &str, text: &str) {
+    let clean = sanitize_text(text, true);
+    let mut lines = clean.lines();
+    outln!(out, "  {label} {}", lines.next().unwrap_or(""));
+    let indent = " ".repeat(label.chars().count());
+    for line in lines {
+        outln!(out, "  {indent} {line}");
     }
 }

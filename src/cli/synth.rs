@@ -24,13 +24,20 @@ pub struct SynthArgs {
 }
 
 pub fn run(args: &SynthArgs, runs_dir: Option<&Path>) -> CliResult {
-    let out = args
+    let mut out = String::new();
+    let result = render(&mut out, args, runs_dir);
+    super::emit(&out);
+    result
+}
+
+fn render(out: &mut String, args: &SynthArgs, runs_dir: Option<&Path>) -> CliResult {
+    let target = args
         .out
         .as_deref()
         .or(runs_dir)
         .ok_or_else(|| CliError::usage("give --out DIR"))?;
-    std::fs::create_dir_all(out)
-        .map_err(|e| CliError::failure(format!("{}: {e}", out.display())))?;
+    std::fs::create_dir_all(target)
+        .map_err(|e| CliError::failure(format!("{}: {e}", target.display())))?;
     let spec = SynthSpec {
         attempts: args.attempts,
         session_events_per_turn: args.session_events,
@@ -38,9 +45,9 @@ pub fn run(args: &SynthArgs, runs_dir: Option<&Path>) -> CliResult {
         seed: args.seed,
         run_id: None,
     };
-    let summary = write_bundle(out, &spec)
-        .map_err(|e| CliError::failure(format!("{}: {e}", out.display())))?;
-    println!(
+    let summary = write_bundle(target, &spec)
+        .map_err(|e| CliError::failure(format!("{}: {e}", target.display())))?;
+    outln!(out, 
         "{}  {} attempts, {} trace events ({} bytes), {} session events",
         summary.dir.display(),
         summary.attempts,

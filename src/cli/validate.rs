@@ -12,6 +12,13 @@ use crate::bundle::Severity;
 use crate::model::discovery::{bundle_names, is_bundle};
 
 pub fn run(paths: &[PathBuf], json: bool) -> CliResult {
+    let mut out = String::new();
+    let result = render(&mut out, paths, json);
+    super::emit(&out);
+    result
+}
+
+fn render(out: &mut String, paths: &[PathBuf], json: bool) -> CliResult {
     let bundles = expand(paths)?;
     let reports: Vec<Report> = bundles.iter().map(|dir| validate_bundle(dir)).collect();
     let broken = reports.iter().filter(|r| r.is_broken()).count();
@@ -20,9 +27,9 @@ pub fn run(paths: &[PathBuf], json: bool) -> CliResult {
             .iter()
             .map(|r| json!({"path": r.path, "ok": !r.is_broken(), "problems": r.problems}))
             .collect();
-        println!("{}", json!({"bundles": list, "broken": broken}));
+        outln!(out, "{}", json!({"bundles": list, "broken": broken}));
     } else {
-        print_human(&reports, broken);
+        print_human(out, &reports, broken);
     }
     Ok(if broken > 0 { EXIT_FAILURE } else { EXIT_OK })
 }
@@ -60,17 +67,17 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(bundles)
 }
 
-fn print_human(reports: &[Report], broken: usize) {
+fn print_human(out: &mut String, reports: &[Report], broken: usize) {
     let mut warnings = 0;
     for report in reports {
         let verdict = if report.is_broken() { "BROKEN" } else { "ok" };
-        println!("{verdict:>6}  {}", report.path.display());
+        outln!(out, "{verdict:>6}  {}", report.path.display());
         for problem in &report.problems {
             warnings += usize::from(problem.severity == Severity::Warning);
-            println!("        {}", clean(&problem.to_string(), 400));
+            outln!(out, "        {}", clean(&problem.to_string(), 400));
         }
     }
-    println!(
+    outln!(out, 
         "{} bundle(s) checked: {} broken, {} warning(s)",
         reports.len(),
         broken,
