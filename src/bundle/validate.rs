@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::error::{Problem, Severity};
-use super::{artifacts, folder_name, read_json_as, Bundle, EventKind, BUNDLE_SCHEMA};
+use super::{artifacts, read_json_as, Bundle, EventKind, BUNDLE_SCHEMA};
 
 /// The outcome of validating one bundle folder.
 #[derive(Debug, serde::Serialize)]
@@ -56,11 +56,6 @@ fn check_manifest(bundle: &Bundle, problems: &mut Vec<Problem>) {
     }
     match &manifest.run_id {
         None => problems.push(Problem::warning(path, None, "no `runId`")),
-        Some(id) if *id != folder_name(&bundle.root) => problems.push(Problem::warning(
-            path,
-            None,
-            format!("runId {id:?} differs from the folder name"),
-        )),
         Some(id) => {
             if let Some(trace_id) = bundle.trace.run_id().filter(|t| t != id) {
                 problems.push(Problem::warning(
