@@ -70,16 +70,17 @@ pub fn scan_file(
     path: &Path,
     mut on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
 ) -> Result<(ScanPosition, Vec<u8>), BundleError> {
-    const CHUNK: usize = 8 << 20;
+    const CHUNK: u64 = 1 << 20;
     let io_error = |e| BundleError::io(path, e);
     let mut file = File::open(path).map_err(io_error)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    let mut buf: Vec<u8> = Vec::new();
     let mut position = ScanPosition::default();
     loop {
-        let filled = buf.len();
-        buf.resize(filled + CHUNK, 0);
-        let read = file.read(&mut buf[filled..]).map_err(io_error)?;
-        buf.truncate(filled + read);
+        // `take` + `read_to_end` appends without zero-filling a buffer first.
+        let read = (&mut file)
+            .take(CHUNK)
+            .read_to_end(&mut buf)
+            .map_err(io_error)?;
         if read == 0 {
             return Ok((position, buf));
         }
