@@ -85,11 +85,49 @@ impl SessionFiles {
 
     /// Reads and parses one event line by its index entry.
     pub fn read_event(&self, entry: &session::SessionEntry) -> Result<Value, BundleError> {
-        let file = File::open(&self.events).map_err(|e| BundleError::io(&self.events, e))?;
-        let bytes = ndjson::read_at(&file, entry.offset, entry.len as usize)
-            .map_err(|e| BundleError::io(&self.events, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| BundleError::json(&self.events, &e))
+        let mut parsed = Vec::with_capacity(1);
+        self.read_events(std::slice::from_ref(entry), |_, value| parsed.push(value))?;
+        parsed
+            .pop()
+            .ok_or_else(|| BundleError::invalid(&self.events, "event not found"))
     }
+
+    /// Reads and parses consecutive events with one read of their byte span.
+    pub fn read_events(
+        &self,
+        entries: &[session::SessionEntry],
+        mut each: impl FnMut(&session::SessionEntry, Value),
+    ) -> Result<(), BundleError> {
+        let spans: Vec<(u64, u32)> = entries.iter().map(|e| (e.offset, e.len)).collect();
+        read_spans(&self.events, &spans, |i, value| each(&entries[i], value))
+    }
+}
+
+/// Reads the lines at `spans` (sorted, from one file) with a single read of
+/// the bytes they cover, and parses each as JSON.
+fn read_spans(
+    path: &Path,
+    spans: &[(u64, u32)],
+    mut each: impl FnMut(usize, Value),
+) -> Result<(), BundleError> {
+    let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+        return Ok(());
+    };
+    let start = first.0;
+    let end = last.0 + u64::from(last.1);
+    let file = File::open(path).map_err(|e| BundleError::io(path, e))?;
+    let length = usize::try_from(end.saturating_sub(start))
+        .map_err(|_| BundleError::invalid(path, "event span too large"))?;
+    let bytes = ndjson::read_at(&file, start, length).map_err(|e| BundleError::io(path, e))?;
+    for (i, &(offset, len)) in spans.iter().enumerate() {
+        let from = (offset - start) as usize;
+        let line = bytes
+            .get(from..from + len as usize)
+            .ok_or_else(|| BundleError::invalid(path, "the file changed while it was read"))?;
+        let value = serde_json::from_slice(line).map_err(|e| BundleError::json(path, &e))?;
+        each(i, value);
+    }
+    Ok(())
 }
 
 fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
@@ -174,11 +212,25 @@ impl Bundle {
 
     /// Reads and parses the trace event at `entry` (lazy payload decoding).
     pub fn read_event(&self, entry: &TraceEntry) -> Result<Value, BundleError> {
-        let file =
-            File::open(&self.paths.trace).map_err(|e| BundleError::io(&self.paths.trace, e))?;
-        let bytes = ndjson::read_at(&file, entry.offset, entry.len as usize)
-            .map_err(|e| BundleError::io(&self.paths.trace, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| BundleError::json(&self.paths.trace, &e))
+        let mut parsed = None;
+        read_spans(
+            &self.paths.trace,
+            &[(entry.offset, entry.len)],
+            |_, value| parsed = Some(value),
+        )?;
+        parsed.ok_or_else(|| BundleError::invalid(&self.paths.trace, "event not found"))
+    }
+
+    /// Reads and parses consecutive trace events with one read.
+    pub fn read_events(
+        &self,
+        entries: &[TraceEntry],
+        mut each: impl FnMut(&TraceEntry, Value),
+    ) -> Result<(), BundleError> {
+        let spans: Vec<(u64, u32)> = entries.iter().map(|e| (e.offset, e.len)).collect();
+        read_spans(&self.paths.trace, &spans, |i, value| {
+            each(&entries[i], value)
+        })
     }
 
     /// The path of a bundle-relative file named inside the bundle's JSON

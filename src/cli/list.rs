@@ -57,7 +57,8 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
     for (s, attempts, status) in &listed {
         let suffix = s.run_id.rsplit('-').next().unwrap_or("");
         let attempts = attempts.map_or("?".to_string(), |n| n.to_string());
-        outln!(out, 
+        outln!(
+            out,
             "  {}  {}  {}  {:>5} steps  {}",
             pad(&clean(suffix, 8), 8),
             pad(&clean(status, 9), 9),

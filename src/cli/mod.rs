@@ -178,7 +178,9 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
 fn emit(text: &str) {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// The sample runs shipped with reel, for a fresh clone with no runs yet.

@@ -82,20 +82,23 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
 
 fn print_human(out: &mut String, run: &Run, doc: &Value) {
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-    outln!(out, 
+    outln!(
+        out,
         "{}  ({})",
         clean(run.title(), 100),
         clean(run.flow_name(), 60)
     );
     outln!(out, "run       {}", clean(&run.run_id(), 100));
-    outln!(out, 
+    outln!(
+        out,
         "status    {}   started {}   finished {}",
         clean(&run.status(), 20),
         clean(&text(doc, "startedAt"), 30),
         clean(&text(doc, "finishedAt"), 30),
     );
     let artifacts = &doc["artifacts"];
-    outln!(out, 
+    outln!(
+        out,
         "trace     {} events · {} attempts · {} sessions · {} artifacts ({} missing)",
         run.bundle.trace.len(),
         run.attempts.len(),
@@ -121,7 +124,8 @@ fn print_human(out: &mut String, run: &Run, doc: &Value) {
         .collect();
     outln!(out, "nodes     {}", nodes.join("  "));
     outln!(out);
-    outln!(out, 
+    outln!(
+        out,
         "   #  {}  {}  {}  {}  {}  session",
         pad("attempt", 22),
         pad("type", 10),
@@ -130,7 +134,8 @@ fn print_human(out: &mut String, run: &Run, doc: &Value) {
         pad("took", 7)
     );
     for (i, a) in run.attempts.iter().enumerate() {
-        outln!(out, 
+        outln!(
+            out,
             "{:>4}  {}  {}  {}  {}  {}  {}",
             i + 1,
             pad(&clean(run.attempt_id(a), 22), 22),

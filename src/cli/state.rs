@@ -84,7 +84,8 @@ impl StateAt {
 
     fn print(&self, out: &mut String, run: &Run) {
         let attempt = &run.attempts[self.position];
-        outln!(out, 
+        outln!(
+            out,
             "step {}/{}  {}  {}  (frame seq {})",
             self.position + 1,
             run.attempts.len(),
@@ -94,7 +95,8 @@ impl StateAt {
         );
         outln!(out, "\nnodes");
         for (node, frame) in run.bundle.flow.nodes.iter().zip(&self.frames) {
-            outln!(out, 
+            outln!(
+                out,
                 "  {} {}  {}  {}",
                 frame.status.glyph(),
                 pad(&clean(&node.id, 30), 30),
@@ -109,7 +111,8 @@ impl StateAt {
         if !self.outputs.is_empty() {
             outln!(out, "\noutputs");
             for (node, value) in &self.outputs {
-                outln!(out, 
+                outln!(
+                    out,
                     "  {}  {}",
                     pad(&clean(node, 30), 30),
                     clean(&value.to_string(), 110)
@@ -127,7 +130,8 @@ fn print_conversation(out: &mut String, conversation: &Conversation) {
         (Some(a), Some(b)) => format!("events {a}..{b}"),
         _ => "from record.json".to_string(),
     };
-    outln!(out, 
+    outln!(
+        out,
         "\nconversation  session {}  {range}",
         clean(&conversation.session_id, 60)
     );
@@ -141,7 +145,8 @@ fn print_item(out: &mut String, item: &TranscriptItem) {
         TranscriptItem::User { text, .. } => print_block(out, "user ▸", text),
         TranscriptItem::Agent { text, .. } => print_block(out, "agent ◂", text),
         TranscriptItem::Thought { text, .. } => print_block(out, "thought ~", text),
-        TranscriptItem::ToolCall(call) => outln!(out, 
+        TranscriptItem::ToolCall(call) => outln!(
+            out,
             "  tool ⚙ {} [{}]{}",
             clean(&call.title, 80),
             clean(&call.status, 20),
@@ -158,14 +163,16 @@ fn print_item(out: &mut String, item: &TranscriptItem) {
                 outln!(out, "       [{}] {}", clean(status, 12), clean(text, 90));
             }
         }
-        TranscriptItem::Permission(p) => outln!(out, 
+        TranscriptItem::Permission(p) => outln!(
+            out,
             "  permission ? {} → {}",
             clean(&p.title, 80),
             clean(p.selected.as_deref().unwrap_or("(no answer)"), 30)
         ),
         TranscriptItem::Usage {
             used, size, cost, ..
-        } => outln!(out, 
+        } => outln!(
+            out,
             "  usage {} / {}{}",
             used.as_ref().map(Value::to_string).unwrap_or_default(),
             size.as_ref().map(Value::to_string).unwrap_or_default(),
@@ -174,9 +181,14 @@ fn print_item(out: &mut String, item: &TranscriptItem) {
                 .unwrap_or_default()
         ),
         TranscriptItem::Connection { method, .. } => outln!(out, "  ─ {} ─", clean(method, 40)),
-        TranscriptItem::Replay { events, .. } => outln!(out, "  ─ {events} replayed history events ─"),
-        TranscriptItem::TurnEnd { stop_reason, .. } => outln!(out, "  ■ {}", clean(stop_reason, 40)),
-        TranscriptItem::TurnError { message, code, .. } => outln!(out, 
+        TranscriptItem::Replay { events, .. } => {
+            outln!(out, "  ─ {events} replayed history events ─")
+        }
+        TranscriptItem::TurnEnd { stop_reason, .. } => {
+            outln!(out, "  ■ {}", clean(stop_reason, 40))
+        }
+        TranscriptItem::TurnError { message, code, .. } => outln!(
+            out,
             "  ✗ error{}: {}",
             code.map(|c| format!(" {c}")).unwrap_or_default(),
             clean(message, 120)

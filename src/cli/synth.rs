@@ -47,7 +47,8 @@ fn render(out: &mut String, args: &SynthArgs, runs_dir: Option<&Path>) -> CliRes
     };
     let summary = write_bundle(target, &spec)
         .map_err(|e| CliError::failure(format!("{}: {e}", target.display())))?;
-    outln!(out, 
+    outln!(
+        out,
         "{}  {} attempts, {} trace events ({} bytes), {} session events",
         summary.dir.display(),
         summary.attempts,

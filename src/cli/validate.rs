@@ -77,7 +77,8 @@ fn print_human(out: &mut String, reports: &[Report], broken: usize) {
             outln!(out, "        {}", clean(&problem.to_string(), 400));
         }
     }
-    outln!(out, 
+    outln!(
+        out,
         "{} bundle(s) checked: {} broken, {} warning(s)",
         reports.len(),
         broken,

@@ -491,12 +491,11 @@ pub fn transcript_from_events(
 ) -> Result<Vec<TranscriptItem>, BundleError> {
     let index = session.index()?;
     let mut builder = TranscriptBuilder::default();
-    for entry in &index.entries()[index.range(first, last)] {
-        let line = session.read_event(entry)?;
+    session.read_events(&index.entries()[index.range(first, last)], |entry, line| {
         if let Some(message) = line.get("message") {
             builder.push(entry.seq, entry_direction(entry), message);
         }
-    }
+    })?;
     Ok(builder.finish())
 }
 
