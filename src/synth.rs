@@ -466,12 +466,31 @@ impl<'a> Synth<'a> {
     fn emit(
         &mut self,
         at: u64,
-        scope: &str,
-        kind: &str,
+        kind: &'static str,
+        ids: Ids<'_>,
+        payload: Value,
+    ) -> io::Result<()> {
+        self.append_event(at, kind, ids, None, payload)
+    }
+
+    /// `artifact_written` repeats its artifact in the envelope.
+    fn emit_artifact(&mut self, ids: Ids<'_>, artifact: &Value) -> io::Result<()> {
+        let at = self.tick(1, 3);
+        let payload = json!({ "artifact": artifact });
+        self.append_event(at, "artifact_written", ids, Some(artifact), payload)
+    }
+
+    /// Envelope key order as acpx writes it: seq, at, runId, scope, type, ids, artifact, payload.
+    fn append_event(
+        &mut self,
+        at: u64,
+        kind: &'static str,
         ids: Ids<'_>,
         artifact: Option<&Value>,
         payload: Value,
     ) -> io::Result<()> {
+        // Each type's scope is its first word: run, node, artifact, session, acp, action.
+        let scope = kind.split_once('_').map_or(kind, |(scope, _)| scope);
         let mut event = Map::new();
         event.insert("seq".into(), self.trace.next_seq().into());
         event.insert("at".into(), iso(at).into());
@@ -495,29 +514,9 @@ impl<'a> Synth<'a> {
         self.trace.append(&Value::Object(event))
     }
 
-    fn emit_artifact(&mut self, ids: Ids<'_>, artifact: &Value) -> io::Result<()> {
-        let at = self.tick(1, 3);
-        let payload = json!({ "artifact": artifact });
-        self.emit(
-            at,
-            "artifact",
-            "artifact_written",
-            ids,
-            Some(artifact),
-            payload,
-        )
-    }
-
     fn heartbeat(&mut self, attempt: &Attempt, at: u64) -> io::Result<()> {
         let payload = json!({ "statusDetail": attempt.detail });
-        self.emit(
-            at,
-            "node",
-            "node_heartbeat",
-            Ids::of(attempt),
-            None,
-            payload,
-        )
+        self.emit(at, "node_heartbeat", Ids::of(attempt), payload)
     }
 
     /// Lets `ms` pass inside an attempt, emitting the periodic heartbeats that fall due.
@@ -544,7 +543,7 @@ impl<'a> Synth<'a> {
             "flowPath": FLOW_PATH,
             "inputArtifact": input
         });
-        self.emit(at, "run", "run_started", Ids::default(), None, payload)
+        self.emit(at, "run_started", Ids::default(), payload)
     }
 
     fn begin(&mut self, node: Node, detail: Option<&str>) -> io::Result<Attempt> {
@@ -569,7 +568,7 @@ impl<'a> Synth<'a> {
             next_heartbeat: at + node.heartbeat_ms(),
             detail,
         };
-        self.emit(at, "node", "node_started", Ids::of(&attempt), None, payload)?;
+        self.emit(at, "node_started", Ids::of(&attempt), payload)?;
         Ok(attempt)
     }
 
@@ -594,10 +593,8 @@ impl<'a> Synth<'a> {
         payload.extend(trace.clone());
         self.emit(
             at,
-            "node",
             "node_outcome",
             Ids::of(&attempt),
-            None,
             Value::Object(payload),
         )?;
 
@@ -670,29 +667,12 @@ impl<'a> Synth<'a> {
         self.turns += 1;
         let script = TurnScript::new(self.turns, self.spec.session_events_per_turn);
         let mut attempt = self.begin(Node::Work, None)?;
-        attempt.detail = format!("ACP: {}", first_line(&script.prompt, 120));
-        let at = self.tick(3, 6);
-        self.heartbeat(&attempt, at)?;
-        let prompt = self.artifacts.put(script.prompt.as_bytes(), Media::Text)?;
-        self.emit_artifact(Ids::of(&attempt), &prompt)?;
-        if !self.session.bound {
-            let spawn_ms = self.rng.range(600, 800);
-            self.wait(&mut attempt, spawn_ms)?;
-            self.bind_session()?;
-        }
+        let prompt = self.send_prompt(&mut attempt, &script)?;
         let sid = self.session.bundle_id.clone();
-        let at = self.tick(1, 3);
-        let payload = json!({ "sessionId": sid, "promptArtifact": prompt });
-        self.emit(
-            at,
-            "acp",
-            "acp_prompt_prepared",
-            Ids::of(&attempt).session(&sid),
-            None,
-            payload,
-        )?;
-
-        let range = self.session.write_turn(&mut self.rng, &script, at)?;
+        let range = self
+            .session
+            .write_turn(&mut self.rng, &script, self.clock)?;
+        // The record write after the turn takes a while before acpx reports back.
         let settle_ms = self.rng.range(400, 1_500);
         self.wait(
             &mut attempt,
@@ -716,10 +696,8 @@ impl<'a> Synth<'a> {
         });
         self.emit(
             at,
-            "acp",
             "acp_response_parsed",
             Ids::of(&attempt).session(&sid),
-            None,
             payload,
         )?;
 
@@ -737,6 +715,31 @@ impl<'a> Synth<'a> {
         self.finish(attempt, trace, script.output, extra)
     }
 
+    /// Renders the prompt, binds the session on first use and reports
+    /// `acp_prompt_prepared`; returns the prompt artifact.
+    fn send_prompt(&mut self, attempt: &mut Attempt, script: &TurnScript) -> io::Result<Value> {
+        attempt.detail = format!("ACP: {}", first_line(&script.prompt, 120));
+        let at = self.tick(3, 6);
+        self.heartbeat(attempt, at)?;
+        let prompt = self.artifacts.put(script.prompt.as_bytes(), Media::Text)?;
+        self.emit_artifact(Ids::of(attempt), &prompt)?;
+        if !self.session.bound {
+            let spawn_ms = self.rng.range(600, 800);
+            self.wait(attempt, spawn_ms)?;
+            self.bind_session()?;
+        }
+        let sid = self.session.bundle_id.clone();
+        let at = self.tick(1, 3);
+        let payload = json!({ "sessionId": sid, "promptArtifact": prompt });
+        self.emit(
+            at,
+            "acp_prompt_prepared",
+            Ids::of(attempt).session(&sid),
+            payload,
+        )?;
+        Ok(prompt)
+    }
+
     fn bind_session(&mut self) -> io::Result<()> {
         let binding = self.artifacts.put_json(&self.session.binding)?;
         let at = self.tick(1, 3);
@@ -745,14 +748,7 @@ impl<'a> Synth<'a> {
         let sid = self.session.bundle_id.clone();
         let payload =
             json!({ "sessionId": sid, "handle": SESSION_HANDLE, "bindingArtifact": binding });
-        self.emit(
-            at,
-            "session",
-            "session_bound",
-            Ids::default().session(&sid),
-            None,
-            payload,
-        )
+        self.emit(at, "session_bound", Ids::default().session(&sid), payload)
     }
 
     /// The shell action: test output as stdout/stderr artifacts.
@@ -763,22 +759,9 @@ impl<'a> Synth<'a> {
         attempt.detail = shell_summary();
         let at = self.tick(2, 4);
         self.heartbeat(&attempt, at)?;
-        let mut action = json!({
-            "actionType": "shell",
-            "command": CHECK_COMMAND,
-            "args": CHECK_ARGS,
-            "cwd": CWD
-        });
         let at = self.tick(1, 1);
-        let payload = json!({ "action": action });
-        self.emit(
-            at,
-            "action",
-            "action_prepared",
-            Ids::of(&attempt),
-            None,
-            payload,
-        )?;
+        let payload = json!({ "action": shell_action(None) });
+        self.emit(at, "action_prepared", Ids::of(&attempt), payload)?;
 
         let shell_ms = self.rng.range(15, 90);
         self.wait(&mut attempt, shell_ms)?;
@@ -786,22 +769,11 @@ impl<'a> Synth<'a> {
         self.emit_artifact(Ids::of(&attempt), &stdout)?;
         let stderr = self.artifacts.put(run.stderr.as_bytes(), Media::Text)?;
         self.emit_artifact(Ids::of(&attempt), &stderr)?;
-        if let Value::Object(fields) = &mut action {
-            fields.insert("exitCode".into(), 0.into());
-            fields.insert("signal".into(), Value::Null);
-            fields.insert("durationMs".into(), shell_ms.into());
-        }
+        let action = shell_action(Some(shell_ms));
         let at = self.tick(1, 1);
         let payload =
             json!({ "action": action, "stdoutArtifact": stdout, "stderrArtifact": stderr });
-        self.emit(
-            at,
-            "action",
-            "action_completed",
-            Ids::of(&attempt),
-            None,
-            payload,
-        )?;
+        self.emit(at, "action_completed", Ids::of(&attempt), payload)?;
 
         let mut trace = Map::new();
         trace.insert("action".into(), action);
@@ -849,26 +821,47 @@ impl<'a> Synth<'a> {
         let finished_at = self.tick(1, 2);
         let at = self.tick(15, 25);
         let payload = json!({ "status": "completed" });
-        self.emit(at, "run", "run_completed", Ids::default(), None, payload)?;
+        self.emit(at, "run_completed", Ids::default(), payload)?;
+        let run = self.run_state(finished_at);
         let Synth {
             trace,
             steps,
             session,
             dir,
             run_id,
+            spec,
             ..
         } = self;
-        let (trace_events, trace_bytes) = (trace.lines, trace.bytes);
+        let summary = SynthSummary {
+            run_id,
+            dir,
+            attempts: spec.attempts,
+            trace_events: trace.lines,
+            trace_bytes: trace.bytes,
+            session_events: session.events.lines,
+        };
         trace.close()?;
         steps.close()?;
-        let bindings = session_bindings(&session.binding);
-        let manifest_session = session.manifest_entry();
-        let session_events = session.close(&dir)?;
+        let manifest = manifest(&run, session.manifest_entry());
+        session.close(&summary.dir)?;
+        let projections = summary.dir.join("projections");
+        write_run_projection(
+            &projections.join("run.json"),
+            &run,
+            &projections.join("steps.json"),
+        )?;
+        write_json(&projections.join("live.json"), &pick(&run, &LIVE_KEYS))?;
+        write_json(&summary.dir.join("manifest.json"), &manifest)?;
+        Ok(summary)
+    }
 
-        let run = json!({
-            "runId": run_id,
+    /// The final `FlowRunState`; `steps` is a placeholder that
+    /// [`write_run_projection`] fills from steps.json.
+    fn run_state(&self, finished_at: u64) -> Value {
+        json!({
+            "runId": self.run_id,
             "flowName": FLOW_NAME,
-            "runTitle": format!("Synthetic loop x{}", self.spec.attempts),
+            "runTitle": self.title(),
             "flowPath": FLOW_PATH,
             "startedAt": iso(self.started_at),
             "updatedAt": iso(finished_at),
@@ -877,59 +870,47 @@ impl<'a> Synth<'a> {
             "outputs": self.outputs,
             "results": self.results,
             "steps": [],
-            "sessionBindings": bindings,
+            "sessionBindings": session_bindings(&self.session.binding),
             "finishedAt": iso(finished_at)
-        });
-        write_run_projection(
-            &dir.join("projections/run.json"),
-            &run,
-            &dir.join("projections/steps.json"),
-        )?;
-        let live_keys = [
-            "runId",
-            "flowName",
-            "runTitle",
-            "flowPath",
-            "startedAt",
-            "finishedAt",
-            "updatedAt",
-            "status",
-            "sessionBindings",
-        ];
-        write_json(&dir.join("projections/live.json"), &pick(&run, &live_keys))?;
-        write_json(
-            &dir.join("manifest.json"),
-            &json!({
-                "schema": "acpx.flow-run-bundle.v1",
-                "runId": run_id,
-                "flowName": FLOW_NAME,
-                "runTitle": run["runTitle"],
-                "flowPath": FLOW_PATH,
-                "startedAt": run["startedAt"],
-                "finishedAt": run["finishedAt"],
-                "status": "completed",
-                "traceSchema": "acpx.flow-trace-event.v1",
-                "paths": {
-                    "flow": "flow.json",
-                    "trace": "trace.ndjson",
-                    "runProjection": "projections/run.json",
-                    "liveProjection": "projections/live.json",
-                    "stepsProjection": "projections/steps.json",
-                    "sessionsDir": "sessions",
-                    "artifactsDir": "artifacts"
-                },
-                "sessions": [manifest_session]
-            }),
-        )?;
-        Ok(SynthSummary {
-            run_id,
-            dir,
-            attempts: self.spec.attempts,
-            trace_events,
-            trace_bytes,
-            session_events,
         })
     }
+}
+
+/// `FlowLiveState` is this subset of the run state, in this order.
+const LIVE_KEYS: [&str; 9] = [
+    "runId",
+    "flowName",
+    "runTitle",
+    "flowPath",
+    "startedAt",
+    "finishedAt",
+    "updatedAt",
+    "status",
+    "sessionBindings",
+];
+
+fn manifest(run: &Value, session: Value) -> Value {
+    json!({
+        "schema": "acpx.flow-run-bundle.v1",
+        "runId": run["runId"],
+        "flowName": FLOW_NAME,
+        "runTitle": run["runTitle"],
+        "flowPath": FLOW_PATH,
+        "startedAt": run["startedAt"],
+        "finishedAt": run["finishedAt"],
+        "status": "completed",
+        "traceSchema": "acpx.flow-trace-event.v1",
+        "paths": {
+            "flow": "flow.json",
+            "trace": "trace.ndjson",
+            "runProjection": "projections/run.json",
+            "liveProjection": "projections/live.json",
+            "stepsProjection": "projections/steps.json",
+            "sessionsDir": "sessions",
+            "artifactsDir": "artifacts"
+        },
+        "sessions": [session]
+    })
 }
 
 /// A copy of `object` with only `keys`, in that order.
@@ -951,6 +932,21 @@ fn first_line(text: &str, max_chars: usize) -> String {
         .chars()
         .take(max_chars)
         .collect()
+}
+
+/// The check's `action` receipt; `duration_ms` is known once the command exited.
+fn shell_action(duration_ms: Option<u64>) -> Value {
+    let mut action = Map::new();
+    action.insert("actionType".into(), "shell".into());
+    action.insert("command".into(), CHECK_COMMAND.into());
+    action.insert("args".into(), CHECK_ARGS.to_vec().into());
+    action.insert("cwd".into(), CWD.into());
+    if let Some(duration_ms) = duration_ms {
+        action.insert("exitCode".into(), 0.into());
+        action.insert("signal".into(), Value::Null);
+        action.insert("durationMs".into(), duration_ms.into());
+    }
+    Value::Object(action)
 }
 
 /// The heartbeat acpx emits before a shell command: `shell: <cmd> "arg"…`.
@@ -1433,13 +1429,11 @@ impl Session {
         record
     }
 
-    /// Flushes events, writes binding.json and record.json; returns the event count.
-    fn close(self, dir: &Path) -> io::Result<usize> {
-        let events = self.events.lines;
+    /// Flushes events and writes binding.json and record.json.
+    fn close(self, dir: &Path) -> io::Result<()> {
         write_json(&dir.join(self.relative("binding.json")), &self.binding)?;
         write_json(&dir.join(self.relative("record.json")), &self.record())?;
-        self.events.close()?;
-        Ok(events)
+        self.events.close()
     }
 }
 

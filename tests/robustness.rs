@@ -3,6 +3,8 @@
 //! read path (open, attempts, frames, outputs, conversations, validate) runs
 //! on each damaged copy.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -24,19 +26,6 @@ impl Rng {
 
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
     }
 }
 
@@ -81,7 +70,7 @@ fn damaged_copies_never_panic() {
         let original = fs::read(file).expect("read");
         for round in 0..6 {
             let copy = scratch.path().join(format!("case-{n}-{round}"));
-            copy_tree(&source, &copy);
+            common::copy_dir(&source, &copy);
             let mut bytes = original.clone();
             if round % 2 == 0 {
                 bytes.truncate(rng.below(bytes.len()));

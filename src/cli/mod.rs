@@ -194,7 +194,9 @@ fn bundled_samples() -> PathBuf {
 
 fn open_run(spec: &str, runs_dir: Option<&Path>) -> Result<Run, CliError> {
     let dir = resolve_run(spec, runs_dir).map_err(|err| match err {
-        discovery::ResolveError::NoRunsDir => CliError::usage(err),
+        discovery::ResolveError::NoRunsDir | discovery::ResolveError::NoSuchPath(_) => {
+            CliError::usage(err)
+        }
         other => CliError::failure(other),
     })?;
     Run::open(&dir).map_err(CliError::failure)

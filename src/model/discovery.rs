@@ -36,6 +36,10 @@ pub enum ResolveError {
         dir: PathBuf,
         matches: Vec<String>,
     },
+    #[error("{0}: no such file or directory")]
+    NoSuchPath(String),
+    #[error("no run {spec:?}: the runs directory {} does not exist (set {RUNS_DIR_ENV} or pass --runs-dir)", dir.display())]
+    NoRunsDirAt { spec: String, dir: PathBuf },
     #[error("no runs directory: set {RUNS_DIR_ENV} or pass --runs-dir, or give a bundle path")]
     NoRunsDir,
     #[error("{}: cannot read the runs directory: {source}", dir.display())]
@@ -57,7 +61,17 @@ pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, Resol
             Err(ResolveError::NotABundle(spec.to_string()))
         };
     }
+    // Something written as a path is a path: do not look it up as a runId.
+    if spec.contains(std::path::MAIN_SEPARATOR) || spec.contains('/') || spec.starts_with('.') {
+        return Err(ResolveError::NoSuchPath(spec.to_string()));
+    }
     let dir = runs_dir.ok_or(ResolveError::NoRunsDir)?;
+    if !dir.is_dir() {
+        return Err(ResolveError::NoRunsDirAt {
+            spec: spec.to_string(),
+            dir: dir.to_path_buf(),
+        });
+    }
     let names = bundle_names(dir)?;
     if let Some(exact) = names.iter().find(|n| n.as_str() == spec) {
         return Ok(dir.join(exact));
@@ -193,6 +207,10 @@ mod tests {
             Err(ResolveError::Ambiguous { .. })
         ));
         assert!(matches!(resolve("zzz"), Err(ResolveError::NotFound { .. })));
+        assert!(matches!(
+            resolve("./gone/run"),
+            Err(ResolveError::NoSuchPath(_))
+        ));
         let not_bundle = dir.path().join("not-a-run");
         assert!(matches!(
             resolve(&not_bundle.to_string_lossy()),
