@@ -1382,7 +1382,8 @@ impl Session {
             })
             .collect();
         let times = &self.times;
-        let last_usage = TurnScript::new(self.turns.max(1), self.events_per_turn);
+        // Whether turns carry usage updates depends only on the event budget.
+        let reports_usage = TurnScript::new(1, self.events_per_turn).usage;
         let mut record = json!({
             "schema": "acpx.session.v1",
             "acpxRecordId": self.acp_id,
@@ -1421,7 +1422,7 @@ impl Session {
             "acpx": {}
         });
         // Only usage updates fold into cumulative_cost; without them acpx omits it.
-        if !last_usage.usage {
+        if !reports_usage {
             if let Value::Object(fields) = &mut record {
                 fields.shift_remove("cumulative_cost");
             }
