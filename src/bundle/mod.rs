@@ -141,6 +141,7 @@ fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
             // A partial last line is a turn still being written: wait for it.
             let _ = tail;
             index.set_scan_position(end);
+            index.shrink_to_fit();
             Ok(index)
         }
         Err(err) => Err(Problem::from_error(&err)),

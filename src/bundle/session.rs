@@ -113,6 +113,7 @@ impl SessionIndex {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
         let mut index = SessionIndex::default();
         index.extend(bytes, Path::new("events.ndjson"))?;
+        index.shrink_to_fit();
         Ok(index)
     }
 
@@ -221,6 +222,12 @@ impl SessionIndex {
 
     pub(crate) fn set_scan_position(&mut self, position: ScanPosition) {
         self.position = position;
+    }
+
+    /// Drops growth slack once a file is fully indexed.
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+        self.strings.shrink_to_fit();
     }
 
     /// Entry positions whose seq lies in `first..=last`.

@@ -205,6 +205,7 @@ impl TraceIndex {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
         let mut index = TraceIndex::default();
         index.extend(bytes, Path::new("trace.ndjson"))?;
+        index.shrink_to_fit();
         Ok(index)
     }
 
@@ -333,6 +334,13 @@ impl TraceIndex {
 
     pub(crate) fn set_scan_position(&mut self, position: ScanPosition) {
         self.position = position;
+    }
+
+    /// Drops growth slack once a file is fully indexed.
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+        self.durations.shrink_to_fit();
+        self.strings.shrink_to_fit();
     }
 
     /// `payload.durationMs` of the `node_outcome` at entry `entry`.

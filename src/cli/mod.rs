@@ -202,7 +202,10 @@ fn open_run(spec: &str, runs_dir: Option<&Path>) -> Result<Run, CliError> {
     let run = Run::open(&dir).map_err(CliError::failure)?;
     // Tolerated quirks (a partial last line …) go to stderr, never to stdout.
     for warning in &run.bundle.warnings {
-        eprintln!("reel: {}", crate::sanitize::sanitize_line(&warning.to_string()));
+        eprintln!(
+            "reel: {}",
+            crate::sanitize::sanitize_line(&warning.to_string())
+        );
     }
     Ok(run)
 }
