@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod ndjson;
 pub mod paths;
 pub mod session;
+pub mod sha256;
 pub mod timestamp;
 pub mod trace;
 pub mod validate;
