@@ -465,3 +465,31 @@ fn a_running_manifest_takes_the_status_of_the_trace_end() {
         "finishedAt with a manifest without finishedAt"
     );
 }
+
+#[test]
+fn an_altered_artifact_is_a_warning_naming_it() {
+    let Some((_tmp, dir)) = copy_of_bundle() else {
+        return;
+    };
+    let artifact = fs::read_dir(dir.join("artifacts"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "txt"))
+        .expect("a text artifact");
+    let mut bytes = fs::read(&artifact).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    fs::write(&artifact, bytes).unwrap();
+    let out = validate(&[&dir]);
+    assert_exit(&out, 0);
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    let warned = out
+        .combined()
+        .lines()
+        .any(|line| line.contains(&name) && line.contains("does not match"));
+    assert!(
+        warned,
+        "expected a warning about {name}:\n{}",
+        out.describe()
+    );
+}

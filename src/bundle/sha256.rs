@@ -31,10 +31,27 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// The SHA-256 digest of `data` as 64 lowercase hex digits.
 pub fn sha256_hex(data: &[u8]) -> String {
-    sha256(data)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    to_hex(&sha256(data))
+}
+
+/// Lowercase hex of a digest.
+pub fn to_hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The SHA-256 of a file, read in pieces (artifacts can be large).
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let read = file.read(&mut buf)?;
+        if read == 0 {
+            return Ok(to_hex(&hasher.finish()));
+        }
+        hasher.update(&buf[..read]);
+    }
 }
 
 /// Incremental SHA-256: [`update`](Sha256::update) with pieces of any size,

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::error::{Problem, Severity};
+use super::sha256::sha256_file;
 use super::{artifacts, read_json_as, Bundle, EventKind, BUNDLE_SCHEMA};
 
 /// The outcome of validating one bundle folder.
@@ -227,12 +228,34 @@ fn check_artifacts(bundle: &Bundle, problems: &mut Vec<Problem>) {
                 line: None,
                 message: "referenced artifact is missing".to_string(),
             }),
-            Ok(_) => {}
+            Ok(path) => check_artifact_hash(&path, problems),
             Err(err) => problems.push(Problem::error(
                 &bundle.paths.trace,
                 None,
                 format!("artifact reference: {err}"),
             )),
         }
+    }
+}
+
+/// Artifacts are content-addressed (`sha256-<hex>.<ext>`): a file whose bytes
+/// do not hash to its name was altered or truncated after acpx wrote it.
+fn check_artifact_hash(path: &Path, problems: &mut Vec<Problem>) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(expected) = name
+        .strip_prefix("sha256-")
+        .and_then(|rest| rest.split('.').next())
+        .filter(|hex| hex.len() == 64)
+    else {
+        return;
+    };
+    match sha256_file(path) {
+        Ok(actual) if actual != expected.to_ascii_lowercase() => problems.push(Problem::warning(
+            path,
+            None,
+            format!("content does not match its name (sha256 {actual})"),
+        )),
+        Ok(_) => {}
+        Err(err) => problems.push(Problem::warning(path, None, format!("cannot read: {err}"))),
     }
 }
