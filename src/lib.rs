@@ -9,3 +9,4 @@ pub mod cli;
 pub mod model;
 pub mod sanitize;
 pub mod synth;
+pub mod tui;

@@ -1,0 +1,1 @@
+//! The flow graph pane: layout (pure, no terminal types) and its widget.
