@@ -169,6 +169,15 @@ impl Bundle {
     /// FORMAT.md says a reader must (absent folders, a partial last line,
     /// missing projections, unknown fields and types).
     pub fn open(dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::open_with_progress(dir, &mut |_, _| {})
+    }
+
+    /// `open`, reporting `(bytes indexed, trace size)` while the trace is
+    /// indexed, for a progress indicator.
+    pub fn open_with_progress(
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Bundle, BundleError> {
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
         if !manifest_path.is_file() {
@@ -184,7 +193,10 @@ impl Bundle {
         let flow = FlowDefinition::from_value(flow_value)
             .map_err(|msg| BundleError::invalid(&paths.flow, msg))?;
         let mut warnings = Vec::new();
-        let trace = index_trace(&paths.trace, &mut warnings)?;
+        let total = fs::metadata(&paths.trace).map_or(0, |m| m.len());
+        let trace = index_trace(&paths.trace, &mut warnings, &mut |done| {
+            progress(done, total)
+        })?;
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
         let live = read_optional_json(&paths.live_projection, &mut warnings);
         Ok(Bundle {
@@ -326,10 +338,17 @@ fn resolve_paths(
 /// One pass over `trace.ndjson`. A last line without its newline is kept if
 /// it is a complete event, otherwise ignored with a warning (a writer is
 /// mid-append, or was killed mid-append).
-fn index_trace(path: &Path, warnings: &mut Vec<Problem>) -> Result<TraceIndex, BundleError> {
+fn index_trace(
+    path: &Path,
+    warnings: &mut Vec<Problem>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<TraceIndex, BundleError> {
     let mut index = TraceIndex::default();
-    let (end, tail) =
-        ndjson::scan_file(path, |line, raw| index.push_complete_line(line, raw, path))?;
+    let (end, tail) = ndjson::scan_file_with_progress(
+        path,
+        |line, raw| index.push_complete_line(line, raw, path),
+        progress,
+    )?;
     index.set_scan_position(end);
     if !ndjson::is_blank(&tail) {
         let line = ndjson::Line {

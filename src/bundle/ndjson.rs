@@ -68,7 +68,16 @@ pub fn is_blank(line: &[u8]) -> bool {
 /// newline), which the caller decides how to treat.
 pub fn scan_file(
     path: &Path,
+    on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
+) -> Result<(ScanPosition, Vec<u8>), BundleError> {
+    scan_file_with_progress(path, on_line, &mut |_| {})
+}
+
+/// `scan_file`, reporting the bytes read so far after every chunk.
+pub fn scan_file_with_progress(
+    path: &Path,
     mut on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<(ScanPosition, Vec<u8>), BundleError> {
     const CHUNK: u64 = 1 << 20;
     let io_error = |e| BundleError::io(path, e);
@@ -88,6 +97,7 @@ pub fn scan_file(
         let consumed = (next.offset - position.offset) as usize;
         buf.drain(..consumed);
         position = next;
+        progress(position.offset + buf.len() as u64);
     }
 }
 

@@ -155,22 +155,41 @@ fn run(cli: Cli) -> CliResult {
     }
 }
 
-/// `reel` alone lists the runs (the TUI will take this over); `reel DIR`
-/// lists DIR; `reel RUN` shows that run.
+/// `reel [RUN | DIR]`: the TUI on a terminal (the run browser, or the run
+/// itself); when stdout is not a terminal, the same as `list` / `show`.
 fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
-    match target {
+    use std::io::IsTerminal;
+    let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let start = match target {
         Some(target) if Path::new(target).is_dir() && !discovery::is_bundle(Path::new(target)) => {
-            list::run(Path::new(target), false)
+            crate::tui::Start::Browser(PathBuf::from(target))
         }
-        Some(target) => show::run(&open_run(target, runs_dir)?, false),
-        None => {
-            let dir = runs_dir
+        Some(target) => {
+            let dir = resolve_run(target, runs_dir).map_err(|err| match err {
+                discovery::ResolveError::NoRunsDir | discovery::ResolveError::NoSuchPath(_) => {
+                    CliError::usage(err)
+                }
+                other => CliError::failure(other),
+            })?;
+            crate::tui::Start::Run(dir)
+        }
+        None => crate::tui::Start::Browser(
+            runs_dir
                 .filter(|d| discovery::bundle_names(d).is_ok_and(|names| !names.is_empty()))
                 .map(Path::to_path_buf)
-                .unwrap_or_else(bundled_samples);
-            list::run(&dir, false)
-        }
+                .unwrap_or_else(bundled_samples),
+        ),
+    };
+    if !interactive {
+        return match start {
+            crate::tui::Start::Browser(dir) => list::run(&dir, false),
+            crate::tui::Start::Run(dir) => {
+                show::run(&Run::open(&dir).map_err(CliError::failure)?, false)
+            }
+        };
     }
+    crate::tui::run(start).map_err(CliError::failure)?;
+    Ok(EXIT_OK)
 }
 
 /// Writes a command's output to stdout. A closed pipe (`reel show | head`)

@@ -201,6 +201,9 @@ impl TranscriptBuilder {
                 Pending::Load
             }
             "session/prompt" => {
+                // Tool call ids are only unique within a turn (agents reuse
+                // `call_1` on every turn): a new prompt starts a new scope.
+                self.tool_calls.clear();
                 let text = prompt_text(params.get("prompt"));
                 self.items.push(TranscriptItem::User { seq, text });
                 Pending::Prompt
@@ -720,6 +723,25 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn tool_call_ids_are_scoped_to_a_turn() {
+        let prompt = |id: i64| {
+            (
+                Direction::Outbound,
+                json!({"id": id, "method": "session/prompt", "params": {"prompt": []}}),
+            )
+        };
+        let call = || {
+            update(json!({"sessionUpdate": "tool_call", "toolCallId": "call_1", "title": "read"}))
+        };
+        let items = fold(&[prompt(1), call(), prompt(2), call()]);
+        let calls = items
+            .iter()
+            .filter(|i| matches!(i, TranscriptItem::ToolCall(_)))
+            .count();
+        assert_eq!(calls, 2, "{items:#?}");
     }
 
     #[test]

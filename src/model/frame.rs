@@ -75,7 +75,49 @@ pub fn attempt_status_at(attempt: &Attempt, seq: u32) -> NodeStatus {
     }
 }
 
-/// The state of each of `node_count` flow nodes at frame `seq`.
+/// Per flow node, the positions of its attempts in trace order, so the state
+/// of every node at a frame costs O(nodes · log attempts), not O(attempts).
+#[derive(Debug, Clone, Default)]
+pub struct NodeAttempts {
+    by_node: Vec<Vec<u32>>,
+}
+
+impl NodeAttempts {
+    pub fn build(attempts: &[Attempt], node_count: usize) -> Self {
+        let mut by_node = vec![Vec::new(); node_count];
+        for (position, attempt) in attempts.iter().enumerate() {
+            if let Some(list) = attempt.flow_node.and_then(|n| by_node.get_mut(n)) {
+                list.push(u32::try_from(position).unwrap_or(u32::MAX));
+            }
+        }
+        NodeAttempts { by_node }
+    }
+
+    /// Positions of the attempts of flow node `node`, in trace order.
+    pub fn of(&self, node: usize) -> &[u32] {
+        self.by_node.get(node).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn frames(&self, attempts: &[Attempt], seq: u32) -> Vec<NodeFrame> {
+        self.by_node
+            .iter()
+            .map(|list| {
+                let count = list.partition_point(|&p| attempts[p as usize].seq_start <= seq);
+                match count.checked_sub(1).map(|i| list[i] as usize) {
+                    None => NodeFrame::UNVISITED,
+                    Some(latest) => NodeFrame {
+                        status: attempt_status_at(&attempts[latest], seq),
+                        attempts: count as u32,
+                        latest: Some(latest),
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// The state of each of `node_count` flow nodes at frame `seq` (a linear
+/// scan; `NodeAttempts::frames` answers the same from an index).
 pub fn node_frames(attempts: &[Attempt], node_count: usize, seq: u32) -> Vec<NodeFrame> {
     let mut frames = vec![NodeFrame::UNVISITED; node_count];
     let visible = attempts.partition_point(|a| a.seq_start <= seq);
@@ -87,4 +129,28 @@ pub fn node_frames(attempts: &[Attempt], node_count: usize, seq: u32) -> Vec<Nod
         }
     }
     frames
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Run;
+
+    /// The indexed answer equals the linear scan at every frame of a real run.
+    #[test]
+    fn indexed_frames_equal_the_linear_scan() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-runs/2026-11-23T163116156Z-gen-branching-review-432a4eb8"
+        );
+        let run = Run::open(std::path::Path::new(dir)).expect("sample run");
+        let nodes = run.bundle.flow.nodes.len();
+        for seq in 0..=run.last_seq() + 1 {
+            assert_eq!(
+                run.node_frames_at(seq),
+                node_frames(&run.attempts, nodes, seq),
+                "seq {seq}"
+            );
+        }
+    }
 }

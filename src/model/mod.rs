@@ -22,6 +22,7 @@ pub struct Run {
     pub bundle: Bundle,
     pub attempts: Vec<Attempt>,
     pub end: Option<RunEnd>,
+    pub node_attempts: frame::NodeAttempts,
 }
 
 /// The conversation of one ACP attempt.
@@ -40,12 +41,22 @@ impl Run {
         Ok(Run::from_bundle(Bundle::open(dir)?))
     }
 
+    /// `open`, reporting `(bytes indexed, trace size)` as it goes.
+    pub fn open_with_progress(
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Run, BundleError> {
+        Ok(Run::from_bundle(Bundle::open_with_progress(dir, progress)?))
+    }
+
     pub fn from_bundle(bundle: Bundle) -> Run {
         let (attempts, end) = attempt::build_attempts(&bundle.trace, &bundle.flow);
+        let node_attempts = frame::NodeAttempts::build(&attempts, bundle.flow.nodes.len());
         Run {
             bundle,
             attempts,
             end,
+            node_attempts,
         }
     }
 
@@ -155,7 +166,14 @@ impl Run {
 
     /// The state of every flow node at frame `seq`.
     pub fn node_frames_at(&self, seq: u32) -> Vec<NodeFrame> {
-        frame::node_frames(&self.attempts, self.bundle.flow.nodes.len(), seq)
+        self.node_attempts.frames(&self.attempts, seq)
+    }
+
+    /// The attempt the cursor `seq` is in (or the last one started before it).
+    pub fn attempt_at(&self, seq: u32) -> Option<usize> {
+        self.attempts
+            .partition_point(|a| a.seq_start <= seq)
+            .checked_sub(1)
     }
 
     /// The decoded `node_outcome` payload of a finished attempt.

@@ -1,4 +1,97 @@
 //! The terminal UI: app state, actions, keymap, panes, overlays, theme and
 //! terminal setup. The only module that imports ratatui or crossterm.
+//!
+//! The loop (serie, gitui): input and workers post `Msg`s into one channel;
+//! the UI thread blocks on it, applies `App::update` to everything queued,
+//! and draws once, only when something changed. Nothing runs while idle.
 
+pub mod action;
+pub mod app;
+pub mod browser;
 pub mod graph;
+pub mod inspect;
+pub mod json_tree;
+pub mod keymap;
+pub mod message;
+pub mod run_view;
+pub mod search;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod workers;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread;
+
+use anyhow::Result;
+use crossterm::event;
+
+use app::{App, Screen};
+use browser::BrowserState;
+use keymap::Keymap;
+use message::Msg;
+use theme::Theme;
+use workers::Workers;
+
+/// What to open first.
+#[derive(Debug, Clone)]
+pub enum Start {
+    Browser(PathBuf),
+    Run(PathBuf),
+}
+
+/// Builds the app for a start target with the user's keys and theme.
+pub fn new_app(start: Start) -> App {
+    let (keymap, keys_error) = Keymap::load();
+    let screen = match start {
+        Start::Browser(dir) => Screen::Browser(BrowserState::new(dir)),
+        Start::Run(path) => Screen::Loading {
+            path,
+            done: 0,
+            total: 0,
+        },
+    };
+    let mut app = App::new(screen, keymap, Theme::from_env());
+    app.notice = keys_error.map(|e| format!("keys file ignored: {e}"));
+    app
+}
+
+/// Runs the TUI until the user quits.
+pub fn run(start: Start) -> Result<()> {
+    let mut app = new_app(start);
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let workers = Workers::new(tx.clone());
+    spawn_input(tx);
+    for effect in app.start() {
+        workers.run(effect);
+    }
+    guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
+    while let Ok(first) = rx.recv() {
+        // Apply everything queued, then draw once.
+        let mut pending = vec![first];
+        pending.extend(rx.try_iter());
+        for msg in pending {
+            for effect in app.update(msg) {
+                workers.run(effect);
+            }
+        }
+        if app.quit {
+            break;
+        }
+        guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
+    }
+    Ok(())
+}
+
+/// Terminal events on their own thread (a blocking read: no polling).
+fn spawn_input(tx: mpsc::Sender<Msg>) {
+    thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            if tx.send(Msg::Input(event)).is_err() {
+                break;
+            }
+        }
+    });
+}

@@ -1,0 +1,151 @@
+//! Everything a key can ask for. One enum drives the keymap, the help
+//! overlay and the status-bar hints, so they can never disagree.
+
+/// A user intent, independent of the key that produced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    NextStep,
+    PrevStep,
+    NextEvent,
+    PrevEvent,
+    FirstStep,
+    LastStep,
+    PageDown,
+    PageUp,
+    FocusNext,
+    FocusPrev,
+    TabSession,
+    TabAttempt,
+    TabEvents,
+    Activate,
+    Search,
+    NextHit,
+    PrevHit,
+    ToggleGraphView,
+    FitGraph,
+    FollowCursor,
+    PanLeft,
+    PanRight,
+    NextSession,
+    Help,
+    Back,
+    Quit,
+}
+
+impl Action {
+    /// Every action, in the order the help overlay lists them.
+    pub const ALL: [Action; 26] = [
+        Action::NextStep,
+        Action::PrevStep,
+        Action::NextEvent,
+        Action::PrevEvent,
+        Action::FirstStep,
+        Action::LastStep,
+        Action::PageDown,
+        Action::PageUp,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::TabSession,
+        Action::TabAttempt,
+        Action::TabEvents,
+        Action::Activate,
+        Action::Search,
+        Action::NextHit,
+        Action::PrevHit,
+        Action::ToggleGraphView,
+        Action::FitGraph,
+        Action::FollowCursor,
+        Action::PanLeft,
+        Action::PanRight,
+        Action::NextSession,
+        Action::Help,
+        Action::Back,
+        Action::Quit,
+    ];
+
+    /// The name used in the keys file.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Action::NextStep => "next_step",
+            Action::PrevStep => "prev_step",
+            Action::NextEvent => "next_event",
+            Action::PrevEvent => "prev_event",
+            Action::FirstStep => "first_step",
+            Action::LastStep => "last_step",
+            Action::PageDown => "page_down",
+            Action::PageUp => "page_up",
+            Action::FocusNext => "focus_next",
+            Action::FocusPrev => "focus_prev",
+            Action::TabSession => "tab_session",
+            Action::TabAttempt => "tab_attempt",
+            Action::TabEvents => "tab_events",
+            Action::Activate => "activate",
+            Action::Search => "search",
+            Action::NextHit => "next_hit",
+            Action::PrevHit => "prev_hit",
+            Action::ToggleGraphView => "toggle_graph_view",
+            Action::FitGraph => "fit_graph",
+            Action::FollowCursor => "follow_cursor",
+            Action::PanLeft => "pan_left",
+            Action::PanRight => "pan_right",
+            Action::NextSession => "next_session",
+            Action::Help => "help",
+            Action::Back => "back",
+            Action::Quit => "quit",
+        }
+    }
+
+    pub fn from_config_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.config_name() == name)
+    }
+
+    /// What the action does, for the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::NextStep => "next step (or next item in the focused list)",
+            Action::PrevStep => "previous step",
+            Action::NextEvent => "next trace event",
+            Action::PrevEvent => "previous trace event",
+            Action::FirstStep => "first step",
+            Action::LastStep => "last step",
+            Action::PageDown => "page down",
+            Action::PageUp => "page up",
+            Action::FocusNext => "focus the next pane",
+            Action::FocusPrev => "focus the previous pane",
+            Action::TabSession => "inspector: session conversation",
+            Action::TabAttempt => "inspector: attempt output, prompt, command",
+            Action::TabEvents => "inspector: trace events and raw JSON-RPC",
+            Action::Activate => "open / expand / fold",
+            Action::Search => "search outputs, conversations and events",
+            Action::NextHit => "move the cursor to the next search hit",
+            Action::PrevHit => "move the cursor to the previous search hit",
+            Action::ToggleGraphView => "graph: map view / rail view",
+            Action::FitGraph => "graph: fit the whole flow",
+            Action::FollowCursor => "graph: follow the cursor",
+            Action::PanLeft => "graph: pan left",
+            Action::PanRight => "graph: pan right",
+            Action::NextSession => "inspector: next session",
+            Action::Help => "this help",
+            Action::Back => "back / close / quit",
+            Action::Quit => "quit",
+        }
+    }
+
+    /// A short label for the status-bar hints.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Action::NextStep | Action::PrevStep => "step",
+            Action::NextEvent | Action::PrevEvent => "event",
+            Action::Search => "search",
+            Action::Help => "help",
+            Action::Activate => "open",
+            Action::FocusNext => "pane",
+            Action::ToggleGraphView => "view",
+            Action::FitGraph => "fit",
+            Action::NextSession => "session",
+            Action::Back => "back",
+            Action::NextHit => "next hit",
+            _ => self.config_name(),
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! The whole UI state and `update`: messages in, effects out. No terminal
+//! and no I/O here, so every behaviour is testable without a screen.
+
+use std::path::PathBuf;
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use super::action::Action;
+use super::browser::BrowserState;
+use super::keymap::{Keymap, Mode};
+use super::message::{Effect, Msg};
+use super::run_view::{Pane, RunView};
+use super::theme::Theme;
+
+#[derive(Debug)]
+pub enum Screen {
+    Browser(BrowserState),
+    Loading {
+        path: PathBuf,
+        done: u64,
+        total: u64,
+    },
+    Run(Box<RunView>),
+    /// A run that failed to open, with the reason.
+    Failed {
+        path: PathBuf,
+        message: String,
+    },
+}
+
+/// Where the renderer put things, for mouse hit-testing.
+#[derive(Debug, Default, Clone)]
+pub struct HitAreas {
+    pub graph: Rect,
+    pub timeline: Rect,
+    pub inspector: Rect,
+    /// Timeline rows on screen: (row rect, attempt position).
+    pub timeline_rows: Vec<(Rect, usize)>,
+    /// Graph node boxes on screen: (box rect, flow node index).
+    pub graph_nodes: Vec<(Rect, usize)>,
+    pub browser_rows: Vec<(Rect, usize)>,
+}
+
+pub struct App {
+    pub screen: Screen,
+    /// The browser to return to from a run opened from it.
+    pub parked_browser: Option<BrowserState>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub help: bool,
+    pub quit: bool,
+    /// Height of the main list area, for page up/down.
+    pub page: usize,
+    pub hits: HitAreas,
+    /// Shown in the status bar until the next key (config errors …).
+    pub notice: Option<String>,
+}
+
+impl App {
+    pub fn new(screen: Screen, keymap: Keymap, theme: Theme) -> App {
+        App {
+            screen,
+            parked_browser: None,
+            keymap,
+            theme,
+            help: false,
+            quit: false,
+            page: 10,
+            hits: HitAreas::default(),
+            notice: None,
+        }
+    }
+
+    /// The effects to start with (list the runs, load the run …).
+    pub fn start(&mut self) -> Vec<Effect> {
+        match &self.screen {
+            Screen::Browser(browser) => vec![Effect::ListRuns(browser.dir.clone())],
+            Screen::Loading { path, .. } => vec![Effect::LoadRun(path.clone())],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self.screen {
+            Screen::Browser(_) => Mode::Browser,
+            _ => Mode::Run,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => self.key(key),
+            Msg::Input(Event::Mouse(mouse)) => self.mouse(mouse),
+            Msg::Input(_) => Vec::new(),
+            Msg::LoadProgress { done, total } => {
+                if let Screen::Loading {
+                    done: d, total: t, ..
+                } = &mut self.screen
+                {
+                    (*d, *t) = (done, total);
+                }
+                Vec::new()
+            }
+            Msg::RunLoaded { path, result } => match result {
+                Ok(run) => {
+                    let view = RunView::new(run);
+                    let effects = view.inspect_effect().into_iter().collect();
+                    self.screen = Screen::Run(Box::new(view));
+                    effects
+                }
+                Err(message) => {
+                    self.screen = Screen::Failed { path, message };
+                    Vec::new()
+                }
+            },
+            Msg::RunsListed { dir, result } => self.runs_listed(dir, result),
+            Msg::RunCounted {
+                path,
+                attempts,
+                status,
+            } => {
+                if let Screen::Browser(browser) = &mut self.screen {
+                    if let Some(row) = browser.rows.iter_mut().find(|r| r.summary.path == path) {
+                        row.attempts = Some(attempts);
+                        row.status = status;
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Inspected { request, content } => {
+                if let Screen::Run(view) = &mut self.screen {
+                    // Late answers for a step no longer shown are dropped.
+                    if view.request().as_ref() == Some(&request) {
+                        view.inspected = Some((request, content));
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Searched { query, hits } => {
+                if let Screen::Run(view) = &mut self.screen {
+                    if view.search.query == query {
+                        view.search.running = false;
+                        match hits {
+                            Ok(hits) => {
+                                view.search.hits = hits;
+                                view.search.error = None;
+                                // Like vim: the cursor goes to the first hit after it.
+                                view.jump_hit(true);
+                                return view.inspect_effect().into_iter().collect();
+                            }
+                            Err(err) => view.search.error = Some(err),
+                        }
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn runs_listed(
+        &mut self,
+        dir: PathBuf,
+        result: Result<Vec<crate::model::discovery::RunSummary>, String>,
+    ) -> Vec<Effect> {
+        let Screen::Browser(browser) = &mut self.screen else {
+            return Vec::new();
+        };
+        if browser.dir != dir {
+            return Vec::new();
+        }
+        match result {
+            Ok(rows) => {
+                let paths = rows.iter().map(|r| r.path.clone()).collect();
+                browser.set_rows(rows);
+                vec![Effect::CountRuns(paths)]
+            }
+            Err(err) => {
+                browser.loading = false;
+                browser.error = Some(err);
+                Vec::new()
+            }
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.notice = None;
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return Vec::new();
+        }
+        if self.help {
+            // Any key closes the help overlay.
+            self.help = false;
+            return Vec::new();
+        }
+        // Text prompts take the keys before the keymap does.
+        match &mut self.screen {
+            Screen::Browser(browser) if browser.filtering => {
+                browser.edit_filter(&key);
+                return Vec::new();
+            }
+            Screen::Run(view) if view.search.input.is_some() => return search_prompt(view, &key),
+            _ => {}
+        }
+        let Some(action) = self.keymap.action(self.mode(), &key) else {
+            return Vec::new();
+        };
+        self.act(action)
+    }
+
+    /// Applies an action to the current screen.
+    pub fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                return Vec::new();
+            }
+            Action::Help => {
+                self.help = true;
+                return Vec::new();
+            }
+            Action::Back => return self.back(),
+            _ => {}
+        }
+        let page = self.page.max(1);
+        match &mut self.screen {
+            Screen::Browser(browser) => {
+                if action == Action::Activate {
+                    let chosen = browser.selected_row().map(|row| row.summary.path.clone());
+                    if let Some(path) = chosen {
+                        return self.open(path);
+                    }
+                }
+                browser.apply(action, page);
+                Vec::new()
+            }
+            Screen::Run(view) => {
+                if action == Action::Search {
+                    view.search.input = Some(String::new());
+                    return Vec::new();
+                }
+                view.apply(action, page);
+                view.inspect_effect().into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn open(&mut self, path: PathBuf) -> Vec<Effect> {
+        let previous = std::mem::replace(
+            &mut self.screen,
+            Screen::Loading {
+                path: path.clone(),
+                done: 0,
+                total: 0,
+            },
+        );
+        if let Screen::Browser(browser) = previous {
+            self.parked_browser = Some(browser);
+        }
+        vec![Effect::LoadRun(path)]
+    }
+
+    /// `q`/`Esc`: close what is open, back to the browser, or quit.
+    fn back(&mut self) -> Vec<Effect> {
+        if let Screen::Run(view) = &mut self.screen {
+            if view.event_level {
+                view.event_level = false;
+                return Vec::new();
+            }
+        }
+        match self.parked_browser.take() {
+            Some(browser) if !matches!(self.screen, Screen::Browser(_)) => {
+                self.screen = Screen::Browser(browser);
+            }
+            _ => self.quit = true,
+        }
+        Vec::new()
+    }
+
+    fn mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        let at = Position::new(mouse.column, mouse.row);
+        let hits = &self.hits;
+        match &mut self.screen {
+            Screen::Run(view) => {
+                match mouse.kind {
+                    MouseEventKind::Down(_) => {
+                        if let Some(&(_, attempt)) =
+                            hits.timeline_rows.iter().find(|(r, _)| r.contains(at))
+                        {
+                            view.focus = Pane::Timeline;
+                            view.set_cursor(view.run.attempts[attempt].seq_end);
+                        } else if let Some(&(_, node)) =
+                            hits.graph_nodes.iter().find(|(r, _)| r.contains(at))
+                        {
+                            view.focus = Pane::Graph;
+                            // A node jumps to its latest attempt (or stays put if unvisited).
+                            if let Some(&last) = view.run.node_attempts.of(node).last() {
+                                view.set_cursor(view.run.attempts[last as usize].seq_end);
+                            }
+                        } else if hits.inspector.contains(at) {
+                            view.focus = Pane::Inspector;
+                        } else if hits.graph.contains(at) {
+                            view.focus = Pane::Graph;
+                        }
+                    }
+                    MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                        let down = mouse.kind == MouseEventKind::ScrollDown;
+                        if hits.inspector.contains(at) {
+                            view.focus = Pane::Inspector;
+                            view.apply(
+                                if down {
+                                    Action::NextStep
+                                } else {
+                                    Action::PrevStep
+                                },
+                                1,
+                            );
+                        } else if hits.timeline.contains(at) {
+                            view.focus = Pane::Timeline;
+                            view.apply(
+                                if down {
+                                    Action::NextStep
+                                } else {
+                                    Action::PrevStep
+                                },
+                                1,
+                            );
+                        }
+                    }
+                    _ => return Vec::new(),
+                }
+                view.inspect_effect().into_iter().collect()
+            }
+            Screen::Browser(browser) => {
+                match mouse.kind {
+                    MouseEventKind::Down(_) => {
+                        if let Some(&(_, index)) =
+                            hits.browser_rows.iter().find(|(r, _)| r.contains(at))
+                        {
+                            if browser.selected == index {
+                                return self.act(Action::Activate);
+                            }
+                            browser.selected = index;
+                        }
+                    }
+                    MouseEventKind::ScrollDown => {
+                        browser.apply(Action::NextStep, 1);
+                    }
+                    MouseEventKind::ScrollUp => {
+                        browser.apply(Action::PrevStep, 1);
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Typing a search query: Enter runs it, Esc cancels.
+fn search_prompt(view: &mut RunView, key: &KeyEvent) -> Vec<Effect> {
+    let Some(input) = view.search.input.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => view.search.input = None,
+        KeyCode::Backspace => {
+            input.pop();
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
+        KeyCode::Enter => {
+            let query = input.trim().to_string();
+            view.search.input = None;
+            if query.is_empty() {
+                return Vec::new();
+            }
+            view.search.query = query.clone();
+            view.search.hits.clear();
+            view.search.running = true;
+            return vec![Effect::Search {
+                run: view.run.clone(),
+                query,
+            }];
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,132 @@
+//! The run browser: every run of a folder, newest first, filtered as you
+//! type. Attempt counts arrive from a worker after the list shows.
+
+use std::path::PathBuf;
+
+use super::action::Action;
+use crate::model::discovery::RunSummary;
+
+#[derive(Debug, Clone)]
+pub struct BrowserRow {
+    pub summary: RunSummary,
+    pub attempts: Option<usize>,
+    /// The trace's word on the status, once counted (a manifest can lag).
+    pub status: String,
+}
+
+#[derive(Debug)]
+pub struct BrowserState {
+    pub dir: PathBuf,
+    pub rows: Vec<BrowserRow>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub filter: String,
+    pub filtering: bool,
+    /// Position in `visible()`.
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl BrowserState {
+    pub fn new(dir: PathBuf) -> BrowserState {
+        BrowserState {
+            dir,
+            rows: Vec::new(),
+            loading: true,
+            error: None,
+            filter: String::new(),
+            filtering: false,
+            selected: 0,
+            offset: 0,
+        }
+    }
+
+    /// Rows matching the filter (every word, case-insensitive, anywhere in
+    /// title, runId, flow name or status).
+    pub fn visible(&self) -> Vec<usize> {
+        let words: Vec<String> = self
+            .filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| {
+                let haystack = format!(
+                    "{} {} {} {}",
+                    row.summary.title, row.summary.run_id, row.summary.flow_name, row.status
+                )
+                .to_lowercase();
+                words.iter().all(|w| haystack.contains(w.as_str()))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn selected_row(&self) -> Option<&BrowserRow> {
+        self.visible().get(self.selected).map(|&i| &self.rows[i])
+    }
+
+    pub fn set_rows(&mut self, rows: Vec<RunSummary>) {
+        self.rows = rows
+            .into_iter()
+            .map(|summary| BrowserRow {
+                status: summary.status.clone(),
+                summary,
+                attempts: None,
+            })
+            .collect();
+        self.loading = false;
+        self.clamp();
+    }
+
+    fn clamp(&mut self) {
+        let count = self.visible().len();
+        self.selected = self.selected.min(count.saturating_sub(1));
+    }
+
+    pub fn apply(&mut self, action: Action, page: usize) -> bool {
+        let count = self.visible().len();
+        let last = count.saturating_sub(1);
+        match action {
+            Action::NextStep => self.selected = (self.selected + 1).min(last),
+            Action::PrevStep => self.selected = self.selected.saturating_sub(1),
+            Action::PageDown => self.selected = (self.selected + page).min(last),
+            Action::PageUp => self.selected = self.selected.saturating_sub(page),
+            Action::FirstStep => self.selected = 0,
+            Action::LastStep => self.selected = last,
+            Action::Search => self.filtering = true,
+            _ => return false,
+        }
+        true
+    }
+
+    /// Typing into the filter prompt. Returns true while the prompt is open.
+    pub fn edit_filter(&mut self, key: &crossterm::event::KeyEvent) -> bool {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Esc => {
+                self.filter.clear();
+                self.filtering = false;
+            }
+            KeyCode::Enter => self.filtering = false,
+            KeyCode::Backspace => {
+                self.filter.pop();
+            }
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                self.filter.push(c)
+            }
+            KeyCode::Down => return self.apply(Action::NextStep, 1),
+            KeyCode::Up => return self.apply(Action::PrevStep, 1),
+            _ => {}
+        }
+        self.selected = 0;
+        self.clamp();
+        true
+    }
+}

@@ -1,0 +1,189 @@
+//! A JSON value as foldable lines: objects and arrays can be folded to one
+//! line (`{…} 3 keys`), keyed by their JSON-pointer path.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    Key(String),
+    Punct(String),
+    String(String),
+    Number(String),
+    Literal(String),
+    Summary(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonLine {
+    pub depth: usize,
+    /// JSON pointer of the value that starts on this line.
+    pub path: String,
+    /// The line opens an object or array that can be folded.
+    pub foldable: bool,
+    pub folded: bool,
+    pub tokens: Vec<Token>,
+}
+
+/// Flattens `value` into lines, honouring folded paths.
+pub fn lines(value: &Value, folded: &HashSet<String>) -> Vec<JsonLine> {
+    let mut out = Vec::new();
+    push(value, None, String::new(), 0, true, folded, &mut out);
+    out
+}
+
+fn push(
+    value: &Value,
+    key: Option<&str>,
+    path: String,
+    depth: usize,
+    last: bool,
+    folded: &HashSet<String>,
+    out: &mut Vec<JsonLine>,
+) {
+    let mut tokens = Vec::new();
+    if let Some(key) = key {
+        tokens.push(Token::Key(format!("{key:?}")));
+        tokens.push(Token::Punct(": ".to_string()));
+    }
+    let comma = if last { "" } else { "," };
+    let (open, close, children): (&str, &str, Vec<(Option<String>, &Value)>) = match value {
+        Value::Object(map) => (
+            "{",
+            "}",
+            map.iter().map(|(k, v)| (Some(k.clone()), v)).collect(),
+        ),
+        Value::Array(items) => ("[", "]", items.iter().map(|v| (None, v)).collect()),
+        scalar => {
+            tokens.push(scalar_token(scalar));
+            tokens.push(Token::Punct(comma.to_string()));
+            out.push(JsonLine {
+                depth,
+                path,
+                foldable: false,
+                folded: false,
+                tokens,
+            });
+            return;
+        }
+    };
+    if children.is_empty() {
+        tokens.push(Token::Punct(format!("{open}{close}{comma}")));
+        out.push(JsonLine {
+            depth,
+            path,
+            foldable: false,
+            folded: false,
+            tokens,
+        });
+        return;
+    }
+    let is_folded = folded.contains(&path);
+    if is_folded {
+        let what = match value {
+            Value::Object(_) => format!("{} keys", children.len()),
+            _ => format!("{} items", children.len()),
+        };
+        tokens.push(Token::Punct(format!("{open}…{close}")));
+        tokens.push(Token::Summary(format!(" {what}")));
+        tokens.push(Token::Punct(comma.to_string()));
+        out.push(JsonLine {
+            depth,
+            path,
+            foldable: true,
+            folded: true,
+            tokens,
+        });
+        return;
+    }
+    tokens.push(Token::Punct(open.to_string()));
+    out.push(JsonLine {
+        depth,
+        path: path.clone(),
+        foldable: true,
+        folded: false,
+        tokens,
+    });
+    let count = children.len();
+    for (i, (child_key, child)) in children.into_iter().enumerate() {
+        let segment = match &child_key {
+            Some(k) => k.replace('~', "~0").replace('/', "~1"),
+            None => i.to_string(),
+        };
+        push(
+            child,
+            child_key.as_deref(),
+            format!("{path}/{segment}"),
+            depth + 1,
+            i + 1 == count,
+            folded,
+            out,
+        );
+    }
+    out.push(JsonLine {
+        depth,
+        path: format!("{path}#end"),
+        foldable: false,
+        folded: false,
+        tokens: vec![Token::Punct(format!("{close}{comma}"))],
+    });
+}
+
+fn scalar_token(value: &Value) -> Token {
+    match value {
+        Value::String(s) => Token::String(format!("{s:?}")),
+        Value::Number(n) => Token::Number(n.to_string()),
+        other => Token::Literal(other.to_string()),
+    }
+}
+
+/// The text of a line without styling (tests, search).
+pub fn line_text(line: &JsonLine) -> String {
+    let mut text = "  ".repeat(line.depth);
+    for token in &line.tokens {
+        match token {
+            Token::Key(s)
+            | Token::Punct(s)
+            | Token::String(s)
+            | Token::Number(s)
+            | Token::Literal(s)
+            | Token::Summary(s) => text.push_str(s),
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pretty_prints_and_folds() {
+        let value = json!({"a": 1, "b": {"c": [true, null]}, "e": {}});
+        let all: Vec<String> = lines(&value, &HashSet::new())
+            .iter()
+            .map(line_text)
+            .collect();
+        assert_eq!(
+            all,
+            [
+                "{",
+                "  \"a\": 1,",
+                "  \"b\": {",
+                "    \"c\": [",
+                "      true,",
+                "      null",
+                "    ]",
+                "  },",
+                "  \"e\": {}",
+                "}"
+            ]
+        );
+        let folded: HashSet<String> = ["/b".to_string()].into();
+        let text: Vec<String> = lines(&value, &folded).iter().map(line_text).collect();
+        assert_eq!(text[2], "  \"b\": {…} 1 keys,");
+        assert_eq!(text.len(), 5);
+    }
+}

@@ -1,0 +1,309 @@
+//! Keys → actions, per mode. The defaults live in `assets/keys.toml`; a
+//! user file in the config directory overrides them action by action. The
+//! same table feeds the help overlay and the status-bar hints.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+
+pub const DEFAULT_KEYS: &str = include_str!("../../assets/keys.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Run,
+    Browser,
+}
+
+impl Mode {
+    fn table(self) -> &'static str {
+        match self {
+            Mode::Run => "run",
+            Mode::Browser => "browser",
+        }
+    }
+}
+
+/// A key with its modifiers, normalized so that `J` matches however the
+/// terminal reports shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyChord {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl KeyChord {
+    pub fn from_event(event: &KeyEvent) -> KeyChord {
+        let mut modifiers =
+            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        KeyChord {
+            code: event.code,
+            modifiers,
+        }
+    }
+
+    /// Parses `j`, `J`, `?`, `Down`, `ctrl-d`, `shift-Up`, `BackTab` ….
+    pub fn parse(text: &str) -> Result<KeyChord, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, flag) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") && rest.len() > 6 {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            modifiers |= flag;
+            rest = &rest[prefix.len()..];
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(c),
+                    _ => return Err(format!("unknown key {text:?}")),
+                }
+            }
+        };
+        if matches!(code, KeyCode::Char(_) | KeyCode::BackTab) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        Ok(KeyChord { code, modifiers })
+    }
+}
+
+impl fmt::Display for KeyChord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            write!(f, "ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            write!(f, "alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            write!(f, "shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => write!(f, "Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Up => write!(f, "↑"),
+            KeyCode::Down => write!(f, "↓"),
+            KeyCode::Left => write!(f, "←"),
+            KeyCode::Right => write!(f, "→"),
+            KeyCode::BackTab => write!(f, "S-Tab"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Keymap {
+    lookup: HashMap<(Mode, KeyChord), Action>,
+    /// Bindings per mode in `Action::ALL` order, for help and hints.
+    listing: HashMap<Mode, Vec<(Action, Vec<KeyChord>)>>,
+}
+
+impl Keymap {
+    /// The built-in defaults.
+    pub fn defaults() -> Keymap {
+        Keymap::from_toml(DEFAULT_KEYS).unwrap_or_default()
+    }
+
+    /// Defaults overridden by the user's keys file, if any. A broken file is
+    /// reported (the caller shows the message) and the defaults are used.
+    pub fn load() -> (Keymap, Option<String>) {
+        let defaults = Keymap::defaults();
+        let Some(path) = user_keys_path().filter(|p| p.is_file()) else {
+            return (defaults, None);
+        };
+        match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| defaults.clone().with_overrides(&text))
+        {
+            Ok(keymap) => (keymap, None),
+            Err(err) => (defaults, Some(format!("{}: {err}", path.display()))),
+        }
+    }
+
+    pub fn from_toml(text: &str) -> Result<Keymap, String> {
+        Keymap::default().with_overrides(text)
+    }
+
+    /// Replaces the bindings of every action the TOML text names.
+    pub fn with_overrides(mut self, text: &str) -> Result<Keymap, String> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| e.message().to_string())?;
+        for mode in [Mode::Run, Mode::Browser] {
+            let Some(section) = table.get(mode.table()) else {
+                continue;
+            };
+            let section = section
+                .as_table()
+                .ok_or_else(|| format!("[{}] must be a table", mode.table()))?;
+            for (name, value) in section {
+                let action = Action::from_config_name(name)
+                    .ok_or_else(|| format!("unknown action {name:?} in [{}]", mode.table()))?;
+                let keys = match value {
+                    toml::Value::String(key) => vec![KeyChord::parse(key)?],
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .map(|item| {
+                            item.as_str()
+                                .ok_or("keys must be strings".to_string())
+                                .and_then(KeyChord::parse)
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(format!("{name}: give a key or a list of keys")),
+                };
+                self.bind(mode, action, keys);
+            }
+        }
+        Ok(self)
+    }
+
+    fn bind(&mut self, mode: Mode, action: Action, keys: Vec<KeyChord>) {
+        self.lookup
+            .retain(|(m, _), a| !(*m == mode && *a == action));
+        for key in &keys {
+            self.lookup.insert((mode, *key), action);
+        }
+        let listing = self.listing.entry(mode).or_default();
+        listing.retain(|(a, _)| *a != action);
+        listing.push((action, keys));
+        listing.sort_by_key(|(a, _)| Action::ALL.iter().position(|x| x == a));
+    }
+
+    pub fn action(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+        self.lookup
+            .get(&(mode, KeyChord::from_event(event)))
+            .copied()
+    }
+
+    /// `(action, keys)` for every bound action of a mode, in help order.
+    pub fn bindings(&self, mode: Mode) -> &[(Action, Vec<KeyChord>)] {
+        self.listing.get(&mode).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first key of an action, for hints (`j/k step`).
+    pub fn key_for(&self, mode: Mode, action: Action) -> Option<KeyChord> {
+        self.bindings(mode)
+            .iter()
+            .find(|(a, _)| *a == action)
+            .and_then(|(_, keys)| keys.first().copied())
+    }
+}
+
+/// `$XDG_CONFIG_HOME/reel/keys.toml`, else `~/.config/reel/keys.toml`.
+pub fn user_keys_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
+    Some(base.join("reel").join("keys.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn defaults_bind_vim_and_arrow_keys() {
+        let keymap = Keymap::defaults();
+        let run = |code, m| keymap.action(Mode::Run, &key(code, m));
+        assert_eq!(
+            run(KeyCode::Char('j'), KeyModifiers::NONE),
+            Some(Action::NextStep)
+        );
+        assert_eq!(
+            run(KeyCode::Down, KeyModifiers::NONE),
+            Some(Action::NextStep)
+        );
+        // Terminals report `J` with or without SHIFT: both must work.
+        assert_eq!(
+            run(KeyCode::Char('J'), KeyModifiers::SHIFT),
+            Some(Action::NextEvent)
+        );
+        assert_eq!(
+            run(KeyCode::Char('J'), KeyModifiers::NONE),
+            Some(Action::NextEvent)
+        );
+        assert_eq!(
+            run(KeyCode::BackTab, KeyModifiers::SHIFT),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(
+            run(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        );
+        assert_eq!(run(KeyCode::Char('x'), KeyModifiers::NONE), None);
+        // Every action has at least one default key in the run view.
+        for action in Action::ALL {
+            assert!(
+                keymap.key_for(Mode::Run, action).is_some(),
+                "{action:?} unbound"
+            );
+        }
+    }
+
+    #[test]
+    fn user_overrides_replace_an_action_keys() {
+        let keymap = Keymap::defaults()
+            .with_overrides("[run]\nnext_step = [\"ctrl-n\", \"x\"]\n")
+            .expect("valid");
+        let run = |code, m| keymap.action(Mode::Run, &key(code, m));
+        assert_eq!(
+            run(KeyCode::Char('n'), KeyModifiers::CONTROL),
+            Some(Action::NextStep)
+        );
+        assert_eq!(
+            run(KeyCode::Char('x'), KeyModifiers::NONE),
+            Some(Action::NextStep)
+        );
+        assert_eq!(run(KeyCode::Char('j'), KeyModifiers::NONE), None);
+        assert_eq!(
+            run(KeyCode::Char('k'), KeyModifiers::NONE),
+            Some(Action::PrevStep)
+        );
+    }
+
+    #[test]
+    fn bad_files_are_explained() {
+        for (text, expected) in [
+            ("[run]\nfly = \"f\"", "unknown action"),
+            ("[run]\nnext_step = \"NoSuchKey\"", "unknown key"),
+            ("[run\n", ""),
+        ] {
+            let err = Keymap::defaults().with_overrides(text).expect_err(text);
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+}

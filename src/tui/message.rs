@@ -1,0 +1,59 @@
+//! Messages into the UI loop and effects out of it. Input, loading, the
+//! inspector worker and search all talk to the UI thread through `Msg`;
+//! `update` answers with `Effect`s that workers carry out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::Event;
+
+use super::inspect::{InspectContent, InspectRequest};
+use crate::model::discovery::RunSummary;
+use crate::model::Run;
+
+#[derive(Debug)]
+pub enum Msg {
+    Input(Event),
+    /// Bytes of the trace indexed so far while a run loads.
+    LoadProgress {
+        done: u64,
+        total: u64,
+    },
+    RunLoaded {
+        path: PathBuf,
+        result: Result<Arc<Run>, String>,
+    },
+    RunsListed {
+        dir: PathBuf,
+        result: Result<Vec<RunSummary>, String>,
+    },
+    /// Attempt count and trace status of one listed run, filled in lazily.
+    RunCounted {
+        path: PathBuf,
+        attempts: usize,
+        status: String,
+    },
+    Inspected {
+        request: InspectRequest,
+        content: InspectContent,
+    },
+    Searched {
+        query: String,
+        hits: Result<Vec<u32>, String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    ListRuns(PathBuf),
+    CountRuns(Vec<PathBuf>),
+    LoadRun(PathBuf),
+    Inspect {
+        run: Arc<Run>,
+        request: InspectRequest,
+    },
+    Search {
+        run: Arc<Run>,
+        query: String,
+    },
+}

@@ -1,0 +1,346 @@
+//! The state of the run screen and how actions change it. The screen is a
+//! function of (run, cursor); the cursor is a trace seq, never a row index.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::action::Action;
+use super::inspect::{InspectContent, InspectRequest, InspectorTab};
+use super::message::Effect;
+use crate::model::Run;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Graph,
+    Timeline,
+    Inspector,
+}
+
+impl Pane {
+    const ORDER: [Pane; 3] = [Pane::Graph, Pane::Timeline, Pane::Inspector];
+
+    fn cycle(self, forward: bool) -> Pane {
+        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Pane::ORDER.len();
+        Pane::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Graph => "Graph",
+            Pane::Timeline => "Timeline",
+            Pane::Inspector => "Inspector",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphMode {
+    /// Map when the flow fits the pane, rail otherwise.
+    Auto,
+    Map,
+    Rail,
+}
+
+/// What Enter does on an inspector line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineAction {
+    Fold(String),
+    Expand(bool, u32),
+}
+
+#[derive(Debug, Default)]
+pub struct SearchState {
+    /// The query being typed (`/` opened the prompt).
+    pub input: Option<String>,
+    pub query: String,
+    pub hits: Vec<u32>,
+    pub running: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct RunView {
+    pub run: Arc<Run>,
+    pub cursor: u32,
+    pub focus: Pane,
+    pub tab: InspectorTab,
+    /// The timeline shows the trace events of the current step.
+    pub event_level: bool,
+    /// First visible timeline row (kept by the renderer, which knows heights).
+    pub timeline_offset: usize,
+    /// The selected inspector line and the first visible one.
+    pub inspector_line: usize,
+    pub inspector_offset: usize,
+    /// The user moved in the inspector: stop placing the selection at the
+    /// step's conversation slice.
+    pub inspector_pinned: bool,
+    /// What Enter does on each inspector line (filled by the renderer).
+    pub line_actions: Vec<Option<LineAction>>,
+    /// Trace (true) / session (false) event seqs expanded in the Events tab.
+    pub expanded: HashSet<(bool, u32)>,
+    /// JSON pointers folded in the Attempt tab's output tree.
+    pub folded: HashSet<String>,
+    /// A session picked with the switcher (else the step's own).
+    pub session: Option<String>,
+    pub inspected: Option<(InspectRequest, InspectContent)>,
+    pub graph_mode: GraphMode,
+    pub graph_follow: bool,
+    pub graph_scroll: (u16, u16),
+    pub search: SearchState,
+    /// A one-line message for the status bar (errors, notices).
+    pub notice: Option<String>,
+}
+
+impl RunView {
+    pub fn new(run: Arc<Run>) -> RunView {
+        let cursor = run
+            .attempts
+            .first()
+            .map_or_else(|| run.last_seq(), |a| a.seq_end);
+        RunView {
+            run,
+            cursor,
+            focus: Pane::Timeline,
+            tab: InspectorTab::Session,
+            event_level: false,
+            timeline_offset: 0,
+            inspector_line: 0,
+            inspector_offset: 0,
+            inspector_pinned: false,
+            line_actions: Vec::new(),
+            expanded: HashSet::new(),
+            folded: HashSet::new(),
+            session: None,
+            inspected: None,
+            graph_mode: GraphMode::Auto,
+            graph_follow: true,
+            graph_scroll: (0, 0),
+            search: SearchState::default(),
+            notice: None,
+        }
+    }
+
+    /// The step under the cursor, if the cursor is past the first start.
+    pub fn current_attempt(&self) -> Option<usize> {
+        self.run.attempt_at(self.cursor)
+    }
+
+    pub fn request(&self) -> Option<InspectRequest> {
+        Some(InspectRequest {
+            attempt: self.current_attempt()?,
+            tab: self.tab,
+            session: self.session.clone(),
+        })
+    }
+
+    /// Asks for inspector content unless what is shown already matches.
+    pub fn inspect_effect(&self) -> Option<Effect> {
+        let request = self.request()?;
+        if self
+            .inspected
+            .as_ref()
+            .is_some_and(|(shown, _)| *shown == request)
+        {
+            return None;
+        }
+        Some(Effect::Inspect {
+            run: self.run.clone(),
+            request,
+        })
+    }
+
+    pub fn set_cursor(&mut self, seq: u32) {
+        if seq != self.cursor {
+            let before = self.current_attempt();
+            self.cursor = seq;
+            if self.current_attempt() != before {
+                self.reset_inspector();
+                self.expanded.clear();
+                self.folded.clear();
+            }
+        }
+    }
+
+    fn step_to(&mut self, position: usize) {
+        if let Some(attempt) = self.run.attempts.get(position) {
+            self.set_cursor(attempt.seq_end);
+        }
+    }
+
+    fn step(&mut self, delta: isize) {
+        let count = self.run.attempts.len();
+        if count == 0 {
+            return;
+        }
+        let target = match self.current_attempt() {
+            None => 0,
+            // Mid-step (after J/K), `k` first returns to the step's end.
+            Some(i) if delta < 0 && self.cursor > self.run.attempts[i].seq_end => i,
+            Some(i) => i.saturating_add_signed(delta).min(count - 1),
+        };
+        self.step_to(target);
+    }
+
+    fn event(&mut self, forward: bool) {
+        let entries = self.run.bundle.trace.entries();
+        let at = self.run.bundle.trace.entry_at_or_before(self.cursor);
+        let next = match (at, forward) {
+            (None, true) => Some(0),
+            (None, false) => None,
+            (Some(i), true) => Some((i + 1).min(entries.len().saturating_sub(1))),
+            (Some(i), false) => i.checked_sub(1),
+        };
+        if let Some(entry) = next.and_then(|i| entries.get(i)) {
+            self.set_cursor(entry.seq);
+        }
+    }
+
+    pub fn jump_hit(&mut self, forward: bool) {
+        let hits = &self.search.hits;
+        if hits.is_empty() {
+            self.notice = Some(if self.search.query.is_empty() {
+                "no search yet: press / to search".to_string()
+            } else {
+                format!("no hits for {:?}", self.search.query)
+            });
+            return;
+        }
+        let target = if forward {
+            hits.iter().find(|&&h| h > self.cursor).or(hits.first())
+        } else {
+            hits.iter()
+                .rev()
+                .find(|&&h| h < self.cursor)
+                .or(hits.last())
+        };
+        if let Some(&seq) = target {
+            let index = hits.iter().position(|&h| h == seq).unwrap_or(0);
+            self.notice = Some(format!(
+                "hit {}/{} for {:?}",
+                index + 1,
+                hits.len(),
+                self.search.query
+            ));
+            self.set_cursor(seq);
+        }
+    }
+
+    fn next_session(&mut self) {
+        let sessions = &self.run.bundle.sessions;
+        if sessions.is_empty() {
+            return;
+        }
+        let current = match (&self.session, &self.inspected) {
+            (Some(chosen), _) => Some(chosen.clone()),
+            (None, Some((_, InspectContent::Session(content)))) => Some(content.session_id.clone()),
+            _ => None,
+        };
+        let index = current
+            .and_then(|id| sessions.iter().position(|s| s.id == id))
+            .map_or(0, |i| (i + 1) % sessions.len());
+        self.session = Some(sessions[index].id.clone());
+        self.tab = InspectorTab::Session;
+        self.reset_inspector();
+    }
+
+    fn reset_inspector(&mut self) {
+        self.inspector_line = 0;
+        self.inspector_offset = 0;
+        self.inspector_pinned = false;
+    }
+
+    fn move_inspector(&mut self, delta: isize) {
+        self.inspector_pinned = true;
+        let last = self.line_actions.len().saturating_sub(1);
+        self.inspector_line = self.inspector_line.saturating_add_signed(delta).min(last);
+    }
+
+    /// Applies a key action. Returns false for actions it does not handle.
+    pub fn apply(&mut self, action: Action, page: usize) -> bool {
+        self.notice = None;
+        match (action, self.focus) {
+            (Action::NextStep, Pane::Inspector) => self.move_inspector(1),
+            (Action::PrevStep, Pane::Inspector) => self.move_inspector(-1),
+            (Action::PageDown, Pane::Inspector) => self.move_inspector(page as isize),
+            (Action::PageUp, Pane::Inspector) => self.move_inspector(-(page as isize)),
+            (Action::FirstStep, Pane::Inspector) => self.move_inspector(isize::MIN / 2),
+            (Action::LastStep, Pane::Inspector) => self.move_inspector(isize::MAX / 2),
+            (Action::NextStep, _) => self.step(1),
+            (Action::PrevStep, _) => self.step(-1),
+            (Action::PageDown, _) => self.step(page as isize),
+            (Action::PageUp, _) => self.step(-(page as isize)),
+            (Action::FirstStep, _) => self.step_to(0),
+            (Action::LastStep, _) => self.step_to(self.run.attempts.len().saturating_sub(1)),
+            (Action::NextEvent, _) => self.event(true),
+            (Action::PrevEvent, _) => self.event(false),
+            (Action::FocusNext, _) => self.focus = self.focus.cycle(true),
+            (Action::FocusPrev, _) => self.focus = self.focus.cycle(false),
+            (Action::TabSession, _) => self.set_tab(InspectorTab::Session),
+            (Action::TabAttempt, _) => self.set_tab(InspectorTab::Attempt),
+            (Action::TabEvents, _) => self.set_tab(InspectorTab::Events),
+            (Action::Activate, Pane::Timeline) => self.event_level = !self.event_level,
+            (Action::Activate, Pane::Graph) => self.graph_follow = true,
+            (Action::Activate, Pane::Inspector) => self.toggle_expanded(),
+            (Action::NextHit, _) => self.jump_hit(true),
+            (Action::PrevHit, _) => self.jump_hit(false),
+            (Action::ToggleGraphView, _) => {
+                self.graph_mode = match self.graph_mode {
+                    GraphMode::Auto | GraphMode::Rail => GraphMode::Map,
+                    GraphMode::Map => GraphMode::Rail,
+                };
+                self.graph_scroll = (0, 0);
+            }
+            (Action::FitGraph, _) => {
+                self.graph_mode = GraphMode::Auto;
+                self.graph_scroll = (0, 0);
+                self.graph_follow = false;
+            }
+            (Action::FollowCursor, _) => self.graph_follow = !self.graph_follow,
+            (Action::PanLeft, _) => {
+                self.graph_follow = false;
+                self.graph_scroll.0 = self.graph_scroll.0.saturating_sub(8);
+            }
+            (Action::PanRight, _) => {
+                self.graph_follow = false;
+                self.graph_scroll.0 = self.graph_scroll.0.saturating_add(8);
+            }
+            (Action::NextSession, _) => self.next_session(),
+            _ => return false,
+        }
+        true
+    }
+
+    fn set_tab(&mut self, tab: InspectorTab) {
+        if self.tab != tab {
+            self.tab = tab;
+            self.reset_inspector();
+        }
+    }
+
+    /// Enter on an inspector line: fold/unfold a JSON node (Attempt tab) or
+    /// expand/collapse an event's JSON (Events tab).
+    fn toggle_expanded(&mut self) {
+        self.inspector_pinned = true;
+        match self
+            .line_actions
+            .get(self.inspector_line)
+            .cloned()
+            .flatten()
+        {
+            Some(LineAction::Fold(path)) => toggle(&mut self.folded, path),
+            Some(LineAction::Expand(trace, seq)) => toggle(&mut self.expanded, (trace, seq)),
+            None => {}
+        }
+    }
+}
+
+fn toggle<T: std::hash::Hash + Eq>(set: &mut HashSet<T>, value: T) {
+    if !set.remove(&value) {
+        set.insert(value);
+    }
+}

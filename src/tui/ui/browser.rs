@@ -1,0 +1,169 @@
+//! The run browser screen: a filterable list of every run, newest first.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::pane_block;
+use super::text::{clean, fit, truncate};
+use crate::bundle::timestamp::parse_iso_millis;
+use crate::model::NodeStatus;
+use crate::tui::action::Action;
+use crate::tui::app::HitAreas;
+use crate::tui::browser::BrowserState;
+use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::theme::Theme;
+
+/// Draws the browser; returns the list height (for page up/down).
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    browser: &mut BrowserState,
+    keymap: &Keymap,
+    theme: &Theme,
+    hits: &mut HitAreas,
+    notice: Option<&str>,
+) -> usize {
+    let [list_area, status] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let visible = browser.visible();
+    let title = Line::from(vec![
+        Span::styled(" reel ", theme.key),
+        Span::styled(
+            format!("runs in {} ", clean(&browser.dir.display().to_string())),
+            theme.title,
+        ),
+        Span::styled(
+            format!("({} of {}) ", visible.len(), browser.rows.len()),
+            theme.dim,
+        ),
+    ]);
+    let block = pane_block(title, true, theme);
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+    let height = inner.height as usize;
+    let mut lines = Vec::new();
+    if browser.loading {
+        lines.push(Line::styled("reading runs…", theme.dim));
+    } else if let Some(error) = &browser.error {
+        lines.push(Line::styled(clean(error), theme.error));
+    } else if visible.is_empty() {
+        lines.push(Line::styled(
+            if browser.rows.is_empty() {
+                "no runs here yet"
+            } else {
+                "no run matches the filter"
+            },
+            theme.dim,
+        ));
+    }
+    if browser.selected < browser.offset {
+        browser.offset = browser.selected;
+    } else if height > 0 && browser.selected >= browser.offset + height {
+        browser.offset = browser.selected + 1 - height;
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    for (screen_row, (position, &row_index)) in visible
+        .iter()
+        .enumerate()
+        .skip(browser.offset)
+        .take(height)
+        .enumerate()
+    {
+        let row = &browser.rows[row_index];
+        let status = status_of(&row.status);
+        let age = row
+            .summary
+            .started_at
+            .as_deref()
+            .and_then(parse_iso_millis)
+            .map(|t| age(now - t))
+            .unwrap_or_default();
+        let suffix = row.summary.run_id.rsplit('-').next().unwrap_or("");
+        let attempts = row.attempts.map_or("…".to_string(), |n| n.to_string());
+        let cols = inner.width as usize;
+        let line = Line::from(vec![
+            Span::styled(format!(" {} ", status.glyph()), theme.status(status)),
+            Span::raw(fit(
+                &clean(&row.summary.title),
+                cols.saturating_sub(46).max(10),
+            )),
+            Span::styled(format!(" {} ", fit(&clean(suffix), 8)), theme.dim),
+            Span::styled(fit(&clean(&row.status), 10), theme.status(status)),
+            Span::styled(format!("{:>9}", age), theme.dim),
+            Span::styled(format!("{:>7} steps", attempts), theme.dim),
+        ]);
+        let rect = Rect::new(inner.x, inner.y + screen_row as u16, inner.width, 1);
+        hits.browser_rows.push((rect, position));
+        lines.push(if position == browser.selected {
+            line.style(theme.selection)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    let mut spans = Vec::new();
+    if browser.filtering || !browser.filter.is_empty() {
+        spans.push(Span::styled(" filter: ", theme.key));
+        spans.push(Span::raw(clean(&browser.filter)));
+        if browser.filtering {
+            spans.push(Span::styled("█", theme.key));
+        }
+        spans.push(Span::raw("  "));
+    }
+    if let Some(message) = notice {
+        spans.push(Span::styled(truncate(&clean(message), 120), theme.error));
+    } else {
+        for action in [
+            Action::NextStep,
+            Action::Activate,
+            Action::Search,
+            Action::Help,
+            Action::Back,
+        ] {
+            if let Some(key) = keymap.key_for(Mode::Browser, action) {
+                spans.push(Span::styled(format!(" {key} "), theme.key));
+                let label = match action {
+                    Action::Search => "filter",
+                    Action::NextStep => "move",
+                    Action::Back => "quit",
+                    other => other.hint(),
+                };
+                spans.push(Span::styled(label, theme.dim));
+            }
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.status_bar),
+        status,
+    );
+    height
+}
+
+fn status_of(status: &str) -> NodeStatus {
+    match status {
+        "completed" => NodeStatus::Done,
+        "failed" => NodeStatus::Failed,
+        "timed_out" => NodeStatus::TimedOut,
+        "running" => NodeStatus::Running,
+        "waiting" => NodeStatus::Cancelled,
+        _ => NodeStatus::NotVisited,
+    }
+}
+
+/// `45s ago`, `12m ago`, `3h ago`, `5d ago`.
+fn age(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=59 => format!("{s}s ago"),
+        60..=3599 => format!("{}m ago", s / 60),
+        3600..=86_399 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
+    }
+}

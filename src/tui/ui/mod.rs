@@ -1,0 +1,244 @@
+//! Drawing. Each screen region has its own render function; this module
+//! lays the regions out:
+//!
+//! ```text
+//! ┌ header: flow · title · status · steps · sessions ───────────────────┐
+//! ┌ Graph ─────────────────────┐┌ Inspector: Session │ Attempt │ Events ┐
+//! │ flow map (or rail) with    ││ conversation / output / raw events    │
+//! │ the run overlaid           ││                                       │
+//! ├ Timeline ──────────────────┤│                                       │
+//! │ one row per step           ││                                       │
+//! └────────────────────────────┘└───────────────────────────────────────┘
+//!  step 5/9 review_loop#2 · hints for the focused pane
+//! ```
+//! Below 100 columns the split narrows; below 60 columns or 14 rows only the
+//! focused pane is shown.
+
+mod browser;
+mod graph_pane;
+mod header;
+mod help;
+mod inspector;
+mod status;
+pub mod text;
+mod timeline;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, HitAreas, Screen};
+use super::run_view::{Pane, RunView};
+use super::theme::Theme;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    let mut hits = HitAreas::default();
+    match &mut app.screen {
+        Screen::Browser(browser) => {
+            app.page = browser::draw(
+                frame,
+                area,
+                browser,
+                &app.keymap,
+                &app.theme,
+                &mut hits,
+                app.notice.as_deref(),
+            );
+        }
+        Screen::Loading { path, done, total } => {
+            draw_loading(frame, area, path, *done, *total, &app.theme)
+        }
+        Screen::Failed { path, message } => draw_failed(frame, area, path, message, &app.theme),
+        Screen::Run(view) => {
+            app.page = draw_run(
+                frame,
+                area,
+                view,
+                &app.keymap,
+                &app.theme,
+                app.notice.as_deref(),
+                &mut hits,
+            );
+        }
+    }
+    if app.help {
+        help::draw(frame, area, &app.keymap, app.mode(), &app.theme);
+    }
+    app.hits = hits;
+}
+
+/// The regions of the run screen.
+pub struct RunLayout {
+    pub header: Rect,
+    pub graph: Rect,
+    pub timeline: Rect,
+    pub inspector: Rect,
+    pub status: Rect,
+}
+
+pub fn run_layout(area: Rect, focus: Pane) -> RunLayout {
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let empty = Rect::new(body.x, body.y, 0, 0);
+    if body.width < 60 || body.height < 14 {
+        // Too small for three panes: show the focused one.
+        let mut layout = RunLayout {
+            header,
+            graph: empty,
+            timeline: empty,
+            inspector: empty,
+            status,
+        };
+        match focus {
+            Pane::Graph => layout.graph = body,
+            Pane::Timeline => layout.timeline = body,
+            Pane::Inspector => layout.inspector = body,
+        }
+        return layout;
+    }
+    let left_share = if body.width >= 100 { 55 } else { 50 };
+    let [left, inspector] = Layout::horizontal([
+        Constraint::Percentage(left_share),
+        Constraint::Percentage(100 - left_share),
+    ])
+    .areas(body);
+    let [graph, timeline] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
+    RunLayout {
+        header,
+        graph,
+        timeline,
+        inspector,
+        status,
+    }
+}
+
+fn draw_run(
+    frame: &mut Frame,
+    area: Rect,
+    view: &mut RunView,
+    keymap: &super::keymap::Keymap,
+    theme: &Theme,
+    notice: Option<&str>,
+    hits: &mut HitAreas,
+) -> usize {
+    let layout = run_layout(area, view.focus);
+    header::draw(frame, layout.header, view, theme);
+    if layout.graph.width > 0 {
+        graph_pane::draw(frame, layout.graph, view, theme, hits);
+    }
+    if layout.timeline.width > 0 {
+        timeline::draw(frame, layout.timeline, view, theme, hits);
+    }
+    if layout.inspector.width > 0 {
+        inspector::draw(frame, layout.inspector, view, theme);
+    }
+    status::draw(frame, layout.status, view, keymap, theme, notice);
+    hits.graph = layout.graph;
+    hits.timeline = layout.timeline;
+    hits.inspector = layout.inspector;
+    layout.timeline.height.saturating_sub(2).max(1) as usize
+}
+
+/// A bordered pane block, its border brighter when focused.
+pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(title)
+}
+
+fn draw_loading(
+    frame: &mut Frame,
+    area: Rect,
+    path: &std::path::Path,
+    done: u64,
+    total: u64,
+    theme: &Theme,
+) {
+    let block = pane_block(Line::styled(" Opening run ", theme.title), true, theme);
+    let inner = centered(area, 70, 5);
+    frame.render_widget(Clear, inner);
+    let ratio = if total > 0 {
+        (done as f64 / total as f64).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let label = format!(
+        "indexing {} — {:.1} / {:.1} MB",
+        text::clean(&path.display().to_string()),
+        done as f64 / 1e6,
+        total as f64 / 1e6
+    );
+    frame.render_widget(
+        Gauge::default()
+            .block(block)
+            .gauge_style(theme.selection)
+            .ratio(ratio)
+            .label(text::truncate(
+                &label,
+                inner.width.saturating_sub(4) as usize,
+            )),
+        inner,
+    );
+}
+
+fn draw_failed(
+    frame: &mut Frame,
+    area: Rect,
+    path: &std::path::Path,
+    message: &str,
+    theme: &Theme,
+) {
+    let block = pane_block(
+        Line::styled(" Cannot open this run ", theme.error),
+        true,
+        theme,
+    );
+    let body = vec![
+        Line::raw(text::clean(&path.display().to_string())),
+        Line::raw(""),
+        Line::styled(text::clean(message), theme.error),
+        Line::raw(""),
+        Line::styled("q / Esc: back", theme.dim),
+    ];
+    let inner = centered(area, 90, 9);
+    frame.render_widget(Clear, inner);
+    frame.render_widget(
+        Paragraph::new(body).block(block).wrap(Wrap { trim: false }),
+        inner,
+    );
+}
+
+/// A rectangle of at most `width` × `height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A one-line paragraph.
+pub fn line_widget(line: Line<'_>, style: Style) -> Paragraph<'_> {
+    Paragraph::new(line).style(style)
+}

@@ -1,0 +1,109 @@
+//! Carrying out effects off the UI thread. `execute` is the plain function
+//! (tests call it inline); `Workers` runs it on threads and posts results
+//! back into the UI loop's channel.
+
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::inspect::{InspectRequest, Inspector};
+use super::message::{Effect, Msg};
+use super::search::search;
+use crate::model::discovery::list_runs;
+use crate::model::Run;
+
+/// Runs one effect to completion, reporting every message through `post`.
+pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(Msg)) {
+    match effect {
+        Effect::ListRuns(dir) => {
+            let result = list_runs(&dir)
+                .map(|rows| rows.into_iter().filter_map(Result::ok).collect())
+                .map_err(|e| e.to_string());
+            post(Msg::RunsListed { dir, result });
+        }
+        Effect::CountRuns(paths) => {
+            for path in paths {
+                if let Ok(run) = Run::open(&path) {
+                    post(Msg::RunCounted {
+                        attempts: run.attempts.len(),
+                        status: run.status(),
+                        path,
+                    });
+                }
+            }
+        }
+        Effect::LoadRun(path) => {
+            // At most ~20 progress messages a second, whatever the chunking.
+            let mut last = Instant::now();
+            let result = Run::open_with_progress(&path, &mut |done, total| {
+                if last.elapsed() >= Duration::from_millis(50) {
+                    last = Instant::now();
+                    post(Msg::LoadProgress { done, total });
+                }
+            })
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+            post(Msg::RunLoaded { path, result });
+        }
+        Effect::Inspect { run, request } => {
+            let content = inspector.inspect(&run, &request);
+            post(Msg::Inspected { request, content });
+        }
+        Effect::Search { run, query } => {
+            let hits = search(&run, &query).map_err(|e| e.to_string());
+            post(Msg::Searched { query, hits });
+        }
+    }
+}
+
+/// Threads for effects. Inspection has one long-lived worker that keeps its
+/// transcript cache and skips requests overtaken by newer ones.
+pub struct Workers {
+    tx: Sender<Msg>,
+    inspect_tx: Sender<(Arc<Run>, InspectRequest)>,
+}
+
+impl Workers {
+    pub fn new(tx: Sender<Msg>) -> Workers {
+        let (inspect_tx, inspect_rx) = mpsc::channel::<(Arc<Run>, InspectRequest)>();
+        let results = tx.clone();
+        thread::spawn(move || {
+            let mut inspector = Inspector::default();
+            let mut current: Option<Arc<Run>> = None;
+            while let Ok(mut job) = inspect_rx.recv() {
+                while let Ok(newer) = inspect_rx.try_recv() {
+                    job = newer;
+                }
+                let (run, request) = job;
+                if !current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &run)) {
+                    inspector = Inspector::default();
+                    current = Some(run.clone());
+                }
+                let effect = Effect::Inspect { run, request };
+                let mut closed = false;
+                execute(effect, &mut inspector, &mut |msg| {
+                    closed |= results.send(msg).is_err()
+                });
+                if closed {
+                    break;
+                }
+            }
+        });
+        Workers { tx, inspect_tx }
+    }
+
+    pub fn run(&self, effect: Effect) {
+        if let Effect::Inspect { run, request } = effect {
+            let _ = self.inspect_tx.send((run, request));
+            return;
+        }
+        let tx = self.tx.clone();
+        thread::spawn(move || {
+            let mut inspector = Inspector::default();
+            execute(effect, &mut inspector, &mut |msg| {
+                let _ = tx.send(msg);
+            });
+        });
+    }
+}
