@@ -57,6 +57,8 @@ pub struct App {
     pub hits: HitAreas,
     /// Shown in the status bar until the next key (config errors …).
     pub notice: Option<String>,
+    /// A fixed "now" (epoch ms) for run ages, so snapshots are stable.
+    pub fixed_now: Option<i64>,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             page: 10,
             hits: HitAreas::default(),
             notice: None,
+            fixed_now: None,
         }
     }
 

@@ -57,6 +57,20 @@ pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(M
     }
 }
 
+/// Carries out effects inline until none are left: what the threads do,
+/// without threads (tests, benchmarks, scripted playback).
+pub fn settle(app: &mut super::app::App, effects: Vec<Effect>) {
+    let mut inspector = Inspector::default();
+    let mut queue = effects;
+    while let Some(effect) = queue.pop() {
+        let mut messages = Vec::new();
+        execute(effect, &mut inspector, &mut |msg| messages.push(msg));
+        for msg in messages {
+            queue.extend(app.update(msg));
+        }
+    }
+}
+
 /// Threads for effects. Inspection has one long-lived worker that keeps its
 /// transcript cache and skips requests overtaken by newer ones.
 pub struct Workers {

@@ -1,32 +1,28 @@
 //! The run browser screen: a filterable list of every run, newest first.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::pane_block;
 use super::text::{clean, fit, truncate};
+use super::{pane_block, Ctx};
 use crate::bundle::timestamp::parse_iso_millis;
 use crate::model::NodeStatus;
 use crate::tui::action::Action;
 use crate::tui::app::HitAreas;
 use crate::tui::browser::BrowserState;
-use crate::tui::keymap::{Keymap, Mode};
-use crate::tui::theme::Theme;
+use crate::tui::keymap::Mode;
 
 /// Draws the browser; returns the list height (for page up/down).
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
     browser: &mut BrowserState,
-    keymap: &Keymap,
-    theme: &Theme,
+    ctx: &Ctx,
     hits: &mut HitAreas,
-    notice: Option<&str>,
 ) -> usize {
+    let (keymap, theme, notice, now) = (ctx.keymap, ctx.theme, ctx.notice, ctx.now);
     let [list_area, status] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let visible = browser.visible();
@@ -65,9 +61,6 @@ pub fn draw(
     } else if height > 0 && browser.selected >= browser.offset + height {
         browser.offset = browser.selected + 1 - height;
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
     for (screen_row, (position, &row_index)) in visible
         .iter()
         .enumerate()

@@ -30,44 +30,48 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Paragraph, Wrap
 use ratatui::Frame;
 
 use super::app::{App, HitAreas, Screen};
+use super::keymap::Keymap;
 use super::run_view::{Pane, RunView};
 use super::theme::Theme;
+
+/// What every region needs besides its own state.
+pub struct Ctx<'a> {
+    pub keymap: &'a Keymap,
+    pub theme: &'a Theme,
+    pub notice: Option<&'a str>,
+    /// Epoch ms, for ages.
+    pub now: i64,
+}
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     let mut hits = HitAreas::default();
+    let ctx = Ctx {
+        keymap: &app.keymap,
+        theme: &app.theme,
+        notice: app.notice.as_deref(),
+        now: app.fixed_now.unwrap_or_else(now_ms),
+    };
+    let mut page = app.page;
     match &mut app.screen {
-        Screen::Browser(browser) => {
-            app.page = browser::draw(
-                frame,
-                area,
-                browser,
-                &app.keymap,
-                &app.theme,
-                &mut hits,
-                app.notice.as_deref(),
-            );
-        }
+        Screen::Browser(browser) => page = browser::draw(frame, area, browser, &ctx, &mut hits),
         Screen::Loading { path, done, total } => {
-            draw_loading(frame, area, path, *done, *total, &app.theme)
+            draw_loading(frame, area, path, *done, *total, ctx.theme)
         }
-        Screen::Failed { path, message } => draw_failed(frame, area, path, message, &app.theme),
-        Screen::Run(view) => {
-            app.page = draw_run(
-                frame,
-                area,
-                view,
-                &app.keymap,
-                &app.theme,
-                app.notice.as_deref(),
-                &mut hits,
-            );
-        }
+        Screen::Failed { path, message } => draw_failed(frame, area, path, message, ctx.theme),
+        Screen::Run(view) => page = draw_run(frame, area, view, &ctx, &mut hits),
     }
     if app.help {
-        help::draw(frame, area, &app.keymap, app.mode(), &app.theme);
+        help::draw(frame, area, ctx.keymap, app.mode(), ctx.theme);
     }
+    app.page = page;
     app.hits = hits;
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The regions of the run screen.
@@ -124,11 +128,10 @@ fn draw_run(
     frame: &mut Frame,
     area: Rect,
     view: &mut RunView,
-    keymap: &super::keymap::Keymap,
-    theme: &Theme,
-    notice: Option<&str>,
+    ctx: &Ctx,
     hits: &mut HitAreas,
 ) -> usize {
+    let (keymap, theme, notice) = (ctx.keymap, ctx.theme, ctx.notice);
     let layout = run_layout(area, view.focus);
     header::draw(frame, layout.header, view, theme);
     if layout.graph.width > 0 {
