@@ -131,6 +131,38 @@ impl Action {
         }
     }
 
+    /// A description short enough for the two-column help on small screens.
+    pub fn short(self) -> &'static str {
+        match self {
+            Action::NextStep => "next step",
+            Action::PrevStep => "previous step",
+            Action::NextEvent => "next event",
+            Action::PrevEvent => "previous event",
+            Action::FirstStep => "first step",
+            Action::LastStep => "last step",
+            Action::FocusNext => "next pane",
+            Action::FocusPrev => "previous pane",
+            Action::TabSession => "session tab",
+            Action::TabAttempt => "attempt tab",
+            Action::TabEvents => "events tab",
+            Action::Activate => "open / fold",
+            Action::Search => "search",
+            Action::PrevHit => "previous hit",
+            Action::ToggleGraphView => "map / rail",
+            Action::FitGraph => "fit graph",
+            Action::FollowCursor => "follow cursor",
+            Action::Back => "back / quit",
+            Action::PageDown => "page down",
+            Action::PageUp => "page up",
+            Action::PanLeft => "pan left",
+            Action::PanRight => "pan right",
+            Action::NextSession => "next session",
+            Action::NextHit => "next hit",
+            Action::Help => "help",
+            Action::Quit => "quit",
+        }
+    }
+
     /// A short label for the status-bar hints.
     pub fn hint(self) -> &'static str {
         match self {

@@ -56,8 +56,10 @@ pub struct SessionContent {
     pub session_id: String,
     /// Every session of the run, for the switcher.
     pub sessions: Vec<String>,
-    /// The conversation up to the end of the step's slice.
-    pub items: Vec<TranscriptItem>,
+    /// The whole session's conversation (shared, folded once per session).
+    pub items: Arc<Vec<TranscriptItem>>,
+    /// How many of `items` had happened by the end of the step.
+    pub visible: usize,
     /// Session event seqs of the inspected step (`None`: the step has none).
     pub slice: Option<(u32, u32)>,
     /// Set when the step is not an ACP step and an earlier one is shown.
@@ -177,15 +179,13 @@ impl Inspector {
             || session_horizon(run, request.attempt, &session_id),
             |(_, end)| end,
         );
-        let items = transcript
-            .iter()
-            .filter(|item| item_seq(item) <= horizon)
-            .cloned()
-            .collect();
+        // Items are in seq order: the visible prefix is found by bisection.
+        let visible = transcript.partition_point(|item| item_seq(item) <= horizon);
         Ok(InspectContent::Session(SessionContent {
             session_id,
             sessions,
-            items,
+            items: transcript,
+            visible,
             slice,
             note,
         }))
@@ -202,12 +202,11 @@ fn session_horizon(run: &Run, attempt: usize, session_id: &str) -> u32 {
         .finished_ms
         .or(run.attempts[attempt].started_ms)
         .unwrap_or(i64::MAX);
-    index
-        .entries()
-        .iter()
-        .take_while(|e| e.at_ms <= until)
-        .last()
-        .map_or(0, |e| e.seq)
+    let entries = index.entries();
+    entries
+        .partition_point(|e| e.at_ms <= until)
+        .checked_sub(1)
+        .map_or(0, |i| entries[i].seq)
 }
 
 pub fn item_seq(item: &TranscriptItem) -> u32 {

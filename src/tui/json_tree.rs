@@ -44,7 +44,7 @@ fn push(
 ) {
     let mut tokens = Vec::new();
     if let Some(key) = key {
-        tokens.push(Token::Key(format!("{key:?}")));
+        tokens.push(Token::Key(json_string(key)));
         tokens.push(Token::Punct(": ".to_string()));
     }
     let comma = if last { "" } else { "," };
@@ -132,10 +132,15 @@ fn push(
 
 fn scalar_token(value: &Value) -> Token {
     match value {
-        Value::String(s) => Token::String(format!("{s:?}")),
+        Value::String(s) => Token::String(json_string(s)),
         Value::Number(n) => Token::Number(n.to_string()),
         other => Token::Literal(other.to_string()),
     }
+}
+
+/// A string as JSON writes it (`\u001b`, not Rust's `\u{1b}`).
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
 /// The text of a line without styling (tests, search).

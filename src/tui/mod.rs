@@ -72,7 +72,9 @@ pub fn run(start: Start) -> Result<()> {
         // Apply everything queued, then draw once.
         let mut pending = vec![first];
         pending.extend(rx.try_iter());
+        let mut changed = false;
         for msg in pending {
+            changed |= !is_noise(&msg);
             for effect in app.update(msg) {
                 workers.run(effect);
             }
@@ -80,9 +82,25 @@ pub fn run(start: Start) -> Result<()> {
         if app.quit {
             break;
         }
-        guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
+        if changed {
+            guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
+        }
     }
     Ok(())
+}
+
+/// Input that changes nothing on screen: mouse motion (mouse capture
+/// reports every move), key releases, focus changes.
+fn is_noise(msg: &Msg) -> bool {
+    use event::{Event, KeyEventKind, MouseEventKind};
+    match msg {
+        Msg::Input(Event::Mouse(mouse)) => {
+            matches!(mouse.kind, MouseEventKind::Moved | MouseEventKind::Drag(_))
+        }
+        Msg::Input(Event::Key(key)) => key.kind == KeyEventKind::Release,
+        Msg::Input(Event::FocusGained | Event::FocusLost) => true,
+        _ => false,
+    }
 }
 
 /// Terminal events on their own thread (a blocking read: no polling).

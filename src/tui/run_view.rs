@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::action::Action;
+use super::graph::{map_layout, rail_layout, GraphLayout};
 use super::inspect::{InspectContent, InspectRequest, InspectorTab};
 use super::message::Effect;
 use crate::model::Run;
@@ -53,6 +54,14 @@ pub enum LineAction {
     Expand(bool, u32),
 }
 
+/// Both layouts of the flow, computed once per run (the cursor only
+/// changes the overlay).
+#[derive(Debug)]
+pub struct GraphLayouts {
+    pub map: GraphLayout,
+    pub rail: GraphLayout,
+}
+
 #[derive(Debug, Default)]
 pub struct SearchState {
     /// The query being typed (`/` opened the prompt).
@@ -88,6 +97,7 @@ pub struct RunView {
     /// A session picked with the switcher (else the step's own).
     pub session: Option<String>,
     pub inspected: Option<(InspectRequest, InspectContent)>,
+    pub graph: GraphLayouts,
     pub graph_mode: GraphMode,
     pub graph_follow: bool,
     pub graph_scroll: (u16, u16),
@@ -102,7 +112,12 @@ impl RunView {
             .attempts
             .first()
             .map_or_else(|| run.last_seq(), |a| a.seq_end);
+        let graph = GraphLayouts {
+            map: map_layout(&run.bundle.flow),
+            rail: rail_layout(&run.bundle.flow),
+        };
         RunView {
+            graph,
             run,
             cursor,
             focus: Pane::Timeline,

@@ -3,6 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use super::graph::GraphStyles;
 use crate::model::NodeStatus;
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,7 @@ pub struct Theme {
     pub json_key: Style,
     pub json_string: Style,
     pub json_number: Style,
+    pub graph: GraphStyles,
 }
 
 impl Theme {
@@ -65,6 +67,7 @@ impl Theme {
             json_key: fg(Color::Blue),
             json_string: fg(Color::Green),
             json_number: fg(Color::Magenta),
+            graph: GraphStyles::colored(),
         }
     }
 
@@ -91,6 +94,7 @@ impl Theme {
             json_key: none,
             json_string: none,
             json_number: none,
+            graph: GraphStyles::plain(),
         }
     }
 

@@ -60,11 +60,16 @@ pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(M
 /// Carries out effects inline until none are left: what the threads do,
 /// without threads (tests, benchmarks, scripted playback).
 pub fn settle(app: &mut super::app::App, effects: Vec<Effect>) {
-    let mut inspector = Inspector::default();
+    settle_with(app, effects, &mut Inspector::default());
+}
+
+/// `settle` with a long-lived inspector (its transcript cache), as the
+/// inspector worker thread keeps one.
+pub fn settle_with(app: &mut super::app::App, effects: Vec<Effect>, inspector: &mut Inspector) {
     let mut queue = effects;
     while let Some(effect) = queue.pop() {
         let mut messages = Vec::new();
-        execute(effect, &mut inspector, &mut |msg| messages.push(msg));
+        execute(effect, inspector, &mut |msg| messages.push(msg));
         for msg in messages {
             queue.extend(app.update(msg));
         }

@@ -69,7 +69,7 @@ pub fn draw(
         .enumerate()
     {
         let row = &browser.rows[row_index];
-        let status = status_of(&row.status);
+        let (glyph, status) = status_of(&row.status);
         let age = row
             .summary
             .started_at
@@ -78,10 +78,14 @@ pub fn draw(
             .map(|t| age(now - t))
             .unwrap_or_default();
         let suffix = row.summary.run_id.rsplit('-').next().unwrap_or("");
-        let attempts = row.attempts.map_or("…".to_string(), |n| n.to_string());
+        let attempts = match row.attempts {
+            Some(1) => "1 step ".to_string(),
+            Some(n) => format!("{n} steps"),
+            None => "… steps".to_string(),
+        };
         let cols = inner.width as usize;
         let line = Line::from(vec![
-            Span::styled(format!(" {} ", status.glyph()), theme.status(status)),
+            Span::styled(format!(" {glyph} "), theme.status(status)),
             Span::raw(fit(
                 &clean(&row.summary.title),
                 cols.saturating_sub(46).max(10),
@@ -89,7 +93,7 @@ pub fn draw(
             Span::styled(format!(" {} ", fit(&clean(suffix), 8)), theme.dim),
             Span::styled(fit(&clean(&row.status), 10), theme.status(status)),
             Span::styled(format!("{:>9}", age), theme.dim),
-            Span::styled(format!("{:>7} steps", attempts), theme.dim),
+            Span::styled(format!("{attempts:>13}"), theme.dim),
         ]);
         let rect = Rect::new(inner.x, inner.y + screen_row as u16, inner.width, 1);
         hits.browser_rows.push((rect, position));
@@ -139,15 +143,17 @@ pub fn draw(
     height
 }
 
-fn status_of(status: &str) -> NodeStatus {
-    match status {
+/// A run status as a glyph and the node state whose style it borrows.
+fn status_of(status: &str) -> (&'static str, NodeStatus) {
+    let state = match status {
         "completed" => NodeStatus::Done,
         "failed" => NodeStatus::Failed,
         "timed_out" => NodeStatus::TimedOut,
         "running" => NodeStatus::Running,
-        "waiting" => NodeStatus::Cancelled,
+        "waiting" => return ("⏸", NodeStatus::Cancelled),
         _ => NodeStatus::NotVisited,
-    }
+    };
+    (state.glyph(), state)
 }
 
 /// `45s ago`, `12m ago`, `3h ago`, `5d ago`.

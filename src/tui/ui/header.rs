@@ -33,10 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme) {
         Span::styled(format!("● {status}"), status_style),
         Span::styled(
             format!(
-                "  {} steps · {} sessions · {} events  ",
-                run.attempts.len(),
-                run.bundle.sessions.len(),
-                run.bundle.trace.len()
+                "  {} · {} · {}  ",
+                plural(run.attempts.len(), "step"),
+                plural(run.bundle.sessions.len(), "session"),
+                plural(run.bundle.trace.len(), "event")
             ),
             theme.dim,
         ),
@@ -46,4 +46,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme) {
         ),
     ]);
     frame.render_widget(Line::from(spans), area);
+}
+
+/// `1 step`, `9 steps`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

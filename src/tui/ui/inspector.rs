@@ -79,22 +79,37 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
         return;
     }
     let cols = inner.width as usize;
-    let doc = match &view.inspected {
-        Some((request, content)) if request.tab == view.tab => match content {
-            InspectContent::Session(session) => session_doc(session, cols, theme),
-            InspectContent::Attempt(attempt) => attempt_doc(attempt, &view.folded, cols, theme),
-            InspectContent::Events(events) => events_doc(events, &view.expanded, cols, theme),
-            InspectContent::Empty(reason) => {
-                let mut doc = Doc::new();
-                doc.push(Line::styled(clean(reason), theme.dim), None);
+    let wanted = view.request();
+    let message = |text: String| {
+        let mut doc = Doc::new();
+        doc.push(Line::styled(text, theme.dim), None);
+        doc
+    };
+    let doc = match (&view.inspected, &wanted) {
+        (_, None) => message("the cursor is before the first step".to_string()),
+        (Some((shown, content)), Some(wanted)) if shown.tab == view.tab => {
+            let doc = match content {
+                InspectContent::Session(session) => session_doc(session, cols, theme),
+                InspectContent::Attempt(attempt) => attempt_doc(attempt, &view.folded, cols, theme),
+                InspectContent::Events(events) => events_doc(events, &view.expanded, cols, theme),
+                InspectContent::Empty(reason) => message(clean(reason)),
+            };
+            if shown == wanted {
                 doc
+            } else {
+                // The worker is still on the new step: keep the old content
+                // (no flashing) but dimmed, under an honest label.
+                stale(
+                    doc,
+                    view.run.attempt_id(&view.run.attempts[wanted.attempt]),
+                    theme,
+                )
             }
-        },
-        _ => {
-            let mut doc = Doc::new();
-            doc.push(Line::styled("loading…", theme.dim), None);
-            doc
         }
+        (_, Some(wanted)) => message(format!(
+            "loading {}…",
+            clean(view.run.attempt_id(&view.run.attempts[wanted.attempt]))
+        )),
     };
     let height = inner.height as usize;
     let count = doc.lines.len();
@@ -129,6 +144,27 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
+/// Content of another step shown while the current one loads.
+fn stale(doc: Doc, loading: &str, theme: &Theme) -> Doc {
+    let mut out = Doc::new();
+    out.push(
+        Line::styled(format!("loading {}…", clean(loading)), theme.key),
+        None,
+    );
+    for line in doc.lines {
+        let spans = line
+            .spans
+            .into_iter()
+            .map(|s| Span::styled(s.content, theme.dim))
+            .collect::<Vec<_>>();
+        out.push(Line::from(spans), None);
+    }
+    out
+}
+
+/// Conversation items shown before the step's own slice.
+const CONTEXT_ITEMS: usize = 200;
+
 fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
     let mut doc = Doc::new();
     let position = session
@@ -150,11 +186,27 @@ fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
     if let Some(note) = &session.note {
         doc.push(Line::styled(clean(note), theme.dim), None);
     }
-    if session.items.is_empty() {
+    let shown = &session.items[..session.visible.min(session.items.len())];
+    if shown.is_empty() {
         doc.push(Line::styled("no conversation yet", theme.dim), None);
     }
+    // Long sessions: the step's slice plus some context before it, so a
+    // frame never lays out a whole 100k-item conversation.
+    let slice_start = session.slice.map_or(shown.len(), |(first, _)| {
+        shown.partition_point(|item| item_seq(item) < first)
+    });
+    let start = slice_start.saturating_sub(CONTEXT_ITEMS);
+    if start > 0 {
+        doc.push(
+            Line::styled(
+                format!("… {start} earlier items (step back to see them)"),
+                theme.dim,
+            ),
+            None,
+        );
+    }
     let mut anchored = false;
-    for item in &session.items {
+    for item in &shown[start..] {
         let in_slice = session
             .slice
             .is_some_and(|(a, b)| (a..=b).contains(&item_seq(item)));

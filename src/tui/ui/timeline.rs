@@ -13,6 +13,7 @@ use super::text::{clean, fit, truncate};
 use crate::bundle::timestamp::format_iso_millis;
 use crate::humanize::duration;
 use crate::model::frame::attempt_status_at;
+use crate::model::NodeStatus;
 use crate::tui::app::HitAreas;
 use crate::tui::run_view::{Pane, RunView};
 use crate::tui::theme::Theme;
@@ -45,10 +46,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
     });
     let total = run.attempts.len() + extra;
     let selected = selected_row(view, expanded);
-    if selected < view.timeline_offset {
-        view.timeline_offset = selected;
-    } else if selected >= view.timeline_offset + height {
-        view.timeline_offset = selected + 1 - height;
+    let focus_row = selected.unwrap_or(0);
+    if focus_row < view.timeline_offset {
+        view.timeline_offset = focus_row;
+    } else if focus_row >= view.timeline_offset + height {
+        view.timeline_offset = focus_row + 1 - height;
     }
     view.timeline_offset = view.timeline_offset.min(total.saturating_sub(height));
     let mut lines = Vec::with_capacity(height);
@@ -56,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
         (view.timeline_offset..total.min(view.timeline_offset + height)).enumerate()
     {
         let row = row_at(index, expanded, extra);
-        let is_selected = index == selected;
+        let is_selected = Some(index) == selected;
         let line = match row {
             Row::Step(i) => {
                 let rect = Rect::new(inner.x, inner.y + screen_row as u16, inner.width, 1);
@@ -77,11 +79,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn selected_row(view: &RunView, expanded: Option<usize>) -> usize {
-    let Some(step) = view.current_attempt() else {
-        return 0;
+/// The selected row; none while the cursor is before the first step.
+fn selected_row(view: &RunView, expanded: Option<usize>) -> Option<usize> {
+    let step = view.current_attempt()?;
+    let Some(open) = expanded else {
+        return Some(step);
     };
-    let Some(open) = expanded else { return step };
     let attempt = &view.run.attempts[open];
     match view.run.bundle.trace.entry_at_or_before(view.cursor) {
         Some(entry)
@@ -89,9 +92,9 @@ fn selected_row(view: &RunView, expanded: Option<usize>) -> usize {
                 && entry <= attempt.entry_end
                 && view.cursor != attempt.seq_end =>
         {
-            step + 1 + (entry - attempt.entry_start)
+            Some(step + 1 + (entry - attempt.entry_start))
         }
-        _ => step,
+        _ => Some(step),
     }
 }
 
@@ -103,58 +106,85 @@ fn row_at(index: usize, expanded: Option<usize>, extra: usize) -> Row {
     }
 }
 
+/// One step row. Wide panes show time, type and the authored status
+/// detail; narrow ones keep what matters: state glyph, id, outcome,
+/// duration. Steps after the cursor are dimmed (they have not happened yet
+/// at this frame) and show their eventual outcome.
 fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Line<'static> {
     let run = &view.run;
     let attempt = &run.attempts[position];
-    let status = attempt_status_at(attempt, view.cursor.max(attempt.seq_end));
-    let time = attempt
-        .started_ms
-        .map(format_iso_millis)
-        .and_then(|s| s.get(11..23).map(str::to_string))
-        .unwrap_or_default();
-    let hit = view
-        .search
-        .hits
-        .binary_search_by(|h| {
-            if *h < attempt.seq_start {
-                std::cmp::Ordering::Less
-            } else if *h > attempt.seq_end {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_ok();
-    let detail = attempt
-        .flow_node
-        .and_then(|n| run.bundle.flow.nodes.get(n))
-        .and_then(|n| n.status_detail())
-        .map(clean)
-        .unwrap_or_default();
-    let duration_text =
-        attempt
-            .duration_ms
-            .map(duration)
-            .unwrap_or_else(|| match attempt.outcome {
-                crate::bundle::Outcome::Running => "…".to_string(),
-                _ => String::new(),
-            });
-    let mut spans = vec![
-        Span::styled(if hit { "•" } else { " " }, theme.hit),
-        Span::styled(format!("{time} "), theme.dim),
-        Span::raw(fit(&clean(run.attempt_id(attempt)), 20)),
-        Span::styled(format!(" {} ", fit(run.node_type(attempt), 7)), theme.dim),
-        Span::styled(
-            format!("{} {}", status.glyph(), fit(attempt.outcome.name(), 9)),
-            theme.status(status),
-        ),
-        Span::raw(format!(" {:>6} ", duration_text)),
-    ];
-    let used: usize = spans.iter().map(|s| super::text::width(&s.content)).sum();
-    if cols > used + 2 {
-        spans.push(Span::styled(truncate(&detail, cols - used - 1), theme.dim));
+    let future = attempt.seq_start > view.cursor;
+    let status = attempt_status_at(attempt, if future { attempt.seq_end } else { view.cursor });
+    let status_style = if future {
+        theme.dim
+    } else {
+        theme.status(status)
+    };
+    let text_style = if future { theme.dim } else { theme.text };
+    let hit = step_has_hit(&view.search.hits, attempt.seq_start, attempt.seq_end);
+    let duration_text = attempt
+        .duration_ms
+        .map(duration)
+        .unwrap_or_else(|| match status {
+            NodeStatus::Running => "…".to_string(),
+            _ => String::new(),
+        });
+    let outcome = match status {
+        NodeStatus::Running => "running",
+        _ => attempt.outcome.name(),
+    };
+    let mut spans = vec![Span::styled(if hit { "•" } else { " " }, theme.hit)];
+    let wide = cols >= 72;
+    if wide {
+        let time = attempt
+            .started_ms
+            .map(format_iso_millis)
+            .and_then(|s| s.get(11..23).map(str::to_string))
+            .unwrap_or_default();
+        spans.push(Span::styled(format!("{time} "), theme.dim));
+    }
+    spans.push(Span::styled(format!("{} ", status.glyph()), status_style));
+    let fixed = if wide {
+        1 + 13 + 2 + 8 + 10 + 7
+    } else {
+        1 + 2 + 10 + 7
+    };
+    let id_width = if wide {
+        20
+    } else {
+        cols.saturating_sub(fixed).clamp(8, 24)
+    };
+    spans.push(Span::styled(
+        fit(&clean(run.attempt_id(attempt)), id_width),
+        text_style,
+    ));
+    if wide {
+        spans.push(Span::styled(
+            format!(" {}", fit(run.node_type(attempt), 7)),
+            theme.dim,
+        ));
+    }
+    spans.push(Span::styled(format!(" {}", fit(outcome, 9)), status_style));
+    spans.push(Span::styled(format!("{duration_text:>6} "), text_style));
+    if wide {
+        let detail = attempt
+            .flow_node
+            .and_then(|n| run.bundle.flow.nodes.get(n))
+            .and_then(|n| n.status_detail())
+            .map(clean)
+            .unwrap_or_default();
+        let used: usize = spans.iter().map(|s| super::text::width(&s.content)).sum();
+        if cols > used + 2 {
+            spans.push(Span::styled(truncate(&detail, cols - used - 1), theme.dim));
+        }
     }
     Line::from(spans)
+}
+
+/// Whether a search hit falls inside `first..=last`.
+fn step_has_hit(hits: &[u32], first: u32, last: u32) -> bool {
+    let at = hits.partition_point(|&h| h < first);
+    hits.get(at).is_some_and(|&h| h <= last)
 }
 
 fn event_line(view: &RunView, offset: usize, cols: usize, theme: &Theme) -> Line<'static> {

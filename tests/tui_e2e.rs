@@ -1,0 +1,363 @@
+//! Layer 4 of DESIGN §7: the real `reel` binary in a pseudo-terminal
+//! (portable-pty), its output fed into a terminal emulator (vt100), keys
+//! typed into it and the screen read back. Every wait has a deadline; on
+//! a timeout the child is killed and the screen printed, so a hang fails
+//! the test instead of blocking CI.
+
+#![cfg(unix)]
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+
+const BRANCHING_REVIEW: &str = "sample-runs/2026-11-23T163116156Z-gen-branching-review-432a4eb8";
+const TIMEOUT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(20);
+
+/// What the reader thread collected: the emulated screen and every byte.
+struct Output {
+    parser: vt100::Parser,
+    bytes: Vec<u8>,
+}
+
+struct Tui {
+    child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    output: Arc<Mutex<Output>>,
+    reader: Option<JoinHandle<()>>,
+    _home: tempfile::TempDir,
+}
+
+impl Tui {
+    fn spawn(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reel"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env_remove("ACPX_FLOW_RUNS_DIR");
+        cmd.env_remove("NO_COLOR");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn reel");
+        // Only the child holds the slave now, so reads end when it exits.
+        drop(pty.slave);
+        let output = Arc::new(Mutex::new(Output {
+            parser: vt100::Parser::new(rows, cols, 0),
+            bytes: Vec::new(),
+        }));
+        let mut source = pty.master.try_clone_reader().expect("reader");
+        let sink = output.clone();
+        let reader = thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match source.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut out = sink.lock().unwrap();
+                        out.parser.process(&buf[..n]);
+                        out.bytes.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        });
+        let writer = pty.master.take_writer().expect("writer");
+        Tui {
+            child,
+            master: pty.master,
+            writer,
+            output,
+            reader: Some(reader),
+            _home: home,
+        }
+    }
+
+    fn screen_text(&self) -> String {
+        self.output.lock().unwrap().parser.screen().contents()
+    }
+
+    fn fail(&mut self, why: &str) -> ! {
+        let _ = self.child.kill();
+        let screen = self.screen_text();
+        panic!("{why}\n--- screen ---\n{screen}\n--------------");
+    }
+
+    /// Polls the screen until `check` holds (or fails after the timeout).
+    fn wait_for(&mut self, what: &str, check: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if check(self.output.lock().unwrap().parser.screen()) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("timed out waiting for {what}"));
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // One last look: the output may have arrived with the exit.
+                thread::sleep(Duration::from_millis(100));
+                if check(self.output.lock().unwrap().parser.screen()) {
+                    return;
+                }
+                self.fail(&format!(
+                    "reel exited ({status:?}) while waiting for {what}"
+                ));
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    fn wait_text(&mut self, text: &str) {
+        let wanted = text.to_string();
+        self.wait_for(&format!("{text:?} on screen"), move |s| {
+            s.contents().contains(&wanted)
+        });
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("write keys");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Waits for the child to exit and for its last bytes to be read.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(POLL),
+                _ => self.fail("reel did not exit within 5 s"),
+            }
+        };
+        let reader = self.reader.take().expect("reader");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !reader.is_finished() {
+            if Instant::now() > deadline {
+                self.fail("the pty was not closed after exit");
+            }
+            thread::sleep(POLL);
+        }
+        reader.join().expect("reader thread");
+        status
+    }
+
+    /// Whether the pty is in raw mode (no canonical input, no echo).
+    fn raw_mode(&self) -> bool {
+        let termios = self.master.get_termios().expect("termios of the pty");
+        // `LocalFlags(ECHOKE | ECHOE | ECHOK | ECHOCTL)`: whole names only.
+        let flags = format!("{:?}", termios.local_flags);
+        let set: Vec<&str> = flags
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .collect();
+        !set.contains(&"ICANON") && !set.contains(&"ECHO")
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.output.lock().unwrap().bytes.clone()
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The status bar (the last row).
+fn status_bar(screen: &vt100::Screen) -> String {
+    let (rows, cols) = screen.size();
+    screen.contents_between(rows - 1, 0, rows - 1, cols)
+}
+
+/// `q` quits with status 0, and the terminal is handed back as it was:
+/// main screen, cursor shown, mouse reporting off, cooked mode.
+fn quit_and_check_restored(tui: &mut Tui) {
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    let bytes = tui.bytes();
+    let last_enter = rfind(&bytes, b"\x1b[?1049h").expect("entered the alternate screen");
+    let last_leave = rfind(&bytes, b"\x1b[?1049l").expect("left the alternate screen");
+    assert!(last_leave > last_enter);
+    let mouse_on = rfind(&bytes, b"\x1b[?1000h").expect("enabled mouse capture");
+    let mouse_off = [&b"\x1b[?1000l"[..], b"\x1b[?1003l", b"\x1b[?1006l"]
+        .iter()
+        .filter_map(|seq| rfind(&bytes, seq))
+        .max()
+        .expect("disabled mouse capture");
+    assert!(mouse_off > mouse_on);
+    let show = rfind(&bytes, b"\x1b[?25h").expect("showed the cursor");
+    if let Some(hide) = rfind(&bytes, b"\x1b[?25l") {
+        assert!(show > hide, "the cursor is left hidden");
+    }
+    let out = tui.output.lock().unwrap();
+    let screen = out.parser.screen();
+    assert!(!screen.alternate_screen());
+    assert!(!screen.hide_cursor());
+    assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+    drop(out);
+    assert!(!tui.raw_mode(), "the terminal is left in raw mode");
+}
+
+#[test]
+fn open_step_search_help_and_quit() {
+    let mut tui = Tui::spawn(&[BRANCHING_REVIEW], 160, 48, &[]);
+    tui.wait_for("step 1/9 in the status bar", |s| {
+        status_bar(s).contains("step 1/9 load_input#1")
+    });
+    assert!(tui.raw_mode(), "raw mode while running");
+    let screen = tui.screen_text();
+    assert!(screen.contains("Timeline") && screen.contains("1 Session"));
+
+    tui.send("jjjj");
+    tui.wait_for("step 5/9", |s| {
+        status_bar(s).contains("step 5/9 review_loop#2")
+    });
+    // The conversation of round 2 is in the inspector.
+    tui.wait_text("Review round 2.");
+
+    tui.send("/");
+    tui.wait_for("the search prompt", |s| {
+        status_bar(s).contains("Enter search")
+    });
+    tui.send("finding 2a");
+    tui.wait_for("the typed query", |s| {
+        status_bar(s).contains("/ finding 2a")
+    });
+    tui.send("\r");
+    tui.wait_for("search hits in the status bar", |s| {
+        let bar = status_bar(s);
+        bar.contains("/finding 2a (") && bar.contains(" hits)") && bar.contains("hit ")
+    });
+    let bar = status_bar(tui.output.lock().unwrap().parser.screen());
+    assert!(!bar.contains("(0 hits)"), "{bar}");
+
+    tui.send("?");
+    tui.wait_for("the help overlay", |s| {
+        let text = s.contents();
+        text.contains(" Keys ") && text.contains("next step")
+    });
+    tui.send("x");
+    tui.wait_for("the help to close", |s| !s.contents().contains(" Keys "));
+
+    quit_and_check_restored(&mut tui);
+}
+
+#[test]
+fn small_terminal_80x24() {
+    let mut tui = Tui::spawn(&[BRANCHING_REVIEW], 80, 24, &[]);
+    tui.wait_for("step 1/9", |s| status_bar(s).contains("step 1/9"));
+    tui.send("jjjj");
+    tui.wait_for("step 5/9", |s| {
+        status_bar(s).contains("step 5/9 review_loop#2")
+    });
+    let screen = tui.screen_text();
+    assert!(screen.contains("review_loop#2"));
+    assert_eq!(screen.lines().count(), 24);
+    quit_and_check_restored(&mut tui);
+}
+
+#[test]
+fn browser_open_back_and_quit() {
+    let mut tui = Tui::spawn(&["sample-runs"], 160, 48, &[]);
+    tui.wait_text("runs in sample-runs");
+    // Step counts arrive from a worker after the list shows.
+    tui.wait_text("9 steps");
+    tui.send("\r");
+    tui.wait_for("a run to open", |s| status_bar(s).contains("step "));
+    let header = tui
+        .output
+        .lock()
+        .unwrap()
+        .parser
+        .screen()
+        .contents_between(0, 0, 0, 160);
+    assert!(
+        header.contains("gen-interrupted"),
+        "newest run first: {header}"
+    );
+    tui.send("q");
+    tui.wait_text("runs in sample-runs");
+    quit_and_check_restored(&mut tui);
+}
+
+#[test]
+fn no_color_keeps_the_selection_visible() {
+    let mut tui = Tui::spawn(&[BRANCHING_REVIEW], 160, 48, &[("NO_COLOR", "1")]);
+    tui.wait_for("step 1/9", |s| status_bar(s).contains("step 1/9"));
+    tui.send("jj");
+    tui.wait_for("step 3/9", |s| {
+        status_bar(s).contains("step 3/9 review_loop#1")
+    });
+    let out = tui.output.lock().unwrap();
+    let screen = out.parser.screen();
+    let (rows, cols) = screen.size();
+    // Timeline rows: the one of the current step is in inverse video, the
+    // others are not.
+    let mut selected = Vec::new();
+    for row in 0..rows {
+        let text = screen.contents_between(row, 0, row, cols / 2);
+        for id in [
+            "load_input#1",
+            "classify#1",
+            "review_loop#1",
+            "decide_more#1",
+        ] {
+            if !text.contains(&format!(" {id} ")) || !text.contains("16:31:") {
+                continue;
+            }
+            let col = text.find(id).unwrap() as u16;
+            let cell = screen.cell(row, col).expect("cell");
+            if cell.inverse() {
+                selected.push(id);
+            }
+        }
+    }
+    assert_eq!(selected, ["review_loop#1"]);
+    // And no colour anywhere.
+    for row in 0..rows {
+        for col in 0..cols {
+            let cell = screen.cell(row, col).expect("cell");
+            assert_eq!(cell.fgcolor(), vt100::Color::Default, "fg at {row},{col}");
+            assert_eq!(cell.bgcolor(), vt100::Color::Default, "bg at {row},{col}");
+        }
+    }
+    drop(out);
+    quit_and_check_restored(&mut tui);
+}
+
+#[test]
+fn a_bad_path_fails_cleanly() {
+    let missing = PathBuf::from("sample-runs/no-such-run");
+    let mut tui = Tui::spawn(&[missing.to_str().unwrap()], 160, 48, &[]);
+    let status = tui.wait_exit();
+    assert_eq!(status.exit_code(), 2, "a usage error");
+    let text = String::from_utf8_lossy(&tui.bytes()).to_string();
+    assert!(text.contains("reel: "), "{text}");
+    assert!(
+        !text.contains("\x1b[?1049h"),
+        "no full screen for a bad path"
+    );
+}
