@@ -10,6 +10,15 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
+/// `1 step`, `9 steps`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -20,5 +29,7 @@ mod tests {
         assert_eq!(duration(2375), "2.4s");
         assert_eq!(duration(185_000), "3m05s");
         assert_eq!(duration(3_720_000), "1h02m");
+        assert_eq!(plural(1, "step"), "1 step");
+        assert_eq!(plural(0, "step"), "0 steps");
     }
 }

@@ -56,10 +56,12 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
     outln!(out, "{}", dir.display());
     for (s, attempts, status) in &listed {
         let suffix = s.run_id.rsplit('-').next().unwrap_or("");
-        let attempts = attempts.map_or("?".to_string(), |n| n.to_string());
+        let attempts = attempts.map_or("? steps".to_string(), |n| {
+            crate::humanize::plural(n, "step")
+        });
         outln!(
             out,
-            "  {}  {}  {}  {:>5} steps  {}",
+            "  {}  {}  {}  {:>11}  {}",
             pad(&clean(suffix, 8), 8),
             pad(&clean(status, 9), 9),
             pad(&clean(s.started_at.as_deref().unwrap_or(""), 24), 24),

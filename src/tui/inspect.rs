@@ -64,6 +64,8 @@ pub struct SessionContent {
     pub slice: Option<(u32, u32)>,
     /// Set when the step is not an ACP step and an earlier one is shown.
     pub note: Option<String>,
+    /// For huge sessions only a window is folded: its first event seq.
+    pub first_loaded: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -98,6 +100,11 @@ pub struct EventsContent {
     pub session_id: Option<String>,
     pub session: Vec<EventRow>,
 }
+
+/// Sessions up to this many events are folded whole and cached.
+const WHOLE_SESSION_LIMIT: usize = 50_000;
+/// Events folded before a step's slice in larger sessions.
+const WINDOW_EVENTS: u32 = 2_000;
 
 /// Builds inspector content; keeps whole-session transcripts between calls
 /// so stepping through a long session folds its events once.
@@ -161,15 +168,6 @@ impl Inspector {
                 "session {session_id} is not in this bundle"
             )));
         };
-        let transcript = match self.transcripts.get(&session_id) {
-            Some(cached) => cached.clone(),
-            None => {
-                let last = files.index()?.entries().last().map_or(0, |e| e.seq);
-                let built = Arc::new(transcript_from_events(files, 1, last)?);
-                self.transcripts.insert(session_id.clone(), built.clone());
-                built
-            }
-        };
         // The slice of the inspected step on this session, if it used it.
         let slice = own
             .filter(|&i| run.session_id(&run.attempts[i]) == Some(session_id.as_str()))
@@ -179,6 +177,31 @@ impl Inspector {
             || session_horizon(run, request.attempt, &session_id),
             |(_, end)| end,
         );
+        let index = files.index()?;
+        let (transcript, first_loaded) = if index.len() <= WHOLE_SESSION_LIMIT {
+            // Fold the whole session once; later steps reuse it.
+            let transcript = match self.transcripts.get(&session_id) {
+                Some(cached) => cached.clone(),
+                None => {
+                    let last = index.entries().last().map_or(0, |e| e.seq);
+                    let built = Arc::new(transcript_from_events(files, 1, last)?);
+                    self.transcripts.insert(session_id.clone(), built.clone());
+                    built
+                }
+            };
+            (transcript, None)
+        } else {
+            // A huge session: fold a window of events before the slice.
+            let end = slice.map_or(horizon, |(_, end)| end);
+            let start = slice
+                .map_or(horizon, |(start, _)| start)
+                .saturating_sub(WINDOW_EVENTS)
+                .max(1);
+            (
+                Arc::new(transcript_from_events(files, start, end)?),
+                Some(start).filter(|&s| s > 1),
+            )
+        };
         // Items are in seq order: the visible prefix is found by bisection.
         let visible = transcript.partition_point(|item| item_seq(item) <= horizon);
         Ok(InspectContent::Session(SessionContent {
@@ -188,6 +211,7 @@ impl Inspector {
             visible,
             slice,
             note,
+            first_loaded,
         }))
     }
 }

@@ -5,6 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 use super::text::{clean, truncate};
+use crate::humanize::plural;
 use crate::tui::run_view::RunView;
 use crate::tui::theme::Theme;
 
@@ -46,13 +47,4 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme) {
         ),
     ]);
     frame.render_widget(Line::from(spans), area);
-}
-
-/// `1 step`, `9 steps`.
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

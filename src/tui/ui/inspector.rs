@@ -183,9 +183,6 @@ fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
         ));
     }
     doc.push(Line::from(header), None);
-    if let Some(note) = &session.note {
-        doc.push(Line::styled(clean(note), theme.dim), None);
-    }
     let shown = &session.items[..session.visible.min(session.items.len())];
     if shown.is_empty() {
         doc.push(Line::styled("no conversation yet", theme.dim), None);
@@ -196,6 +193,15 @@ fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
         shown.partition_point(|item| item_seq(item) < first)
     });
     let start = slice_start.saturating_sub(CONTEXT_ITEMS);
+    if let Some(first) = session.first_loaded {
+        doc.push(
+            Line::styled(
+                format!("… session events before #{first} not loaded (long session)"),
+                theme.dim,
+            ),
+            None,
+        );
+    }
     if start > 0 {
         doc.push(
             Line::styled(
@@ -213,6 +219,10 @@ fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
         if in_slice && !anchored {
             doc.anchor = doc.lines.len();
             anchored = true;
+            // Said where the eye lands: this slice belongs to another step.
+            if let Some(note) = &session.note {
+                doc.push(Line::styled(format!("({})", clean(note)), theme.key), None);
+            }
         }
         let bar = if in_slice {
             Span::styled("▌", theme.slice_marker)
