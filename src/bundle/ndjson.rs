@@ -101,6 +101,27 @@ pub fn scan_file_with_progress(
     }
 }
 
+/// Checks an event's `seq`: it fits the index and is above the previous
+/// one (both NDJSON logs number their lines strictly increasing).
+pub fn next_seq(
+    seq: u64,
+    previous: Option<u32>,
+    path: &Path,
+    line: Line,
+) -> Result<u32, BundleError> {
+    let seq = u32::try_from(seq).map_err(|_| {
+        BundleError::syntax(path, line.number, format!("seq {seq} is out of range"))
+    })?;
+    match previous {
+        Some(last) if seq <= last => Err(BundleError::syntax(
+            path,
+            line.number,
+            format!("seq {seq} does not increase (previous event has seq {last})"),
+        )),
+        _ => Ok(seq),
+    }
+}
+
 /// Reads `len` bytes at `offset`: payloads are decoded lazily, straight from
 /// the file, only for what is asked for.
 pub fn read_at(file: &File, offset: u64, len: usize) -> io::Result<Vec<u8>> {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::error::{json_message, BundleError};
 use super::intern::{Interner, Sym};
-use super::ndjson::{scan_complete_lines, Line, ScanPosition};
+use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
 use super::timestamp::parse_iso_millis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,25 +136,7 @@ impl SessionIndex {
     ) -> Result<(), BundleError> {
         let peek: EventPeek = serde_json::from_slice(raw)
             .map_err(|err| BundleError::syntax(path, line.number, json_message(&err)))?;
-        let seq = u32::try_from(peek.seq).map_err(|_| {
-            BundleError::syntax(
-                path,
-                line.number,
-                format!("seq {} is out of range", peek.seq),
-            )
-        })?;
-        if let Some(last) = self.entries.last() {
-            if seq <= last.seq {
-                return Err(BundleError::syntax(
-                    path,
-                    line.number,
-                    format!(
-                        "seq {seq} does not increase (previous event has seq {})",
-                        last.seq
-                    ),
-                ));
-            }
-        }
+        let seq = next_seq(peek.seq, self.entries.last().map(|e| e.seq), path, line)?;
         let direction = match peek.direction.as_deref() {
             Some("outbound") => Direction::Outbound,
             Some("inbound") => Direction::Inbound,

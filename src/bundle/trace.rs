@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::error::BundleError;
 use super::intern::{Interner, Sym};
-use super::ndjson::{scan_complete_lines, Line, ScanPosition};
+use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
 use super::timestamp::parse_iso_millis;
 
 /// The event types acpx 0.19.1 writes; anything else is `Other` and keeps its
@@ -230,25 +230,7 @@ impl TraceIndex {
         let envelope: Envelope = serde_json::from_slice(raw).map_err(|err| {
             BundleError::syntax(path, line.number, crate::bundle::error::json_message(&err))
         })?;
-        let seq = u32::try_from(envelope.seq).map_err(|_| {
-            BundleError::syntax(
-                path,
-                line.number,
-                format!("seq {} is out of range", envelope.seq),
-            )
-        })?;
-        if let Some(last) = self.entries.last() {
-            if seq <= last.seq {
-                return Err(BundleError::syntax(
-                    path,
-                    line.number,
-                    format!(
-                        "seq {seq} does not increase (previous event has seq {})",
-                        last.seq
-                    ),
-                ));
-            }
-        }
+        let seq = next_seq(envelope.seq, self.entries.last().map(|e| e.seq), path, line)?;
         let kind = EventKind::parse(&envelope.kind);
         let entry_number = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
         if kind == EventKind::Other {

@@ -24,7 +24,6 @@ pub mod text;
 mod timeline;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
@@ -239,9 +238,4 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         w,
         h,
     )
-}
-
-/// A one-line paragraph.
-pub fn line_widget(line: Line<'_>, style: Style) -> Paragraph<'_> {
-    Paragraph::new(line).style(style)
 }
