@@ -10,4 +10,5 @@ pub mod humanize;
 pub mod model;
 pub mod sanitize;
 pub mod synth;
+pub mod timetravel;
 pub mod tui;
