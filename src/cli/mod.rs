@@ -13,11 +13,16 @@ macro_rules! outln {
     }};
 }
 
+mod audit;
+mod diff;
+mod fork;
 mod format;
 mod list;
+mod rewind;
 mod show;
 mod state;
 mod synth;
+mod tree;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -80,6 +85,23 @@ enum Command {
     Validate {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fork a run at a step into a new run (preview with --preview).
+    Fork(fork::ForkArgs),
+    /// Compare two frames (RUN@ATTEMPT RUN@ATTEMPT), or a fork with its parent.
+    Diff(diff::DiffArgs),
+    /// The lineage of runs: forks under their parents, backups of rewinds.
+    Tree(tree::TreeArgs),
+    /// Rewind a run in place to a step (the rest moves to a backup).
+    Rewind(rewind::RewindArgs),
+    /// Restore the most recent backup of a run (undo a rewind).
+    Undo(rewind::UndoArgs),
+    /// The log of rewinds and undos (finishes interrupted ones first).
+    Audit {
+        /// Runs directory (default: the runs directory).
+        dir: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -151,6 +173,21 @@ fn run(cli: Cli) -> CliResult {
         }
         Some(Command::Validate { paths, json }) => validate::run(&paths, json),
         Some(Command::Synth(args)) => synth::run(&args, runs_dir.as_deref()),
+        Some(Command::Fork(args)) => fork::run(&open_run(&args.run, runs_dir.as_deref())?, &args),
+        Some(Command::Diff(args)) => diff::run(&args, runs_dir.as_deref()),
+        Some(Command::Tree(args)) => tree::run(&args, runs_dir.as_deref()),
+        Some(Command::Rewind(args)) => {
+            rewind::rewind(&resolve_dir(args.run_spec(), runs_dir.as_deref())?, &args)
+        }
+        Some(Command::Undo(args)) => {
+            rewind::undo(&resolve_dir(args.run_spec(), runs_dir.as_deref())?, &args)
+        }
+        Some(Command::Audit { dir, json }) => {
+            let dir = dir
+                .or(runs_dir)
+                .ok_or_else(|| CliError::usage("no runs directory given"))?;
+            audit::run(&dir, json)
+        }
         None => default_action(cli.target.as_deref(), runs_dir.as_deref()),
     }
 }
@@ -211,13 +248,18 @@ fn bundled_samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-runs")
 }
 
-fn open_run(spec: &str, runs_dir: Option<&Path>) -> Result<Run, CliError> {
-    let dir = resolve_run(spec, runs_dir).map_err(|err| match err {
+/// The bundle folder a RUN argument names.
+fn resolve_dir(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, CliError> {
+    resolve_run(spec, runs_dir).map_err(|err| match err {
         discovery::ResolveError::NoRunsDir | discovery::ResolveError::NoSuchPath(_) => {
             CliError::usage(err)
         }
         other => CliError::failure(other),
-    })?;
+    })
+}
+
+fn open_run(spec: &str, runs_dir: Option<&Path>) -> Result<Run, CliError> {
+    let dir = resolve_dir(spec, runs_dir)?;
     let run = Run::open(&dir).map_err(CliError::failure)?;
     // Tolerated quirks (a partial last line …) go to stderr, never to stdout.
     for warning in &run.bundle.warnings {

@@ -1,12 +1,35 @@
 //! The cut: a complete acpx v1 bundle holding a run's history up to and
 //! including one attempt. Fork writes it as a new run; rewind writes it
 //! beside the run and swaps it in.
+//!
+//! What a cut at attempt X holds (DESIGN.md §4):
+//!
+//! * `trace.ndjson`: the source's events up to X's last one (its outcome),
+//!   byte for byte but for `runId`, then one `run_forked` / `run_rewound`;
+//! * `manifest.json`: the source's, `waiting`, its sessions filtered, with a
+//!   `lineage` (fork) or `rewound` (rewind) object;
+//! * `flow.json` as is; the projections rebuilt for that point
+//!   ([`super::projections`]); the sessions cut after the events the kept
+//!   attempts wrote; every artifact the kept files reference (hard links).
+//!
+//! Nothing in the source is written to, not even its timestamps.
 
+pub(super) mod files;
+mod sessions;
+mod trace;
+
+use std::collections::BTreeSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::Result;
+use self::files::Dirs;
+use super::projections::{write_projections, Point};
+use super::{preview, Result, TimeTravelError};
+use crate::bundle::paths::resolve_inside;
+use crate::bundle::read_json_as;
+use crate::bundle::timestamp::format_iso_millis;
 use crate::model::Run;
 
 /// What the cut is for; decides the closing trace event and the manifest.
@@ -45,10 +68,237 @@ pub struct CutSummary {
 }
 
 /// Writes the cut bundle into `dest`, which must not exist yet. Every file is
-/// complete and synced to disk when this returns.
+/// complete and synced to disk when this returns; on any error, whatever was
+/// created is removed again (never a half-written bundle).
 pub fn write_cut(request: &CutRequest, dest: &Path) -> Result<CutSummary> {
-    let _ = (request, dest);
-    Err(super::TimeTravelError::Invalid(
-        "cut: not written yet".to_string(),
-    ))
+    if request.attempt >= request.run.attempts.len() {
+        return Err(TimeTravelError::UnknownAttempt(format!(
+            "step {}",
+            request.attempt.saturating_add(1)
+        )));
+    }
+    let mut dirs = Dirs::default();
+    dirs.create(dest)?;
+    write_into(request, dest, &mut dirs).inspect_err(|_| {
+        let _ = fs::remove_dir_all(dest);
+    })
+}
+
+fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutSummary> {
+    let run = request.run;
+    let bundle = &run.bundle;
+    let root = &bundle.root;
+    let last = request.attempt;
+    let attempt = &run.attempts[last];
+    let attempt_id = run.attempt_id(attempt);
+    let parent_id = run.run_id();
+    let now = format_iso_millis(request.now_ms);
+    let next_node = preview::next_node(run, last);
+    let target = |dirs: &mut Dirs, source: &Path| -> Result<PathBuf> {
+        let to = dest.join(relative(root, source)?);
+        if let Some(parent) = to.parent() {
+            dirs.ensure(dest, parent)?;
+        }
+        Ok(to)
+    };
+    // acpx creates both folders at run start, even when they stay empty.
+    for dir in [&bundle.paths.sessions_dir, &bundle.paths.artifacts_dir] {
+        dirs.ensure(dest, &dest.join(relative(root, dir)?))?;
+    }
+
+    let closing = closing_event(request, &parent_id, attempt_id, attempt.seq_end);
+    let trace_path = target(dirs, &bundle.paths.trace)?;
+    let keep_outcomes = !bundle.paths.steps_projection.is_file();
+    let cut = trace::write_trace(
+        run,
+        last,
+        &request.run_id,
+        &closing,
+        keep_outcomes,
+        &trace_path,
+    )?;
+    let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
+
+    let (status_detail, input_patch) = match &request.kind {
+        CutKind::Fork { input_patch, .. } => (
+            format!("Forked from {parent_id} at {attempt_id}"),
+            input_patch.as_ref(),
+        ),
+        CutKind::Rewind { .. } => (format!("Rewound to {attempt_id}"), None),
+    };
+    let point = Point {
+        run,
+        last,
+        run_id: &request.run_id,
+        now: now.clone(),
+        status_detail,
+        next_node: next_node.as_deref(),
+        input_patch,
+        sessions: &sessions,
+        outcomes: &cut.outcomes,
+        run_started: cut.run_started.as_ref(),
+    };
+    let mut refs = write_projections(&point, dest, dirs)?;
+    refs.extend(cut.refs.iter().cloned());
+
+    let manifest = manifest(
+        request,
+        &parent_id,
+        attempt_id,
+        attempt.seq_end,
+        &sessions,
+        &now,
+    )?;
+    files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
+    files::copy_prefix(&bundle.paths.flow, &target(dirs, &bundle.paths.flow)?, None)?;
+    let artifacts = copy_artifacts(run, &refs, dest, dirs)?;
+    dirs.sync_all()?;
+    Ok(CutSummary {
+        run_id: request.run_id.clone(),
+        dir: dest.to_path_buf(),
+        kept_attempts: last + 1,
+        trace_events: cut.lines + 1,
+        next_node,
+        artifacts,
+    })
+}
+
+/// The path of a bundle file relative to the bundle (every path the bundle
+/// names was resolved inside it, so this cannot fail on an opened bundle).
+pub(crate) fn relative(root: &Path, path: &Path) -> Result<PathBuf> {
+    path.strip_prefix(root).map(Path::to_path_buf).map_err(|_| {
+        TimeTravelError::Invalid(format!(
+            "{} is outside the bundle {}",
+            path.display(),
+            root.display()
+        ))
+    })
+}
+
+/// The appended `run_forked` / `run_rewound` event, compact like acpx's.
+fn closing_event(request: &CutRequest, parent_id: &str, attempt_id: &str, seq: u32) -> String {
+    let mut payload = Map::new();
+    let kind = match &request.kind {
+        CutKind::Fork {
+            label,
+            input_patch,
+            sandbox,
+        } => {
+            payload.insert("parentRunId".into(), parent_id.into());
+            payload.insert("attemptId".into(), attempt_id.into());
+            payload.insert("seq".into(), seq.into());
+            if let Some(label) = label {
+                payload.insert("label".into(), label.clone().into());
+            }
+            if let Some(patch) = input_patch {
+                payload.insert("inputPatch".into(), patch.clone());
+            }
+            payload.insert("sandbox".into(), (*sandbox).into());
+            "run_forked"
+        }
+        CutKind::Rewind { op_id } => {
+            payload.insert("opId".into(), op_id.clone().into());
+            payload.insert("attemptId".into(), attempt_id.into());
+            payload.insert("seq".into(), seq.into());
+            payload.insert("previousLastSeq".into(), request.run.last_seq().into());
+            "run_rewound"
+        }
+    };
+    serde_json::json!({
+        "seq": seq + 1,
+        "at": format_iso_millis(request.now_ms),
+        "runId": request.run_id,
+        "scope": "run",
+        "type": kind,
+        "payload": payload,
+    })
+    .to_string()
+}
+
+/// The source manifest (key order kept) at the cut point.
+fn manifest(
+    request: &CutRequest,
+    parent_id: &str,
+    attempt_id: &str,
+    seq: u32,
+    sessions: &[String],
+    now: &str,
+) -> Result<Value> {
+    let path = &request.run.bundle.paths.manifest;
+    let Value::Object(mut map) = read_json_as::<Value>(path)? else {
+        return Err(TimeTravelError::Invalid(format!(
+            "{}: not a JSON object",
+            path.display()
+        )));
+    };
+    map.insert("runId".into(), request.run_id.clone().into());
+    map.insert("status".into(), "waiting".into());
+    map.shift_remove("finishedAt");
+    if let Some(Value::Array(list)) = map.get_mut("sessions") {
+        list.retain(|entry| {
+            let id = entry.get("id").and_then(Value::as_str).unwrap_or("");
+            sessions.iter().any(|s| s == id)
+        });
+    }
+    match &request.kind {
+        CutKind::Fork {
+            label,
+            input_patch,
+            sandbox,
+        } => {
+            let mut lineage = Map::new();
+            lineage.insert("parentRunId".into(), parent_id.into());
+            lineage.insert("attemptId".into(), attempt_id.into());
+            lineage.insert("seq".into(), seq.into());
+            lineage.insert("createdAt".into(), now.into());
+            if let Some(label) = label {
+                lineage.insert("label".into(), label.clone().into());
+            }
+            if let Some(patch) = input_patch {
+                lineage.insert("inputPatch".into(), patch.clone());
+            }
+            lineage.insert("sandbox".into(), (*sandbox).into());
+            // A fork of a rewound run is a new run: the rewind was not its own.
+            map.shift_remove("rewound");
+            map.insert("lineage".into(), Value::Object(lineage));
+        }
+        CutKind::Rewind { op_id } => {
+            let rewound = serde_json::json!({
+                "opId": op_id,
+                "attemptId": attempt_id,
+                "seq": seq,
+                "at": now,
+            });
+            map.insert("rewound".into(), rewound);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// Links (or copies) every referenced artifact that exists in the source.
+/// References that would leave the bundle are never followed; missing ones
+/// stay missing, as they were.
+fn copy_artifacts(
+    run: &Run,
+    refs: &BTreeSet<String>,
+    dest: &Path,
+    dirs: &mut Dirs,
+) -> Result<usize> {
+    let mut count = 0;
+    for relative in refs {
+        let (Ok(from), Ok(to)) = (run.bundle.resolve(relative), resolve_inside(dest, relative))
+        else {
+            continue;
+        };
+        // Already there: a legacy binding artifact is the session's binding.json.
+        if !from.is_file() || fs::symlink_metadata(&to).is_ok() {
+            continue;
+        }
+        if let Some(parent) = to.parent() {
+            dirs.ensure(dest, parent)?;
+        }
+        files::link_or_copy(&from, &to)?;
+        count += 1;
+    }
+    Ok(count)
 }

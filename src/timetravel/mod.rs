@@ -5,7 +5,20 @@
 //!
 //! Semantics: `../shared/DESIGN.md` §4.
 
+pub mod audit;
 pub mod cut;
+pub mod diff;
+pub mod fork;
+pub mod fsutil;
+pub mod layout;
+pub mod lineage;
+pub mod liveness;
+pub mod lock;
+pub mod patch;
+pub mod preview;
+pub mod projections;
+pub mod recovery;
+pub mod rewind;
 pub mod runid;
 
 use std::path::PathBuf;

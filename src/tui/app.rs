@@ -10,7 +10,9 @@ use ratatui::layout::{Position, Rect};
 
 use super::action::Action;
 use super::browser::BrowserState;
+use super::dialog::{Dialog, DialogOutcome, ForkField, PendingOp};
 use super::keymap::{Keymap, Mode};
+use super::message::DiffTarget;
 use super::message::{Effect, Msg};
 use super::run_view::{Pane, RunView};
 use super::theme::Theme;
@@ -51,6 +53,8 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub help: bool,
+    /// A modal dialog (confirmations, fork, reports, lineage).
+    pub dialog: Option<Dialog>,
     pub quit: bool,
     /// Height of the main list area, for page up/down.
     pub page: usize,
@@ -59,6 +63,8 @@ pub struct App {
     pub notice: Option<String>,
     /// A fixed "now" (epoch ms) for run ages, so snapshots are stable.
     pub fixed_now: Option<i64>,
+    /// Open the next loaded run at its last step (after fork/rewind/undo).
+    open_at_end: bool,
 }
 
 impl App {
@@ -69,11 +75,13 @@ impl App {
             keymap,
             theme,
             help: false,
+            dialog: None,
             quit: false,
             page: 10,
             hits: HitAreas::default(),
             notice: None,
             fixed_now: None,
+            open_at_end: false,
         }
     }
 
@@ -107,18 +115,23 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::RunLoaded { path, result } => match result {
-                Ok(run) => {
-                    let view = RunView::new(run);
-                    let effects = view.inspect_effect().into_iter().collect();
-                    self.screen = Screen::Run(Box::new(view));
-                    effects
+            Msg::RunLoaded { path, result } => {
+                match (result, std::mem::take(&mut self.open_at_end)) {
+                    (Ok(run), at_end) => {
+                        let mut view = RunView::new(run);
+                        if at_end {
+                            view.apply(Action::LastStep, 1);
+                        }
+                        let effects = view.inspect_effect().into_iter().collect();
+                        self.screen = Screen::Run(Box::new(view));
+                        effects
+                    }
+                    (Err(message), _) => {
+                        self.screen = Screen::Failed { path, message };
+                        Vec::new()
+                    }
                 }
-                Err(message) => {
-                    self.screen = Screen::Failed { path, message };
-                    Vec::new()
-                }
-            },
+            }
             Msg::RunsListed { dir, result } => self.runs_listed(dir, result),
             Msg::RunCounted {
                 path,
@@ -140,6 +153,48 @@ impl App {
                         view.inspected = Some((request, content));
                     }
                 }
+                Vec::new()
+            }
+            Msg::Previewed { attempt, lines } => {
+                if let Some(Dialog::Fork {
+                    attempt: a,
+                    preview,
+                    ..
+                }) = &mut self.dialog
+                {
+                    if *a == attempt {
+                        *preview = Some(lines);
+                    }
+                }
+                Vec::new()
+            }
+            Msg::OperationDone { what, result } => {
+                self.dialog = None;
+                match result {
+                    Ok(path) => {
+                        self.notice = Some(format!(
+                            "{what}: done — {}",
+                            crate::bundle::folder_name(&path)
+                        ));
+                        self.open_at_end = true;
+                        self.reopen(path)
+                    }
+                    Err(err) => {
+                        self.notice = Some(format!("{what} failed: {err}"));
+                        Vec::new()
+                    }
+                }
+            }
+            Msg::Report { title, body } => {
+                self.dialog = Some(Dialog::Report {
+                    title,
+                    body,
+                    scroll: 0,
+                });
+                Vec::new()
+            }
+            Msg::LineageListed { rows } => {
+                self.dialog = Some(Dialog::Lineage { rows, selected: 0 });
                 Vec::new()
             }
             Msg::Searched { query, hits } => {
@@ -199,6 +254,10 @@ impl App {
             self.help = false;
             return Vec::new();
         }
+        if let Some(dialog) = self.dialog.as_mut() {
+            let outcome = dialog.key(&key);
+            return self.dialog_outcome(outcome);
+        }
         // Text prompts take the keys before the keymap does.
         match &mut self.screen {
             Screen::Browser(browser) if browser.filtering => {
@@ -240,6 +299,19 @@ impl App {
                 browser.apply(action, page);
                 Vec::new()
             }
+            Screen::Run(_)
+                if matches!(
+                    action,
+                    Action::Fork
+                        | Action::Rewind
+                        | Action::Undo
+                        | Action::Mark
+                        | Action::Diff
+                        | Action::Lineage
+                ) =>
+            {
+                self.time_travel(action)
+            }
             Screen::Run(view) => {
                 if action == Action::Search {
                     view.search.input = Some(String::new());
@@ -247,6 +319,180 @@ impl App {
                 }
                 view.apply(action, page);
                 view.inspect_effect().into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Opens a run after a time-travel operation, keeping the browser.
+    fn reopen(&mut self, path: PathBuf) -> Vec<Effect> {
+        self.screen = Screen::Loading {
+            path: path.clone(),
+            done: 0,
+            total: 0,
+        };
+        vec![Effect::LoadRun(path)]
+    }
+
+    fn dialog_outcome(&mut self, outcome: DialogOutcome) -> Vec<Effect> {
+        match outcome {
+            DialogOutcome::Stay => Vec::new(),
+            DialogOutcome::Close => {
+                self.dialog = None;
+                Vec::new()
+            }
+            DialogOutcome::Open(path) => {
+                self.dialog = None;
+                self.reopen(path)
+            }
+            DialogOutcome::Confirmed(op) => {
+                let (title, effect) = match op {
+                    PendingOp::Rewind {
+                        run_dir,
+                        attempt_id,
+                    } => (
+                        format!("rewinding to {attempt_id}…"),
+                        Effect::Rewind {
+                            run_dir,
+                            attempt_id,
+                        },
+                    ),
+                    PendingOp::Undo { run_dir } => (
+                        "restoring the last backup…".to_string(),
+                        Effect::Undo { run_dir },
+                    ),
+                };
+                self.dialog = Some(Dialog::Working { title });
+                vec![effect]
+            }
+            DialogOutcome::Fork {
+                attempt,
+                patch,
+                label,
+            } => {
+                let Screen::Run(view) = &self.screen else {
+                    return Vec::new();
+                };
+                let patch = if patch.trim().is_empty() {
+                    None
+                } else {
+                    match serde_json::from_str::<serde_json::Value>(&patch) {
+                        Ok(value) => Some(value),
+                        Err(err) => {
+                            if let Some(Dialog::Fork { error, .. }) = &mut self.dialog {
+                                *error = Some(format!("input patch is not JSON: {err}"));
+                            }
+                            return Vec::new();
+                        }
+                    }
+                };
+                let label = Some(label.trim().to_string()).filter(|l| !l.is_empty());
+                let run = view.run.clone();
+                self.dialog = Some(Dialog::Working {
+                    title: "forking…".to_string(),
+                });
+                vec![Effect::Fork {
+                    run,
+                    attempt,
+                    patch,
+                    label,
+                }]
+            }
+        }
+    }
+
+    /// The time-travel actions of the run view.
+    fn time_travel(&mut self, action: Action) -> Vec<Effect> {
+        let Screen::Run(view) = &mut self.screen else {
+            return Vec::new();
+        };
+        let Some(attempt) = view.current_attempt() else {
+            view.notice = Some("move the cursor onto a step first".to_string());
+            return Vec::new();
+        };
+        let run = view.run.clone();
+        let attempt_id = run.attempt_id(&run.attempts[attempt]).to_string();
+        let run_dir = run.bundle.root.clone();
+        match action {
+            Action::Fork => {
+                self.dialog = Some(Dialog::Fork {
+                    attempt,
+                    preview: None,
+                    patch: String::new(),
+                    label: String::new(),
+                    field: ForkField::Patch,
+                    error: None,
+                });
+                vec![Effect::Preview { run, attempt }]
+            }
+            Action::Rewind => {
+                let cut: Vec<String> = run.attempts[attempt + 1..]
+                    .iter()
+                    .take(12)
+                    .map(|a| run.attempt_id(a).to_string())
+                    .collect();
+                let later = run.attempts.len() - attempt - 1;
+                let mut body = vec![
+                    format!(
+                        "Rewind this run in place to {attempt_id} (step {}/{}).",
+                        attempt + 1,
+                        run.attempts.len()
+                    ),
+                    format!("{later} later step(s) are cut and kept in a backup; u undoes."),
+                ];
+                if !cut.is_empty() {
+                    body.push(format!(
+                        "cut: {}{}",
+                        cut.join(", "),
+                        if later > cut.len() { ", …" } else { "" }
+                    ));
+                }
+                body.push(String::new());
+                body.push("y / Enter: rewind    n / Esc: cancel".to_string());
+                self.dialog = Some(Dialog::Confirm {
+                    title: "Rewind".to_string(),
+                    body,
+                    op: PendingOp::Rewind {
+                        run_dir,
+                        attempt_id,
+                    },
+                });
+                Vec::new()
+            }
+            Action::Undo => {
+                self.dialog = Some(Dialog::Confirm {
+                    title: "Undo".to_string(),
+                    body: vec![
+                        "Restore the most recent backup of this run?".to_string(),
+                        "The current bundle is kept as a backup too.".to_string(),
+                        String::new(),
+                        "y / Enter: restore    n / Esc: cancel".to_string(),
+                    ],
+                    op: PendingOp::Undo { run_dir },
+                });
+                Vec::new()
+            }
+            Action::Mark => {
+                view.mark = Some(attempt);
+                view.notice = Some(format!("marked {attempt_id}: move and press d to diff"));
+                Vec::new()
+            }
+            Action::Diff => {
+                let b = view.mark.map_or(DiffTarget::Parent, DiffTarget::Frame);
+                self.dialog = Some(Dialog::Working {
+                    title: "comparing…".to_string(),
+                });
+                vec![Effect::Diff {
+                    a: run,
+                    a_attempt: attempt,
+                    b,
+                }]
+            }
+            Action::Lineage => {
+                self.dialog = Some(Dialog::Working {
+                    title: "reading the lineage…".to_string(),
+                });
+                vec![Effect::Lineage { run }]
             }
             _ => Vec::new(),
         }

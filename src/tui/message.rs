@@ -41,6 +41,25 @@ pub enum Msg {
         query: String,
         hits: Result<Vec<u32>, String>,
     },
+    /// The fork preview for the fork dialog, as text lines.
+    Previewed {
+        attempt: usize,
+        lines: Vec<String>,
+    },
+    /// A fork, rewind or undo finished: the run to open, or why it failed.
+    OperationDone {
+        what: String,
+        result: Result<PathBuf, String>,
+    },
+    /// A report to show (a diff).
+    Report {
+        title: String,
+        body: Vec<String>,
+    },
+    /// Branches for the lineage view: (label, bundle to open).
+    LineageListed {
+        rows: Vec<(String, Option<PathBuf>)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -56,4 +75,38 @@ pub enum Effect {
         run: Arc<Run>,
         query: String,
     },
+    Preview {
+        run: Arc<Run>,
+        attempt: usize,
+    },
+    Fork {
+        run: Arc<Run>,
+        attempt: usize,
+        patch: Option<serde_json::Value>,
+        label: Option<String>,
+    },
+    Rewind {
+        run_dir: PathBuf,
+        attempt_id: String,
+    },
+    Undo {
+        run_dir: PathBuf,
+    },
+    Diff {
+        a: Arc<Run>,
+        a_attempt: usize,
+        b: DiffTarget,
+    },
+    Lineage {
+        run: Arc<Run>,
+    },
+}
+
+/// The other side of a diff from the TUI.
+#[derive(Debug, Clone)]
+pub enum DiffTarget {
+    /// A marked frame of the same run.
+    Frame(usize),
+    /// The run's parent (it is a fork).
+    Parent,
 }

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 pub mod browser;
+pub mod dialog;
 pub mod graph;
 pub mod inspect;
 pub mod json_tree;
@@ -17,6 +18,7 @@ pub mod run_view;
 pub mod search;
 pub mod terminal;
 pub mod theme;
+pub mod timetravel_effects;
 pub mod ui;
 pub mod workers;
 

@@ -104,6 +104,8 @@ pub struct RunView {
     pub search: SearchState,
     /// A one-line message for the status bar (errors, notices).
     pub notice: Option<String>,
+    /// A step marked with `m`, to diff against.
+    pub mark: Option<usize>,
 }
 
 impl RunView {
@@ -137,6 +139,7 @@ impl RunView {
             graph_scroll: (0, 0),
             search: SearchState::default(),
             notice: None,
+            mark: None,
         }
     }
 

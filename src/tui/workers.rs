@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::inspect::{InspectRequest, Inspector};
 use super::message::{Effect, Msg};
 use super::search::search;
+use super::timetravel_effects;
 use crate::model::discovery::list_runs;
 use crate::model::Run;
 
@@ -54,6 +55,23 @@ pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(M
             let hits = search(&run, &query).map_err(|e| e.to_string());
             post(Msg::Searched { query, hits });
         }
+        Effect::Preview { run, attempt } => post(Msg::Previewed {
+            attempt,
+            lines: timetravel_effects::preview_lines(&run, attempt),
+        }),
+        Effect::Fork {
+            run,
+            attempt,
+            patch,
+            label,
+        } => post(timetravel_effects::fork(&run, attempt, patch, label)),
+        Effect::Rewind {
+            run_dir,
+            attempt_id,
+        } => post(timetravel_effects::rewind_run(&run_dir, &attempt_id)),
+        Effect::Undo { run_dir } => post(timetravel_effects::undo_run(&run_dir)),
+        Effect::Diff { a, a_attempt, b } => post(timetravel_effects::diff(&a, a_attempt, &b)),
+        Effect::Lineage { run } => post(timetravel_effects::lineage_rows(&run)),
     }
 }
 

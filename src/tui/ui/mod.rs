@@ -15,6 +15,7 @@
 //! focused pane is shown.
 
 mod browser;
+mod dialog;
 mod graph_pane;
 mod header;
 mod help;
@@ -59,6 +60,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         }
         Screen::Failed { path, message } => draw_failed(frame, area, path, message, ctx.theme),
         Screen::Run(view) => page = draw_run(frame, area, view, &ctx, &mut hits),
+    }
+    if let Some(open) = &app.dialog {
+        dialog::draw(frame, area, open, ctx.theme);
     }
     if app.help {
         help::draw(frame, area, ctx.keymap, app.mode(), ctx.theme);

@@ -1,0 +1,129 @@
+//! Writing the cut's files: created fresh (never over something), private
+//! like acpx's own (dirs 0700, files 0600), and synced before the cut is
+//! reported written, so a crash after `write_cut` returns loses nothing.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::timetravel::{Result, TimeTravelError};
+
+/// The folders created under the cut's root, synced once at the end (after
+/// every entry in them exists).
+#[derive(Debug, Default)]
+pub(crate) struct Dirs {
+    created: Vec<PathBuf>,
+}
+
+impl Dirs {
+    /// Creates `dir`, which must not exist yet.
+    pub fn create(&mut self, dir: &Path) -> Result<()> {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|e| TimeTravelError::io(dir, e))?;
+        self.created.push(dir.to_path_buf());
+        Ok(())
+    }
+
+    /// Creates the missing folders from `root` down to `dir` (inside `root`).
+    pub fn ensure(&mut self, root: &Path, dir: &Path) -> Result<()> {
+        let Ok(relative) = dir.strip_prefix(root) else {
+            return Err(TimeTravelError::Invalid(format!(
+                "{} is outside {}",
+                dir.display(),
+                root.display()
+            )));
+        };
+        let mut current = root.to_path_buf();
+        for part in relative.components() {
+            current.push(part);
+            if !current.is_dir() {
+                self.create(&current)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Syncs every created folder, so their entries survive a crash.
+    pub fn sync_all(&self) -> Result<()> {
+        self.created.iter().try_for_each(|dir| sync_dir(dir))
+    }
+}
+
+/// Syncs a directory's entries (a no-op where directories cannot be opened).
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| TimeTravelError::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// A new file (failing if one exists), buffered; finish with [`finish`].
+pub(crate) fn create(path: &Path) -> Result<BufWriter<File>> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(path)
+        .map_err(|e| TimeTravelError::io(path, e))?;
+    Ok(BufWriter::with_capacity(1 << 20, file))
+}
+
+/// Flushes and syncs a file made by [`create`].
+pub(crate) fn finish(writer: BufWriter<File>, path: &Path) -> Result<()> {
+    let file = writer
+        .into_inner()
+        .map_err(|e| TimeTravelError::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| TimeTravelError::io(path, e))
+}
+
+/// Writes a whole new file and syncs it.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut writer = create(path)?;
+    writer
+        .write_all(bytes)
+        .map_err(|e| TimeTravelError::io(path, e))?;
+    finish(writer, path)
+}
+
+/// Writes JSON as acpx does: `JSON.stringify(value, null, 2)` and a newline.
+pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| TimeTravelError::Invalid(format!("{}: {e}", path.display())))?;
+    text.push('\n');
+    write_new(path, text.as_bytes())
+}
+
+/// Copies the first `limit` bytes of `from` (all of it with `None`) into a
+/// new file `to`, synced.
+pub(crate) fn copy_prefix(from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {
+    let source = File::open(from).map_err(|e| TimeTravelError::io(from, e))?;
+    let mut writer = create(to)?;
+    let mut reader: Box<dyn Read> = match limit {
+        Some(limit) => Box::new(source.take(limit)),
+        None => Box::new(source),
+    };
+    let copied = io::copy(&mut reader, &mut writer).map_err(|e| TimeTravelError::io(from, e))?;
+    finish(writer, to)?;
+    Ok(copied)
+}
+
+/// Shares an immutable file by a hard link when the filesystem allows it,
+/// else copies it (and syncs the copy). Artifacts are content-addressed and
+/// never rewritten, so the cut and its source may share them safely.
+pub(crate) fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
+    let is_symlink = fs::symlink_metadata(from).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_symlink && fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    copy_prefix(from, to, None).map(|_| ())
+}

@@ -1,0 +1,239 @@
+//! Rewind a run in place to a step, and undo it.
+//!
+//! Rewind: lock → audit `in_progress` (synced) → build the cut bundle in
+//! `.reel/staging/<op>` → mark it → atomically exchange it with the run
+//! folder → move the old bundle (now at the staging path) to
+//! `.reel/backups/<run>/<op>` → drop the marker → audit `done`. At every
+//! instant the run path holds a complete bundle, old or new; `recovery`
+//! finishes or rolls back an operation cut short, from the audit log and the
+//! marker. Undo is the same dance with the newest backup instead of a cut,
+//! and the bundle it replaces becomes a backup in turn: nothing is lost.
+
+use std::path::{Path, PathBuf};
+
+use super::audit::{self, AuditRecord, OpState};
+use super::cut::{write_cut, CutKind, CutRequest};
+use super::fsutil::{create_dir_all, exchange, remove_file_if_exists, rename, write_synced};
+use super::layout::{new_op_id, StateDirs, OP_MARKER};
+use super::liveness::live_age_ms;
+use super::lock::RunLock;
+use super::{Result, TimeTravelError};
+use crate::bundle::folder_name;
+use crate::bundle::timestamp::format_iso_millis;
+use crate::model::Run;
+
+/// The points between filesystem steps, for fault injection in tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Audited,
+    Staged,
+    Marked,
+    Swapped,
+    BackedUp,
+    Unmarked,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Step::Audited,
+        Step::Staged,
+        Step::Marked,
+        Step::Swapped,
+        Step::BackedUp,
+        Step::Unmarked,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Audited => "audited",
+            Step::Staged => "staged",
+            Step::Marked => "marked",
+            Step::Swapped => "swapped",
+            Step::BackedUp => "backed_up",
+            Step::Unmarked => "unmarked",
+        }
+    }
+}
+
+/// Called after each step; an error stops the operation right there, as a
+/// crash would (nothing is cleaned up: that is recovery's job).
+pub type StepHook<'a> = &'a dyn Fn(Step) -> Result<()>;
+
+pub struct RewindOptions<'a> {
+    /// Rewind even a run that still looks live.
+    pub force: bool,
+    pub now_ms: i64,
+    pub hook: Option<StepHook<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub op_id: String,
+    pub run_id: String,
+    /// Where the bundle that was replaced now lives.
+    pub backup: PathBuf,
+    /// The step the run now ends at (rewind) or the restored step count (undo).
+    pub attempt_id: Option<String>,
+    pub steps: usize,
+}
+
+fn step(hook: Option<StepHook>, at: Step) -> Result<()> {
+    hook.map_or(Ok(()), |h| h(at))
+}
+
+fn relative(dirs: &StateDirs, path: &Path) -> String {
+    path.strip_prefix(&dirs.runs_dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs folder and run id of a bundle folder.
+fn locate(run_dir: &Path) -> Result<(StateDirs, String)> {
+    let runs_dir = run_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Ok((StateDirs::new(runs_dir), folder_name(run_dir)))
+}
+
+/// Rewinds the run in `run_dir` to attempt `spec` (attemptId or step).
+pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Outcome> {
+    let (dirs, run_id) = locate(run_dir)?;
+    let _lock = RunLock::acquire(&dirs, &run_id)?;
+    super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
+    let run = Run::open(run_dir)?;
+    let attempt = run
+        .find_attempt(spec)
+        .ok_or_else(|| TimeTravelError::UnknownAttempt(spec.to_string()))?;
+    if let (Some(age), false) = (live_age_ms(&run, options.now_ms), options.force) {
+        return Err(TimeTravelError::Live {
+            run_id,
+            age_s: age / 1000,
+        });
+    }
+    let kept = &run.attempts[attempt];
+    let op_id = new_op_id(options.now_ms);
+    let staging = dirs.staging(&op_id);
+    let backup = dirs.backup(&run_id, &op_id);
+    let record = AuditRecord {
+        op_id: op_id.clone(),
+        op: "rewind".to_string(),
+        run_id: run_id.clone(),
+        state: OpState::InProgress,
+        at: format_iso_millis(options.now_ms),
+        attempt_id: Some(run.attempt_id(kept).to_string()),
+        seq: Some(kept.seq_end),
+        backup: Some(relative(&dirs, &backup)),
+        restoring: None,
+        detail: None,
+    };
+    audit::append(&dirs, &record)?;
+    step(options.hook, Step::Audited)?;
+
+    if let Some(parent) = staging.parent() {
+        create_dir_all(parent)?;
+    }
+    let request = CutRequest {
+        run: &run,
+        attempt,
+        run_id: run_id.clone(),
+        kind: CutKind::Rewind {
+            op_id: op_id.clone(),
+        },
+        now_ms: options.now_ms,
+    };
+    write_cut(&request, &staging)?;
+    step(options.hook, Step::Staged)?;
+    write_synced(&staging.join(OP_MARKER), op_id.as_bytes())?;
+    step(options.hook, Step::Marked)?;
+    drop(run);
+
+    exchange(&staging, run_dir)?;
+    step(options.hook, Step::Swapped)?;
+    create_dir_all(&dirs.backups_of(&run_id))?;
+    rename(&staging, &backup)?;
+    step(options.hook, Step::BackedUp)?;
+    remove_file_if_exists(&run_dir.join(OP_MARKER))?;
+    step(options.hook, Step::Unmarked)?;
+
+    audit::append(
+        &dirs,
+        &record.with_state(OpState::Done, format_iso_millis(options.now_ms), None),
+    )?;
+    Ok(Outcome {
+        op_id,
+        run_id,
+        backup,
+        attempt_id: record.attempt_id,
+        steps: attempt + 1,
+    })
+}
+
+/// The newest backup of a run (op ids sort by time), if any.
+pub fn latest_backup(dirs: &StateDirs, run_id: &str) -> Option<PathBuf> {
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(dirs.backups_of(run_id))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    backups.sort();
+    backups.pop()
+}
+
+/// Restores the run's most recent backup byte for byte. The bundle it
+/// replaces is kept as a new backup, so an undo can be undone too.
+pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
+    let (dirs, run_id) = locate(run_dir)?;
+    let _lock = RunLock::acquire(&dirs, &run_id)?;
+    super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
+    let restoring =
+        latest_backup(&dirs, &run_id).ok_or_else(|| TimeTravelError::NoBackup(run_id.clone()))?;
+    if !options.force {
+        if let Ok(run) = Run::open(run_dir) {
+            if let Some(age) = live_age_ms(&run, options.now_ms) {
+                return Err(TimeTravelError::Live {
+                    run_id,
+                    age_s: age / 1000,
+                });
+            }
+        }
+    }
+    let op_id = new_op_id(options.now_ms);
+    let displaced = dirs.backup(&run_id, &op_id);
+    let record = AuditRecord {
+        op_id: op_id.clone(),
+        op: "undo".to_string(),
+        run_id: run_id.clone(),
+        state: OpState::InProgress,
+        at: format_iso_millis(options.now_ms),
+        attempt_id: None,
+        seq: None,
+        backup: Some(relative(&dirs, &displaced)),
+        restoring: Some(relative(&dirs, &restoring)),
+        detail: None,
+    };
+    audit::append(&dirs, &record)?;
+    step(options.hook, Step::Audited)?;
+    step(options.hook, Step::Staged)?;
+    write_synced(&restoring.join(OP_MARKER), op_id.as_bytes())?;
+    step(options.hook, Step::Marked)?;
+    exchange(&restoring, run_dir)?;
+    step(options.hook, Step::Swapped)?;
+    rename(&restoring, &displaced)?;
+    step(options.hook, Step::BackedUp)?;
+    remove_file_if_exists(&run_dir.join(OP_MARKER))?;
+    step(options.hook, Step::Unmarked)?;
+    audit::append(
+        &dirs,
+        &record.with_state(OpState::Done, format_iso_millis(options.now_ms), None),
+    )?;
+    let steps = Run::open(run_dir).map_or(0, |r| r.attempts.len());
+    Ok(Outcome {
+        op_id,
+        run_id,
+        backup: displaced,
+        attempt_id: None,
+        steps,
+    })
+}

@@ -1,0 +1,195 @@
+//! The time-travel effects of the TUI, carried out on workers: the same
+//! library calls the CLI makes, with results as messages.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::message::{DiffTarget, Msg};
+use crate::model::Run;
+use crate::timetravel::rewind::{rewind, undo, RewindOptions};
+use crate::timetravel::runid::now_ms;
+
+pub fn preview_lines(run: &Run, attempt: usize) -> Vec<String> {
+    let preview = crate::timetravel::preview::preview(run, attempt);
+    let mut lines = vec![format!(
+        "keeps {} step(s), up to {} (seq {})",
+        preview.kept.len(),
+        preview.kept.last().map(String::as_str).unwrap_or("—"),
+        preview.cut_seq
+    )];
+    lines.push(match &preview.next_node {
+        Some(next) => format!("next node: {next}"),
+        None => "next node: none (the run would end here)".to_string(),
+    });
+    if preview.rerun.is_empty() {
+        lines.push("nothing would re-run".to_string());
+    } else {
+        lines.push("would re-run:".to_string());
+        for node in &preview.rerun {
+            lines.push(match node.side_effects {
+                Some(effect) => format!("  ⚠ {} ({}) — {effect}", node.id, node.node_type),
+                None => format!("    {} ({})", node.id, node.node_type),
+            });
+        }
+    }
+    lines
+}
+
+pub fn fork(
+    run: &Run,
+    attempt: usize,
+    patch: Option<serde_json::Value>,
+    label: Option<String>,
+) -> Msg {
+    let options = crate::timetravel::fork::ForkOptions {
+        label,
+        input_patch: patch,
+        sandbox: true,
+        now_ms: now_ms(),
+    };
+    Msg::OperationDone {
+        what: "fork".to_string(),
+        result: crate::timetravel::fork::fork(run, attempt, &options)
+            .map(|summary| summary.dir)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+pub fn rewind_run(run_dir: &Path, attempt_id: &str) -> Msg {
+    let options = RewindOptions {
+        force: false,
+        now_ms: now_ms(),
+        hook: None,
+    };
+    Msg::OperationDone {
+        what: format!("rewind to {attempt_id}"),
+        result: rewind(run_dir, attempt_id, &options)
+            .map(|_| run_dir.to_path_buf())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+pub fn undo_run(run_dir: &Path) -> Msg {
+    let options = RewindOptions {
+        force: false,
+        now_ms: now_ms(),
+        hook: None,
+    };
+    Msg::OperationDone {
+        what: "undo".to_string(),
+        result: undo(run_dir, &options)
+            .map(|_| run_dir.to_path_buf())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+pub fn diff(a: &Arc<Run>, a_attempt: usize, b: &DiffTarget) -> Msg {
+    let report = match b {
+        DiffTarget::Frame(b_attempt) => {
+            let diff = crate::timetravel::diff::diff_frames(a, *b_attempt, a, a_attempt);
+            let title = format!(
+                "diff: {} → {}",
+                a.attempt_id(&a.attempts[*b_attempt]),
+                a.attempt_id(&a.attempts[a_attempt])
+            );
+            serde_json::to_value(diff)
+                .map(|v| (title, v))
+                .map_err(|e| e.to_string())
+        }
+        DiffTarget::Parent => parent_of(a).and_then(|parent| {
+            let title = format!("diff against parent {}", parent.run_id());
+            let diff = crate::timetravel::diff::diff_against_parent(a, &parent)
+                .map_err(|e| e.to_string())?;
+            serde_json::to_value(diff)
+                .map(|v| (title, v))
+                .map_err(|e| e.to_string())
+        }),
+    };
+    match report {
+        Ok((title, value)) => Msg::Report {
+            title,
+            body: serde_json::to_string_pretty(&value)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect(),
+        },
+        Err(err) => Msg::Report {
+            title: "diff".to_string(),
+            body: vec![err],
+        },
+    }
+}
+
+fn parent_of(run: &Run) -> Result<Run, String> {
+    let parent_id = crate::bundle::read_json_as::<serde_json::Value>(&run.bundle.paths.manifest)
+        .ok()
+        .and_then(|m| {
+            m.pointer("/lineage/parentRunId")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+        .ok_or_else(|| "this run is not a fork: press m on a frame first, then d".to_string())?;
+    let runs_dir = run.bundle.root.parent().unwrap_or(Path::new("."));
+    Run::open(&runs_dir.join(&parent_id)).map_err(|e| format!("parent {parent_id}: {e}"))
+}
+
+/// The lineage forest of the run's folder as indented rows; rows for runs
+/// carry their path (Enter opens them), backups are informational.
+pub fn lineage_rows(run: &Run) -> Msg {
+    let runs_dir = run.bundle.root.parent().unwrap_or(Path::new("."));
+    let current = run.run_id();
+    let mut rows = Vec::new();
+    match crate::timetravel::lineage::lineage(runs_dir) {
+        Ok(forest) => {
+            for node in &forest {
+                push_rows(node, 0, &current, &mut rows);
+            }
+        }
+        Err(err) => rows.push((err.to_string(), None)),
+    }
+    Msg::LineageListed { rows }
+}
+
+fn push_rows(
+    node: &crate::timetravel::lineage::LineageNode,
+    depth: usize,
+    current: &str,
+    rows: &mut Vec<(String, Option<std::path::PathBuf>)>,
+) {
+    let indent = "  ".repeat(depth);
+    let here = if node.run_id == current { "▶ " } else { "" };
+    let fork = node
+        .lineage
+        .as_ref()
+        .and_then(|l| l.attempt_id.as_ref())
+        .map(|a| format!("  ⑂ at {a}"))
+        .unwrap_or_default();
+    let steps = node
+        .steps
+        .map(|n| format!("  {n} steps"))
+        .unwrap_or_default();
+    let suffix = node.run_id.rsplit('-').next().unwrap_or("");
+    rows.push((
+        format!(
+            "{indent}{here}{suffix}  {}  {}{steps}{fork}",
+            node.title, node.status
+        ),
+        Some(node.path.clone()),
+    ));
+    for backup in &node.backups {
+        let what = backup.op.as_deref().unwrap_or("backup");
+        let at = backup
+            .attempt_id
+            .as_deref()
+            .map(|a| format!(" to {a}"))
+            .unwrap_or_default();
+        rows.push((
+            format!("{indent}  ⟲ backup {} (before {what}{at})", backup.op_id),
+            None,
+        ));
+    }
+    for child in &node.children {
+        push_rows(child, depth + 1, current, rows);
+    }
+}

@@ -1,0 +1,123 @@
+//! Drawing the modal dialogs over the run view.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::text::clean;
+use super::{centered, pane_block};
+use crate::tui::dialog::{Dialog, ForkField};
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
+    let (title, lines, width) = match dialog {
+        Dialog::Confirm { title, body, .. } => (
+            title.clone(),
+            body.iter().map(|l| Line::raw(clean(l))).collect::<Vec<_>>(),
+            76,
+        ),
+        Dialog::Working { title } => (title.clone(), vec![Line::styled("working…", theme.dim)], 50),
+        Dialog::Fork {
+            preview,
+            patch,
+            label,
+            field,
+            error,
+            ..
+        } => (
+            "Fork a new run here".to_string(),
+            fork_lines(
+                preview.as_deref(),
+                patch,
+                label,
+                *field,
+                error.as_deref(),
+                theme,
+            ),
+            84,
+        ),
+        Dialog::Report {
+            title,
+            body,
+            scroll,
+        } => {
+            let height = area.height.saturating_sub(6) as usize;
+            let mut lines: Vec<Line> = body
+                .iter()
+                .skip(*scroll)
+                .take(height)
+                .map(|l| Line::raw(clean(l)))
+                .collect();
+            lines.push(Line::styled("j/k scroll · any other key closes", theme.dim));
+            (title.clone(), lines, 110)
+        }
+        Dialog::Lineage { rows, selected } => {
+            let mut lines: Vec<Line> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (label, path))| {
+                    let style = if i == *selected {
+                        theme.selection
+                    } else if path.is_none() {
+                        theme.dim
+                    } else {
+                        theme.text
+                    };
+                    Line::styled(clean(label), style)
+                })
+                .collect();
+            lines.push(Line::styled("Enter opens a branch · Esc closes", theme.dim));
+            ("Lineage".to_string(), lines, 100)
+        }
+    };
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = pane_block(
+        Line::styled(format!(" {} ", clean(&title)), theme.title),
+        true,
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn fork_lines<'a>(
+    preview: Option<&[String]>,
+    patch: &str,
+    label: &str,
+    field: ForkField,
+    error: Option<&str>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = match preview {
+        Some(preview) => preview.iter().map(|l| Line::raw(clean(l))).collect(),
+        None => vec![Line::styled("computing the preview…", theme.dim)],
+    };
+    lines.push(Line::raw(""));
+    let input = |name: &str, value: &str, active: bool| {
+        let cursor = if active { "█" } else { "" };
+        Line::from(vec![
+            Span::styled(
+                format!("{name:>12}: "),
+                if active { theme.key } else { theme.dim },
+            ),
+            Span::raw(format!("{}{cursor}", clean(value))),
+        ])
+    };
+    lines.push(input("input patch", patch, field == ForkField::Patch));
+    lines.push(input("label", label, field == ForkField::Label));
+    if let Some(error) = error {
+        lines.push(Line::styled(clean(error), theme.error));
+    }
+    lines.push(Line::styled(
+        "patch: JSON merge patch on the run input (optional) · Tab field · Enter fork · Esc cancel",
+        theme.dim,
+    ));
+    lines
+}
