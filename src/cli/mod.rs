@@ -218,6 +218,12 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
         ),
     };
     if !interactive {
+        for done in crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default() {
+            eprintln!(
+                "reel: finished interrupted operation {} on {}",
+                done.op_id, done.run_id
+            );
+        }
         return match start {
             crate::tui::Start::Browser(dir) => list::run(&dir, false),
             crate::tui::Start::Run(dir) => {

@@ -16,8 +16,7 @@ use serde_json::Value;
 use super::{Result, TimeTravelError};
 use crate::bundle::{folder_name, paths::resolve_inside, TRANSIENT_WRITE_PREFIX};
 
-/// Where reel keeps its own state inside a runs directory.
-pub const REEL_DIR: &str = ".reel";
+use super::layout::StateDirs;
 
 /// `manifest.lineage` of a fork.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -151,10 +150,10 @@ pub fn lineage(runs_dir: &Path) -> Result<Vec<LineageNode>> {
         .filter_map(std::result::Result::ok)
         .filter(|e| e.path().join("manifest.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != REEL_DIR && !n.starts_with(TRANSIENT_WRITE_PREFIX))
+        .filter(|n| n != super::layout::STATE_DIR && !n.starts_with(TRANSIENT_WRITE_PREFIX))
         .collect();
     names.sort();
-    let audit = read_audit(&runs_dir.join(REEL_DIR).join("audit.ndjson"));
+    let audit = read_audit(&StateDirs::new(runs_dir).audit_log());
     let mut nodes: Vec<LineageNode> = names
         .iter()
         .map(|name| describe(&runs_dir.join(name), runs_dir, &audit))
@@ -265,7 +264,7 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
             node.error = Some(err.to_string());
         }
     }
-    let backups_dir = runs_dir.join(REEL_DIR).join("backups").join(&node.run_id);
+    let backups_dir = StateDirs::new(runs_dir).backups_of(&node.run_id);
     node.backups = backups(&backups_dir, node.rewound.as_ref(), audit);
     node
 }

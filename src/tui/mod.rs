@@ -43,6 +43,16 @@ pub enum Start {
     Run(PathBuf),
 }
 
+impl Start {
+    /// The runs directory the start target lives in.
+    pub fn runs_dir(&self) -> PathBuf {
+        match self {
+            Start::Browser(dir) => dir.clone(),
+            Start::Run(path) => path.parent().map(PathBuf::from).unwrap_or_default(),
+        }
+    }
+}
+
 /// Builds the app for a start target with the user's keys and theme.
 pub fn new_app(start: Start) -> App {
     let (keymap, keys_error) = Keymap::load();
@@ -61,7 +71,16 @@ pub fn new_app(start: Start) -> App {
 
 /// Runs the TUI until the user quits.
 pub fn run(start: Start) -> Result<()> {
+    // Finish or roll back a rewind/undo that a crash interrupted before
+    // anything is shown from this runs directory.
+    let recovered = crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default();
     let mut app = new_app(start);
+    if !recovered.is_empty() {
+        app.notice = Some(format!(
+            "finished {} interrupted rewind/undo operation(s)",
+            recovered.len()
+        ));
+    }
     let mut guard = terminal::TerminalGuard::enter()?;
     let (tx, rx) = mpsc::channel::<Msg>();
     let workers = Workers::new(tx.clone());
