@@ -65,6 +65,36 @@ fn main() -> Result<()> {
             mb(linked),
         );
     }
+    rewind_and_undo(&written.dir, last / 2)
+}
+
+/// Rewind in place to the middle, then undo (which restores the original),
+/// `RUNS` times: the full crash-safe sequence with its fsyncs.
+fn rewind_and_undo(run_dir: &Path, attempt: usize) -> Result<()> {
+    use reel::timetravel::rewind::{rewind, undo, RewindOptions};
+    let options = RewindOptions {
+        force: false,
+        now_ms: reel::timetravel::runid::now_ms(),
+        hook: None,
+    };
+    let (mut rewinds, mut undos) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        rewind(run_dir, &(attempt + 1).to_string(), &options)?;
+        rewinds.push(start.elapsed());
+        let start = Instant::now();
+        undo(run_dir, &options)?;
+        undos.push(start.elapsed());
+    }
+    for (name, times) in [("rewind to the middle", &mut rewinds), ("undo", &mut undos)] {
+        times.sort();
+        println!(
+            "{name}: median {:.0} ms (min {:.0}, max {:.0})",
+            ms(times[RUNS / 2]),
+            ms(times[0]),
+            ms(times[RUNS - 1])
+        );
+    }
     Ok(())
 }
 
