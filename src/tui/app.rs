@@ -155,7 +155,11 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Previewed { attempt, lines } => {
+            Msg::Previewed {
+                attempt,
+                lines,
+                rerun,
+            } => {
                 if let Some(Dialog::Fork {
                     attempt: a,
                     preview,
@@ -164,6 +168,13 @@ impl App {
                 {
                     if *a == attempt {
                         *preview = Some(lines);
+                        if let Screen::Run(view) = &mut self.screen {
+                            let flow = &view.run.bundle.flow;
+                            view.rerun_nodes = rerun
+                                .iter()
+                                .filter_map(|id| flow.node_position(id))
+                                .collect();
+                        }
                     }
                 }
                 Vec::new()
@@ -335,6 +346,12 @@ impl App {
     }
 
     fn dialog_outcome(&mut self, outcome: DialogOutcome) -> Vec<Effect> {
+        if outcome != DialogOutcome::Stay {
+            // The fork preview overlay lives only as long as its dialog.
+            if let Screen::Run(view) = &mut self.screen {
+                view.rerun_nodes.clear();
+            }
+        }
         match outcome {
             DialogOutcome::Stay => Vec::new(),
             DialogOutcome::Close => {

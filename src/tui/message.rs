@@ -45,6 +45,8 @@ pub enum Msg {
     Previewed {
         attempt: usize,
         lines: Vec<String>,
+        /// Ids of the nodes that would run again.
+        rerun: Vec<String>,
     },
     /// A fork, rewind or undo finished: the run to open, or why it failed.
     OperationDone {

@@ -106,6 +106,9 @@ pub struct RunView {
     pub notice: Option<String>,
     /// A step marked with `m`, to diff against.
     pub mark: Option<usize>,
+    /// Flow nodes a fork at the cursor would run again (while the fork
+    /// dialog is open): drawn as an overlay on the graph.
+    pub rerun_nodes: Vec<usize>,
 }
 
 impl RunView {
@@ -140,6 +143,7 @@ impl RunView {
             search: SearchState::default(),
             notice: None,
             mark: None,
+            rerun_nodes: Vec::new(),
         }
     }
 

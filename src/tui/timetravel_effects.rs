@@ -9,8 +9,17 @@ use crate::model::Run;
 use crate::timetravel::rewind::{rewind, undo, RewindOptions};
 use crate::timetravel::runid::now_ms;
 
-pub fn preview_lines(run: &Run, attempt: usize) -> Vec<String> {
+/// The fork preview as dialog lines plus the nodes to overlay on the graph.
+pub fn preview(run: &Run, attempt: usize) -> Msg {
     let preview = crate::timetravel::preview::preview(run, attempt);
+    Msg::Previewed {
+        attempt,
+        rerun: preview.rerun.iter().map(|n| n.id.clone()).collect(),
+        lines: preview_lines(&preview),
+    }
+}
+
+fn preview_lines(preview: &crate::timetravel::preview::ForkPreview) -> Vec<String> {
     let mut lines = vec![format!(
         "keeps {} step(s), up to {} (seq {})",
         preview.kept.len(),
@@ -24,7 +33,7 @@ pub fn preview_lines(run: &Run, attempt: usize) -> Vec<String> {
     if preview.rerun.is_empty() {
         lines.push("nothing would re-run".to_string());
     } else {
-        lines.push("would re-run:".to_string());
+        lines.push("would re-run (double border on the graph):".to_string());
         for node in &preview.rerun {
             lines.push(match node.side_effects {
                 Some(effect) => format!("  ⚠ {} ({}) — {effect}", node.id, node.node_type),

@@ -55,10 +55,7 @@ pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(M
             let hits = search(&run, &query).map_err(|e| e.to_string());
             post(Msg::Searched { query, hits });
         }
-        Effect::Preview { run, attempt } => post(Msg::Previewed {
-            attempt,
-            lines: timetravel_effects::preview_lines(&run, attempt),
-        }),
+        Effect::Preview { run, attempt } => post(timetravel_effects::preview(&run, attempt)),
         Effect::Fork {
             run,
             attempt,

@@ -72,7 +72,11 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         }
     };
     let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, width, height);
+    let mut rect = centered(area, width, height);
+    if matches!(dialog, Dialog::Fork { .. }) {
+        // Over the inspector, so the graph with its preview overlay shows.
+        rect.x = area.x + area.width.saturating_sub(rect.width + 1);
+    }
     frame.render_widget(Clear, rect);
     let block = pane_block(
         Line::styled(format!(" {} ", clean(&title)), theme.title),

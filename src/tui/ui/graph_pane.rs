@@ -50,6 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
             status: f.status,
             attempts: f.attempts,
             is_current: Some(i) == current,
+            rerun: view.rerun_nodes.contains(&i),
         })
         .collect();
     let mut scroll = view.graph_scroll;

@@ -22,6 +22,8 @@ use crate::tui::graph::widget::GraphStyles;
 /// Corner, corner, corner, corner, horizontal, vertical, exit down, exit up.
 const ROUND: [&str; 8] = ["╭", "╮", "╰", "╯", "─", "│", "┬", "┴"];
 const THICK: [&str; 8] = ["┏", "┓", "┗", "┛", "━", "┃", "┳", "┻"];
+/// Nodes a fork would run again (preview): double lines, visible without colour.
+const DOUBLE: [&str; 8] = ["╔", "╗", "╚", "╝", "═", "║", "╦", "╩"];
 
 pub(super) fn draw(
     view: &mut Viewport<'_>,
@@ -99,6 +101,8 @@ impl Card<'_> {
         let status = self.state.status;
         let (set, border) = if self.state.is_current {
             (THICK, self.styles.current)
+        } else if self.state.rerun {
+            (DOUBLE, self.styles.badge)
         } else {
             (ROUND, self.styles.card_border(status))
         };
@@ -199,6 +203,7 @@ fn draw_ports(
     let current = |node: usize| overlay.get(node).is_some_and(|o| o.is_current);
     let (set, border) = match overlay.get(route.from) {
         Some(o) if o.is_current => (THICK, styles.current),
+        Some(o) if o.rerun => (DOUBLE, styles.badge),
         Some(o) => (ROUND, styles.card_border(o.status)),
         None => (ROUND, styles.border),
     };

@@ -27,6 +27,8 @@ pub struct NodeOverlay {
     pub status: NodeStatus,
     pub attempts: u32,
     pub is_current: bool,
+    /// Would run again if the run were forked at the cursor (fork preview).
+    pub rerun: bool,
 }
 
 impl Default for NodeOverlay {
@@ -35,6 +37,7 @@ impl Default for NodeOverlay {
             status: NodeStatus::NotVisited,
             attempts: 0,
             is_current: false,
+            rerun: false,
         }
     }
 }

@@ -104,7 +104,12 @@ pub(super) fn draw(
             status_style
         };
         let x = b.x.saturating_add(2);
-        view.text(x, b.y, status.glyph(), 1, glyph_style);
+        let glyph = if state.rerun && !state.is_current {
+            "↻"
+        } else {
+            status.glyph()
+        };
+        view.text(x, b.y, glyph, 1, glyph_style);
         let id = sanitize_line(&node.id);
         let id = truncate(&id, usize::from(ids));
         let mut at = x.saturating_add(2);

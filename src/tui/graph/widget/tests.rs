@@ -23,6 +23,7 @@ fn state(status: NodeStatus, attempts: u32, is_current: bool) -> NodeOverlay {
         status,
         attempts,
         is_current,
+        rerun: false,
     }
 }
 
