@@ -12,3 +12,4 @@ pub mod sanitize;
 pub mod synth;
 pub mod timetravel;
 pub mod tui;
+pub mod watch;

@@ -12,6 +12,7 @@ pub mod intern;
 pub mod manifest;
 pub mod ndjson;
 pub mod paths;
+pub mod refresh;
 pub mod session;
 pub mod sha256;
 pub mod timestamp;
@@ -47,7 +48,7 @@ pub struct BundlePaths {
 }
 
 /// One agent session of the run and its files (any of which may be absent).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SessionFiles {
     pub id: String,
     pub handle: Option<String>,
@@ -131,6 +132,31 @@ fn read_spans(
     Ok(())
 }
 
+impl SessionFiles {
+    /// The index if it has been built (refresh extends only built ones).
+    pub(crate) fn built_index(&self) -> Option<&SessionIndex> {
+        self.index.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// A copy with `index` as its (already built) index.
+    pub(crate) fn with_index(&self, index: SessionIndex) -> SessionFiles {
+        let cell = OnceLock::new();
+        let _ = cell.set(Ok(index));
+        SessionFiles {
+            index: cell,
+            ..self.clone()
+        }
+    }
+
+    /// A copy whose index will be rebuilt on first use.
+    pub(crate) fn unindexed(&self) -> SessionFiles {
+        SessionFiles {
+            index: OnceLock::new(),
+            ..self.clone()
+        }
+    }
+}
+
 fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
     let mut index = SessionIndex::default();
     if !path.exists() {
@@ -149,7 +175,7 @@ fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Bundle {
     pub root: PathBuf,
     pub manifest: Manifest,

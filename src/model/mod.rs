@@ -41,6 +41,13 @@ impl Run {
         Ok(Run::from_bundle(Bundle::open(dir)?))
     }
 
+    /// This run brought up to date with its files (see `Bundle::refreshed`);
+    /// `None` when nothing changed.
+    pub fn refreshed(&self) -> Result<Option<Run>, BundleError> {
+        let (bundle, change) = self.bundle.refreshed()?;
+        Ok((change != crate::bundle::refresh::Change::None).then(|| Run::from_bundle(bundle)))
+    }
+
     /// `open`, reporting `(bytes indexed, trace size)` as it goes.
     pub fn open_with_progress(
         dir: &Path,

@@ -1,0 +1,1 @@
+//! Following bundles while acpx writes them (notify, debounced).
