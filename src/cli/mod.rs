@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod audit;
 mod diff;
+mod follow;
 mod fork;
 mod format;
 mod list;
@@ -71,6 +72,9 @@ enum Command {
         run: String,
         #[arg(long)]
         json: bool,
+        /// Keep printing steps as they finish until the run ends.
+        #[arg(long)]
+        follow: bool,
     },
     /// The state of a run at one step: node states, outputs, conversation.
     State {
@@ -167,7 +171,16 @@ fn run(cli: Cli) -> CliResult {
                 .ok_or_else(|| CliError::usage("no runs directory given"))?;
             list::run(&dir, json)
         }
-        Some(Command::Show { run, json }) => show::run(&open_run(&run, runs_dir.as_deref())?, json),
+        Some(Command::Show {
+            run,
+            json,
+            follow: true,
+        }) => follow::run(&resolve_dir(&run, runs_dir.as_deref())?, json),
+        Some(Command::Show {
+            run,
+            json,
+            follow: false,
+        }) => show::run(&open_run(&run, runs_dir.as_deref())?, json),
         Some(Command::State { run, at, json }) => {
             state::run(&open_run(&run, runs_dir.as_deref())?, &at, json)
         }

@@ -94,6 +94,22 @@ impl App {
         }
     }
 
+    /// The folder the watcher should follow: the open run, or the browsed
+    /// runs directory.
+    pub fn watched(&self) -> Option<(Option<PathBuf>, Option<PathBuf>)> {
+        match &self.screen {
+            Screen::Run(view) => Some((Some(view.run.bundle.root.clone()), None)),
+            Screen::Browser(browser) => Some((None, Some(browser.dir.clone()))),
+            _ => None,
+        }
+    }
+
+    /// Whether the loop should wake periodically: only while a live run is
+    /// open, to notice a writer that died (idle otherwise).
+    pub fn needs_tick(&self) -> bool {
+        matches!(&self.screen, Screen::Run(view) if view.live)
+    }
+
     pub fn mode(&self) -> Mode {
         match self.screen {
             Screen::Browser(_) => Mode::Browser,
@@ -204,6 +220,29 @@ impl App {
                 });
                 Vec::new()
             }
+            Msg::RunChanged(path) => match &self.screen {
+                Screen::Run(view) if view.run.bundle.root == path => vec![Effect::Refresh {
+                    run: view.run.clone(),
+                }],
+                _ => Vec::new(),
+            },
+            Msg::RunsDirChanged(dir) => match &self.screen {
+                Screen::Browser(browser) if browser.dir == dir => vec![Effect::ListRuns(dir)],
+                _ => Vec::new(),
+            },
+            Msg::Tick => {
+                if let Screen::Run(view) = &mut self.screen {
+                    view.check_live();
+                }
+                Vec::new()
+            }
+            Msg::RunRefreshed(run) => match &mut self.screen {
+                Screen::Run(view) if view.run.bundle.root == run.bundle.root => {
+                    view.replace_run(run);
+                    view.inspect_effect().into_iter().collect()
+                }
+                _ => Vec::new(),
+            },
             Msg::LineageListed { rows } => {
                 self.dialog = Some(Dialog::Lineage { rows, selected: 0 });
                 Vec::new()

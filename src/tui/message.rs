@@ -58,6 +58,14 @@ pub enum Msg {
         title: String,
         body: Vec<String>,
     },
+    /// Files of the open run changed on disk (from the watcher).
+    RunChanged(PathBuf),
+    /// Runs appeared or vanished in the browsed folder.
+    RunsDirChanged(PathBuf),
+    /// A periodic check while a live run is open (is its writer still alive?).
+    Tick,
+    /// The open run brought up to date.
+    RunRefreshed(Arc<Run>),
     /// Branches for the lineage view: (label, bundle to open).
     LineageListed {
         rows: Vec<(String, Option<PathBuf>)>,
@@ -100,6 +108,9 @@ pub enum Effect {
         b: DiffTarget,
     },
     Lineage {
+        run: Arc<Run>,
+    },
+    Refresh {
         run: Arc<Run>,
     },
 }

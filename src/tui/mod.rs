@@ -84,12 +84,28 @@ pub fn run(start: Start) -> Result<()> {
     let mut guard = terminal::TerminalGuard::enter()?;
     let (tx, rx) = mpsc::channel::<Msg>();
     let workers = Workers::new(tx.clone());
-    spawn_input(tx);
+    spawn_input(tx.clone());
     for effect in app.start() {
         workers.run(effect);
     }
     guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
-    while let Ok(first) = rx.recv() {
+    let mut follower = Follower::default();
+    follower.follow(&app, &tx);
+    loop {
+        // Block until something happens; wake every few seconds only while
+        // a live run is open, to notice a writer that stopped.
+        let first = if app.needs_tick() {
+            match rx.recv_timeout(TICK) {
+                Ok(msg) => msg,
+                Err(mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(msg) => msg,
+                Err(_) => break,
+            }
+        };
         // Apply everything queued, then draw once.
         let mut pending = vec![first];
         pending.extend(rx.try_iter());
@@ -103,11 +119,45 @@ pub fn run(start: Start) -> Result<()> {
         if app.quit {
             break;
         }
+        follower.follow(&app, &tx);
         if changed {
             guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
         }
     }
     Ok(())
+}
+
+/// How often a live run's liveness is re-checked without file activity.
+const TICK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keeps a file watcher on what the app shows: the open run's folder, or
+/// the browsed runs directory. Changes arrive as messages.
+#[derive(Default)]
+struct Follower {
+    target: Option<(Option<PathBuf>, Option<PathBuf>)>,
+    watcher: Option<crate::watch::Watcher>,
+}
+
+impl Follower {
+    fn follow(&mut self, app: &App, tx: &mpsc::Sender<Msg>) {
+        let target = app.watched();
+        if target == self.target {
+            return;
+        }
+        self.watcher = None;
+        if let Some((run, runs_dir)) = &target {
+            let tx = tx.clone();
+            // Without a watcher the viewer still works, it just won't follow.
+            self.watcher = crate::watch::watch(run.as_deref(), runs_dir.as_deref(), move |event| {
+                let _ = tx.send(match event {
+                    crate::watch::WatchEvent::Run(path) => Msg::RunChanged(path),
+                    crate::watch::WatchEvent::RunsDir(path) => Msg::RunsDirChanged(path),
+                });
+            })
+            .ok();
+        }
+        self.target = target;
+    }
 }
 
 /// Input that changes nothing on screen: mouse motion (mouse capture

@@ -106,6 +106,9 @@ pub struct RunView {
     pub notice: Option<String>,
     /// A step marked with `m`, to diff against.
     pub mark: Option<usize>,
+    /// The run is being written right now (status running, recent sign of
+    /// life): follow mode and the LIVE hint apply.
+    pub live: bool,
     /// Flow nodes a fork at the cursor would run again (while the fork
     /// dialog is open): drawn as an overlay on the graph.
     pub rerun_nodes: Vec<usize>,
@@ -113,10 +116,14 @@ pub struct RunView {
 
 impl RunView {
     pub fn new(run: Arc<Run>) -> RunView {
-        let cursor = run
-            .attempts
-            .first()
-            .map_or_else(|| run.last_seq(), |a| a.seq_end);
+        let live =
+            crate::timetravel::liveness::live_age_ms(&run, crate::timetravel::runid::now_ms())
+                .is_some();
+        // A run still being written opens at its head, following it.
+        let cursor = match run.attempts.first() {
+            Some(first) if !live => first.seq_end,
+            _ => run.last_seq(),
+        };
         let graph = GraphLayouts {
             map: map_layout(&run.bundle.flow),
             rail: rail_layout(&run.bundle.flow),
@@ -144,6 +151,38 @@ impl RunView {
             notice: None,
             mark: None,
             rerun_nodes: Vec::new(),
+            live,
+        }
+    }
+
+    /// The newest event of the run: where follow mode keeps the cursor.
+    pub fn head(&self) -> u32 {
+        self.run.last_seq()
+    }
+
+    /// The cursor is at the newest event (live runs follow it there).
+    pub fn following(&self) -> bool {
+        self.cursor >= self.head()
+    }
+
+    /// Re-evaluates liveness (the writer may have died since the last change).
+    pub fn check_live(&mut self) {
+        self.live =
+            crate::timetravel::liveness::live_age_ms(&self.run, crate::timetravel::runid::now_ms())
+                .is_some();
+    }
+
+    /// Takes a newer state of the same run (live tail). A cursor at the head
+    /// moves with it; one the user moved back stays pinned where it was.
+    pub fn replace_run(&mut self, run: Arc<Run>) {
+        let follow = self.following();
+        self.run = run;
+        self.check_live();
+        // The shown content may have grown even for the same step.
+        self.inspected = None;
+        if follow {
+            let head = self.head();
+            self.set_cursor(head);
         }
     }
 

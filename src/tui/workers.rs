@@ -69,6 +69,12 @@ pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(M
         Effect::Undo { run_dir } => post(timetravel_effects::undo_run(&run_dir)),
         Effect::Diff { a, a_attempt, b } => post(timetravel_effects::diff(&a, a_attempt, &b)),
         Effect::Lineage { run } => post(timetravel_effects::lineage_rows(&run)),
+        Effect::Refresh { run } => match run.refreshed() {
+            Ok(Some(fresh)) => post(Msg::RunRefreshed(Arc::new(fresh))),
+            Ok(None) => {}
+            // A half-written state: the next change brings another try.
+            Err(_) => {}
+        },
     }
 }
 
@@ -96,6 +102,7 @@ pub fn settle_with(app: &mut super::app::App, effects: Vec<Effect>, inspector: &
 pub struct Workers {
     tx: Sender<Msg>,
     inspect_tx: Sender<(Arc<Run>, InspectRequest)>,
+    refresh_tx: Sender<Arc<Run>>,
 }
 
 impl Workers {
@@ -124,13 +131,24 @@ impl Workers {
                 }
             }
         });
-        Workers { tx, inspect_tx }
+        Workers {
+            refresh_tx: spawn_refresher(tx.clone()),
+            tx,
+            inspect_tx,
+        }
     }
 
     pub fn run(&self, effect: Effect) {
-        if let Effect::Inspect { run, request } = effect {
-            let _ = self.inspect_tx.send((run, request));
-            return;
+        match effect {
+            Effect::Inspect { run, request } => {
+                let _ = self.inspect_tx.send((run, request));
+                return;
+            }
+            Effect::Refresh { run } => {
+                let _ = self.refresh_tx.send(run);
+                return;
+            }
+            _ => {}
         }
         let tx = self.tx.clone();
         thread::spawn(move || {
@@ -140,4 +158,36 @@ impl Workers {
             });
         });
     }
+}
+
+/// Live refreshes on one thread, in order, so an older state can never
+/// overtake a newer one; each refresh starts from the newest state this
+/// thread produced for that run (requests carry the state the UI had).
+fn spawn_refresher(results: Sender<Msg>) -> Sender<Arc<Run>> {
+    let (refresh_tx, refresh_rx) = mpsc::channel::<Arc<Run>>();
+    thread::spawn(move || {
+        let mut newest: Option<Arc<Run>> = None;
+        while let Ok(mut run) = refresh_rx.recv() {
+            while let Ok(later) = refresh_rx.try_recv() {
+                run = later;
+            }
+            let base = match &newest {
+                Some(mine)
+                    if mine.bundle.root == run.bundle.root && mine.last_seq() >= run.last_seq() =>
+                {
+                    mine.clone()
+                }
+                _ => run,
+            };
+            // Errors are a half-written state: the next change retries.
+            if let Ok(Some(fresh)) = base.refreshed() {
+                let fresh = Arc::new(fresh);
+                newest = Some(fresh.clone());
+                if results.send(Msg::RunRefreshed(fresh)).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    refresh_tx
 }

@@ -31,7 +31,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme) {
     }
     spans.extend([
         Span::raw("  "),
-        Span::styled(format!("● {status}"), status_style),
+        Span::styled(
+            match (status.as_str(), view.live) {
+                // Says running, but its writer has not shown life for long.
+                ("running", false) => "● running (stale: the writer stopped)".to_string(),
+                _ => format!("● {status}"),
+            },
+            status_style,
+        ),
         Span::styled(
             format!(
                 "  {} · {} · {}  ",

@@ -44,6 +44,17 @@ pub fn draw(
         format!("  seq {}/{}", view.cursor, run.last_seq()),
         theme.dim,
     ));
+    if view.live {
+        // Following the head, or pinned behind it with the way back offered.
+        if view.following() {
+            spans.push(Span::styled("  ● LIVE", theme.key));
+        } else {
+            let key = keymap
+                .key_for(Mode::Run, Action::LastStep)
+                .map_or("G".to_string(), |k| k.to_string());
+            spans.push(Span::styled(format!("  LIVE ▸ {key}"), theme.key));
+        }
+    }
     if view.search.running {
         spans.push(Span::styled(
             format!("  searching {:?}…", view.search.query),
