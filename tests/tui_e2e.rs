@@ -100,7 +100,16 @@ impl Tui {
 
     /// Polls the screen until `check` holds (or fails after the timeout).
     fn wait_for(&mut self, what: &str, check: impl Fn(&vt100::Screen) -> bool) {
-        let deadline = Instant::now() + TIMEOUT;
+        self.wait_for_within(what, TIMEOUT, check);
+    }
+
+    fn wait_for_within(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&vt100::Screen) -> bool,
+    ) {
+        let deadline = Instant::now() + timeout;
         loop {
             if check(self.output.lock().unwrap().parser.screen()) {
                 return;
@@ -360,4 +369,129 @@ fn a_bad_path_fails_cleanly() {
         !text.contains("\x1b[?1049h"),
         "no full screen for a bad path"
     );
+}
+
+mod acpx;
+
+/// The viewer on a run while acpx writes it: the run appears in the browser
+/// on its own, opens live, and the screen shows it completing — without a
+/// key pressed after Enter.
+#[test]
+fn the_viewer_follows_a_real_acpx_run() {
+    let bin = match acpx::acpx() {
+        Ok(bin) => bin,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let (_temp, home, flows) = acpx::prepare(&bin, "live-stream.flow.ts");
+    let runs = home.join(".acpx/flows/runs");
+    std::fs::create_dir_all(&runs).expect("runs dir");
+    let runs_arg = runs.to_string_lossy().into_owned();
+    let mut tui = Tui::spawn(&[&runs_arg], 160, 48, &[]);
+    tui.wait_text("no runs here yet");
+    let started = Instant::now();
+    let mut flow = acpx::start_flow(&bin, &home, &flows, "live-stream.flow.ts");
+    tui.wait_for_within("the new run in the browser", Duration::from_secs(60), |s| {
+        s.contents().contains("Live streaming capture")
+    });
+    tui.send("\r");
+    tui.wait_for_within("the live run view", Duration::from_secs(30), |s| {
+        s.contents().contains(" step ")
+    });
+    let status = acpx::wait_timeout(&mut flow, Duration::from_secs(180)).expect("acpx finished");
+    assert!(status.success(), "acpx failed: {status}");
+    let acpx_done = started.elapsed();
+    tui.wait_for_within(
+        "the run completing on screen",
+        Duration::from_secs(10),
+        |s| s.contents().contains("● completed"),
+    );
+    println!(
+        "acpx finished after {acpx_done:?}; the screen showed it completed after {:?}",
+        started.elapsed()
+    );
+    let screen = tui.screen_text();
+    assert!(
+        screen.contains("finish#1"),
+        "the last step is listed:\n{screen}"
+    );
+    // Back in the browser, the run's row has settled too.
+    tui.send("q");
+    tui.wait_for_within(
+        "the browser to show the finished run",
+        Duration::from_secs(10),
+        |s| s.contents().contains("completed") && s.contents().contains("5 steps"),
+    );
+    quit_and_check_restored(&mut tui);
+}
+
+/// How long a line appended to a live run's trace takes to show on the
+/// screen (reported, not asserted: this machine is shared and noisy).
+#[test]
+fn an_appended_event_reaches_the_screen_quickly() {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/bundles/acpx-0.19.1/live-stream/snapshots/t12");
+    if !source.is_dir() {
+        eprintln!("skipped: {} is absent", source.display());
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = temp.path().join("run");
+    copy_tree(&source, &run);
+    // A heartbeat a moment ago: the run is live, so the view follows its head.
+    let live_path = run.join("projections/live.json");
+    let mut live: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&live_path).expect("live")).expect("json");
+    let now = reel::bundle::timestamp::format_iso_millis(reel::timetravel::runid::now_ms());
+    live["lastHeartbeatAt"] = now.into();
+    std::fs::write(&live_path, live.to_string()).expect("write live");
+    let trace_path = run.join("trace.ndjson");
+    let trace = std::fs::read_to_string(&trace_path).expect("trace");
+    let template = trace.lines().last().expect("a last line").to_string();
+    let last_seq = 21;
+
+    let run_arg = run.to_string_lossy().into_owned();
+    let mut tui = Tui::spawn(&[&run_arg], 160, 48, &[]);
+    tui.wait_text(&format!("seq {last_seq}/{last_seq}"));
+    let mut latencies = Vec::new();
+    for i in 1..=10u32 {
+        let seq = last_seq + i;
+        let line = template.replacen("\"seq\":21", &format!("\"seq\":{seq}"), 1);
+        let appended = Instant::now();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&trace_path)
+            .expect("open");
+        writeln!(file, "{line}").expect("append");
+        drop(file);
+        let wanted = format!("seq {seq}/{seq}");
+        tui.wait_for_within(&wanted, Duration::from_secs(5), |s| {
+            s.contents().contains(&wanted)
+        });
+        latencies.push(appended.elapsed());
+        // Space appends out so each one is a separate change, as heartbeats are.
+        thread::sleep(Duration::from_millis(150));
+    }
+    latencies.sort();
+    println!(
+        "append → on screen: median {:?}, max {:?} over {} appends",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1],
+        latencies.len()
+    );
+    quit_and_check_restored(&mut tui);
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }

@@ -579,11 +579,16 @@ impl App {
         }
         match self.parked_browser.take() {
             Some(browser) if !matches!(self.screen, Screen::Browser(_)) => {
+                // Runs may have changed meanwhile (forks, live runs): re-list.
+                let dir = browser.dir.clone();
                 self.screen = Screen::Browser(browser);
+                vec![Effect::ListRuns(dir)]
             }
-            _ => self.quit = true,
+            _ => {
+                self.quit = true;
+                Vec::new()
+            }
         }
-        Vec::new()
     }
 
     fn mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
