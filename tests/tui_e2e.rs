@@ -495,3 +495,18 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `reel play` moves the cursor by itself: no key is sent until `q`.
+#[test]
+fn play_advances_without_keys() {
+    let mut tui = Tui::spawn(&["play", BRANCHING_REVIEW, "--speed", "10"], 160, 48, &[]);
+    tui.wait_for("playback to start", |s| status_bar(s).contains("▶ 10×"));
+    tui.wait_for("the cursor to reach step 5 on its own", |s| {
+        status_bar(s).contains("step 5/9")
+    });
+    tui.wait_for("playback to stop at the last step", |s| {
+        let bar = status_bar(s);
+        bar.contains("step 9/9") && bar.contains("⏸")
+    });
+    quit_and_check_restored(&mut tui);
+}

@@ -92,6 +92,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Play a run like a video in the viewer (Space pauses, +/- speed).
+    Play {
+        /// Bundle path, runId or unique runId suffix.
+        run: String,
+        /// 1, 2, 5, 10 or `real` (recorded timestamps).
+        #[arg(long, default_value = "1")]
+        speed: String,
+    },
     /// Fork a run at a step into a new run (preview with --preview).
     Fork(fork::ForkArgs),
     /// Compare two frames (RUN@ATTEMPT RUN@ATTEMPT), or a fork with its parent.
@@ -186,6 +194,14 @@ fn run(cli: Cli) -> CliResult {
         }
         Some(Command::Validate { paths, json }) => validate::run(&paths, json),
         Some(Command::Synth(args)) => synth::run(&args, runs_dir.as_deref()),
+        Some(Command::Play { run, speed }) => {
+            let speed = crate::tui::playback::Speed::parse(&speed).ok_or_else(|| {
+                CliError::usage(format!("--speed {speed:?}: give 1, 2, 5, 10 or real"))
+            })?;
+            let dir = resolve_dir(&run, runs_dir.as_deref())?;
+            crate::tui::run(crate::tui::Start::Play(dir, speed)).map_err(CliError::failure)?;
+            Ok(EXIT_OK)
+        }
         Some(Command::Fork(args)) => fork::run(&open_run(&args.run, runs_dir.as_deref())?, &args),
         Some(Command::Diff(args)) => diff::run(&args, runs_dir.as_deref()),
         Some(Command::Tree(args)) => tree::run(&args, runs_dir.as_deref()),
@@ -239,7 +255,7 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
         }
         return match start {
             crate::tui::Start::Browser(dir) => list::run(&dir, false),
-            crate::tui::Start::Run(dir) => {
+            crate::tui::Start::Run(dir) | crate::tui::Start::Play(dir, _) => {
                 show::run(&Run::open(&dir).map_err(CliError::failure)?, false)
             }
         };

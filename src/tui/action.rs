@@ -27,6 +27,9 @@ pub enum Action {
     PanLeft,
     PanRight,
     NextSession,
+    PlayPause,
+    Faster,
+    Slower,
     Fork,
     Rewind,
     Undo,
@@ -40,7 +43,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 35] = [
         Action::NextStep,
         Action::PrevStep,
         Action::NextEvent,
@@ -64,6 +67,9 @@ impl Action {
         Action::PanLeft,
         Action::PanRight,
         Action::NextSession,
+        Action::PlayPause,
+        Action::Faster,
+        Action::Slower,
         Action::Fork,
         Action::Rewind,
         Action::Undo,
@@ -101,6 +107,9 @@ impl Action {
             Action::PanLeft => "pan_left",
             Action::PanRight => "pan_right",
             Action::NextSession => "next_session",
+            Action::PlayPause => "play_pause",
+            Action::Faster => "faster",
+            Action::Slower => "slower",
             Action::Fork => "fork",
             Action::Rewind => "rewind",
             Action::Undo => "undo",
@@ -143,6 +152,9 @@ impl Action {
             Action::PanLeft => "graph: pan left",
             Action::PanRight => "graph: pan right",
             Action::NextSession => "inspector: next session",
+            Action::PlayPause => "play / pause the run like a video",
+            Action::Faster => "play faster (1×, 2×, 5×, 10×, real time)",
+            Action::Slower => "play slower",
             Action::Fork => "fork a new run at the cursor (preview first)",
             Action::Rewind => "rewind this run to the cursor (asks first)",
             Action::Undo => "undo the last rewind of this run (asks first)",
@@ -181,6 +193,9 @@ impl Action {
             Action::PanLeft => "pan left",
             Action::PanRight => "pan right",
             Action::NextSession => "next session",
+            Action::PlayPause => "play / pause",
+            Action::Faster => "faster",
+            Action::Slower => "slower",
             Action::Fork => "fork here",
             Action::Rewind => "rewind here",
             Action::Undo => "undo rewind",

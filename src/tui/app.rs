@@ -65,6 +65,8 @@ pub struct App {
     pub fixed_now: Option<i64>,
     /// Open the next loaded run at its last step (after fork/rewind/undo).
     open_at_end: bool,
+    /// Start playing the next loaded run from its first step (`reel play`).
+    pub play_on_load: Option<super::playback::Speed>,
 }
 
 impl App {
@@ -82,6 +84,7 @@ impl App {
             notice: None,
             fixed_now: None,
             open_at_end: false,
+            play_on_load: None,
         }
     }
 
@@ -104,10 +107,17 @@ impl App {
         }
     }
 
-    /// Whether the loop should wake periodically: only while a live run is
-    /// open, to notice a writer that died (idle otherwise).
-    pub fn needs_tick(&self) -> bool {
-        matches!(&self.screen, Screen::Run(view) if view.live)
+    /// How often the loop should wake without input: while playing (the
+    /// playback clock), or every 2 s while a live run is open (to notice a
+    /// writer that died). Otherwise never: the loop sleeps until an event.
+    pub fn tick_interval(&self) -> Option<std::time::Duration> {
+        match &self.screen {
+            Screen::Run(view) if view.playing() => {
+                Some(std::time::Duration::from_millis(super::playback::TICK_MS))
+            }
+            Screen::Run(view) if view.live => Some(std::time::Duration::from_secs(2)),
+            _ => None,
+        }
     }
 
     pub fn mode(&self) -> Mode {
@@ -137,6 +147,10 @@ impl App {
                         let mut view = RunView::new(run);
                         if at_end {
                             view.apply(Action::LastStep, 1);
+                        }
+                        if let Some(speed) = self.play_on_load.take() {
+                            view.apply(Action::FirstStep, 1);
+                            view.playback = Some(super::playback::Playback::new(speed));
                         }
                         let effects = view.inspect_effect().into_iter().collect();
                         self.screen = Screen::Run(Box::new(view));
@@ -233,6 +247,8 @@ impl App {
             Msg::Tick => {
                 if let Screen::Run(view) = &mut self.screen {
                     view.check_live();
+                    view.tick_playback();
+                    return view.inspect_effect().into_iter().collect();
                 }
                 Vec::new()
             }

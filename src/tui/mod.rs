@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod json_tree;
 pub mod keymap;
 pub mod message;
+pub mod playback;
 pub mod run_view;
 pub mod search;
 pub mod terminal;
@@ -41,6 +42,8 @@ use workers::Workers;
 pub enum Start {
     Browser(PathBuf),
     Run(PathBuf),
+    /// Open a run and start playing it at a speed (`reel play`).
+    Play(PathBuf, playback::Speed),
 }
 
 impl Start {
@@ -48,7 +51,9 @@ impl Start {
     pub fn runs_dir(&self) -> PathBuf {
         match self {
             Start::Browser(dir) => dir.clone(),
-            Start::Run(path) => path.parent().map(PathBuf::from).unwrap_or_default(),
+            Start::Run(path) | Start::Play(path, _) => {
+                path.parent().map(PathBuf::from).unwrap_or_default()
+            }
         }
     }
 }
@@ -56,15 +61,18 @@ impl Start {
 /// Builds the app for a start target with the user's keys and theme.
 pub fn new_app(start: Start) -> App {
     let (keymap, keys_error) = Keymap::load();
-    let screen = match start {
-        Start::Browser(dir) => Screen::Browser(BrowserState::new(dir)),
-        Start::Run(path) => Screen::Loading {
-            path,
-            done: 0,
-            total: 0,
-        },
+    let loading = |path| Screen::Loading {
+        path,
+        done: 0,
+        total: 0,
+    };
+    let (screen, play) = match start {
+        Start::Browser(dir) => (Screen::Browser(BrowserState::new(dir)), None),
+        Start::Run(path) => (loading(path), None),
+        Start::Play(path, speed) => (loading(path), Some(speed)),
     };
     let mut app = App::new(screen, keymap, Theme::from_env());
+    app.play_on_load = play;
     app.notice = keys_error.map(|e| format!("keys file ignored: {e}"));
     app
 }
@@ -94,8 +102,8 @@ pub fn run(start: Start) -> Result<()> {
     loop {
         // Block until something happens; wake every few seconds only while
         // a live run is open, to notice a writer that stopped.
-        let first = if app.needs_tick() {
-            match rx.recv_timeout(TICK) {
+        let first = if let Some(interval) = app.tick_interval() {
+            match rx.recv_timeout(interval) {
                 Ok(msg) => msg,
                 Err(mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -126,9 +134,6 @@ pub fn run(start: Start) -> Result<()> {
     }
     Ok(())
 }
-
-/// How often a live run's liveness is re-checked without file activity.
-const TICK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Keeps a file watcher on what the app shows: the open run's folder, or
 /// the browsed runs directory. Changes arrive as messages.

@@ -8,6 +8,7 @@ use super::action::Action;
 use super::graph::{map_layout, rail_layout, GraphLayout};
 use super::inspect::{InspectContent, InspectRequest, InspectorTab};
 use super::message::Effect;
+use super::playback::{presentation_ms, Playback, Speed, TICK_MS};
 use crate::model::Run;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +107,8 @@ pub struct RunView {
     pub notice: Option<String>,
     /// A step marked with `m`, to diff against.
     pub mark: Option<usize>,
+    /// Playing the run like a video (Space).
+    pub playback: Option<Playback>,
     /// The run is being written right now (status running, recent sign of
     /// life): follow mode and the LIVE hint apply.
     pub live: bool,
@@ -151,6 +154,7 @@ impl RunView {
             notice: None,
             mark: None,
             rerun_nodes: Vec::new(),
+            playback: None,
             live,
         }
     }
@@ -163,6 +167,52 @@ impl RunView {
     /// The cursor is at the newest event (live runs follow it there).
     pub fn following(&self) -> bool {
         self.cursor >= self.head()
+    }
+
+    /// Whether playback is running (ticks needed).
+    pub fn playing(&self) -> bool {
+        self.playback.is_some_and(|p| p.playing)
+    }
+
+    /// Starts, pauses or resumes playback; from the end it starts over.
+    pub fn toggle_play(&mut self) {
+        let last = self.run.attempts.len().saturating_sub(1);
+        match &mut self.playback {
+            Some(playback) => playback.playing = !playback.playing,
+            None => self.playback = Some(Playback::new(Speed::Times(1))),
+        }
+        let at_end = self.current_attempt().is_none_or(|i| i >= last);
+        if self.playing() && at_end {
+            self.step_to(0);
+            if let Some(playback) = &mut self.playback {
+                playback.elapsed_ms = 0;
+            }
+        }
+    }
+
+    /// One tick of presentation time: reveal more, or move to the next
+    /// step; playback stops by itself after the last step.
+    pub fn tick_playback(&mut self) {
+        let Some(mut playback) = self.playback.filter(|p| p.playing) else {
+            return;
+        };
+        let step = self.current_attempt().unwrap_or(0);
+        playback.elapsed_ms += TICK_MS;
+        if playback.elapsed_ms >= presentation_ms(&self.run, step, playback.speed) {
+            if step + 1 < self.run.attempts.len() {
+                self.step_to(step + 1);
+                playback.elapsed_ms = 0;
+            } else {
+                playback.playing = false;
+            }
+        }
+        self.playback = Some(playback);
+    }
+
+    /// Share of the current step's agent text to show (None: all of it).
+    pub fn reveal(&self) -> Option<f64> {
+        let playback = self.playback.filter(|p| p.playing)?;
+        Some(playback.revealed(&self.run, self.current_attempt()?))
     }
 
     /// Re-evaluates liveness (the writer may have died since the last change).
@@ -371,6 +421,15 @@ impl RunView {
                 self.graph_scroll.0 = self.graph_scroll.0.saturating_add(8);
             }
             (Action::NextSession, _) => self.next_session(),
+            (Action::PlayPause, _) => self.toggle_play(),
+            (Action::Faster | Action::Slower, _) => {
+                let playback = self.playback.get_or_insert(Playback {
+                    playing: false,
+                    ..Playback::new(Speed::Times(1))
+                });
+                playback.speed = playback.speed.step(action == Action::Faster);
+                self.notice = Some(format!("speed {}", playback.speed.label()));
+            }
             _ => return false,
         }
         true

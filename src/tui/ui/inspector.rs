@@ -89,7 +89,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
         (_, None) => message("the cursor is before the first step".to_string()),
         (Some((shown, content)), Some(wanted)) if shown.tab == view.tab => {
             let doc = match content {
-                InspectContent::Session(session) => session_doc(session, cols, theme),
+                InspectContent::Session(session) => {
+                    session_doc(session, view.reveal(), cols, theme)
+                }
                 InspectContent::Attempt(attempt) => attempt_doc(attempt, &view.folded, cols, theme),
                 InspectContent::Events(events) => events_doc(events, &view.expanded, cols, theme),
                 InspectContent::Empty(reason) => message(clean(reason)),
@@ -144,6 +146,25 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
+/// An agent or thought item cut to `share` of its text (playback reveal).
+fn revealed(item: &TranscriptItem, share: f64) -> Option<TranscriptItem> {
+    let cut = |text: &str| {
+        let keep = (text.chars().count() as f64 * share).ceil() as usize;
+        text.chars().take(keep).collect::<String>()
+    };
+    match item {
+        TranscriptItem::Agent { seq, text } => Some(TranscriptItem::Agent {
+            seq: *seq,
+            text: cut(text),
+        }),
+        TranscriptItem::Thought { seq, text } => Some(TranscriptItem::Thought {
+            seq: *seq,
+            text: cut(text),
+        }),
+        _ => None,
+    }
+}
+
 /// Content of another step shown while the current one loads.
 fn stale(doc: Doc, loading: &str, theme: &Theme) -> Doc {
     let mut out = Doc::new();
@@ -165,7 +186,8 @@ fn stale(doc: Doc, loading: &str, theme: &Theme) -> Doc {
 /// Conversation items shown before the step's own slice.
 const CONTEXT_ITEMS: usize = 200;
 
-fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
+/// `reveal`: while playing, the share of the step's agent text shown so far.
+fn session_doc(session: &SessionContent, reveal: Option<f64>, cols: usize, theme: &Theme) -> Doc {
     let mut doc = Doc::new();
     let position = session
         .sessions
@@ -229,6 +251,10 @@ fn session_doc(session: &SessionContent, cols: usize, theme: &Theme) -> Doc {
         } else {
             Span::raw(" ")
         };
+        let partial = reveal
+            .filter(|_| in_slice)
+            .and_then(|share| revealed(item, share));
+        let item = partial.as_ref().unwrap_or(item);
         for line in item_lines(
             item,
             cols.saturating_sub(1),

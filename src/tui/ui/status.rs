@@ -44,6 +44,13 @@ pub fn draw(
         format!("  seq {}/{}", view.cursor, run.last_seq()),
         theme.dim,
     ));
+    if let Some(playback) = view.playback {
+        let glyph = if playback.playing { "▶" } else { "⏸" };
+        spans.push(Span::styled(
+            format!("  {glyph} {}", playback.speed.label()),
+            theme.key,
+        ));
+    }
     if view.live {
         // Following the head, or pinned behind it with the way back offered.
         if view.following() {
