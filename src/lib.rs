@@ -6,6 +6,7 @@
 
 pub mod bundle;
 pub mod cli;
+pub mod demo;
 pub mod humanize;
 pub mod model;
 pub mod sanitize;

@@ -1,0 +1,6 @@
+//! Demos: narrated, scripted tours of runs.
+//!
+//! `tour` defines the line-based `.tour` script format and its parser; the
+//! shipped tours live in `assets/tours/`.
+
+pub mod tour;
