@@ -510,3 +510,23 @@ fn play_advances_without_keys() {
     });
     quit_and_check_restored(&mut tui);
 }
+
+/// A tour in the viewer: captions appear, `n` goes to the next stop,
+/// `p` back, `q` leaves with the terminal restored.
+#[test]
+fn a_tour_runs_in_the_viewer() {
+    let mut tui = Tui::spawn(
+        &["demo", "assets/tours/branching-review.tour"],
+        160,
+        48,
+        &[],
+    );
+    tui.wait_text("The flow graph");
+    tui.send("n");
+    tui.wait_text("The timeline");
+    tui.send("p");
+    tui.wait_text("The flow graph");
+    tui.send("n");
+    tui.wait_text("The timeline");
+    quit_and_check_restored(&mut tui);
+}

@@ -71,6 +71,7 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
         input_patch,
         sandbox: !args.no_sandbox,
         now_ms: now_ms(),
+        run_id: None,
     };
     let summary = fork(run, position, &options).map_err(|err| match err {
         TimeTravelError::InvalidPatch(_) => CliError::usage(err),

@@ -14,6 +14,7 @@ macro_rules! outln {
 }
 
 mod audit;
+mod demo;
 mod diff;
 mod follow;
 mod fork;
@@ -99,7 +100,18 @@ enum Command {
         /// 1, 2, 5, 10 or `real` (recorded timestamps).
         #[arg(long, default_value = "1")]
         speed: String,
+        /// Write an asciicast v2 recording of the playback.
+        #[arg(long, value_name = "OUT.cast")]
+        record: Option<PathBuf>,
+        /// Render without a terminal (requires --record).
+        #[arg(long)]
+        headless: bool,
+        /// Screen size for headless rendering.
+        #[arg(long, default_value = "120x36", value_name = "WxH")]
+        size: String,
     },
+    /// Run a scripted tour (a `.tour` file) in the viewer, or record it.
+    Demo(demo::DemoArgs),
     /// Fork a run at a step into a new run (preview with --preview).
     Fork(fork::ForkArgs),
     /// Compare two frames (RUN@ATTEMPT RUN@ATTEMPT), or a fork with its parent.
@@ -194,14 +206,31 @@ fn run(cli: Cli) -> CliResult {
         }
         Some(Command::Validate { paths, json }) => validate::run(&paths, json),
         Some(Command::Synth(args)) => synth::run(&args, runs_dir.as_deref()),
-        Some(Command::Play { run, speed }) => {
+        Some(Command::Play {
+            run,
+            speed,
+            record,
+            headless,
+            size,
+        }) => {
             let speed = crate::tui::playback::Speed::parse(&speed).ok_or_else(|| {
                 CliError::usage(format!("--speed {speed:?}: give 1, 2, 5, 10 or real"))
             })?;
             let dir = resolve_dir(&run, runs_dir.as_deref())?;
-            crate::tui::run(crate::tui::Start::Play(dir, speed)).map_err(CliError::failure)?;
-            Ok(EXIT_OK)
+            match (headless, record) {
+                (true, Some(out)) => demo::play_headless(&dir, speed, &out, &size),
+                (true, None) => Err(CliError::usage("--headless needs --record OUT.cast")),
+                (false, record) => {
+                    crate::tui::run_recorded(
+                        crate::tui::Start::Play(dir, speed),
+                        record.as_deref(),
+                    )
+                    .map_err(CliError::failure)?;
+                    Ok(EXIT_OK)
+                }
+            }
         }
+        Some(Command::Demo(args)) => demo::demo(&args),
         Some(Command::Fork(args)) => fork::run(&open_run(&args.run, runs_dir.as_deref())?, &args),
         Some(Command::Diff(args)) => diff::run(&args, runs_dir.as_deref()),
         Some(Command::Tree(args)) => tree::run(&args, runs_dir.as_deref()),

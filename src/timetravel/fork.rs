@@ -30,6 +30,9 @@ pub struct ForkOptions {
     /// Recorded in the lineage: the fork is meant to run sandboxed.
     pub sandbox: bool,
     pub now_ms: i64,
+    /// The new run's id; `None` makes an acpx-style one (tours pass a
+    /// fixed id so that they replay the same every time).
+    pub run_id: Option<String>,
 }
 
 impl Default for ForkOptions {
@@ -39,6 +42,7 @@ impl Default for ForkOptions {
             input_patch: None,
             sandbox: true,
             now_ms: now_ms(),
+            run_id: None,
         }
     }
 }
@@ -56,7 +60,10 @@ pub fn fork(run: &Run, attempt: usize, options: &ForkOptions) -> Result<CutSumma
         check_patch(patch)?;
     }
     let runs_dir = runs_dir_of(&run.bundle.root)?;
-    let run_id = new_run_id(run.flow_name(), options.now_ms);
+    let run_id = options
+        .run_id
+        .clone()
+        .unwrap_or_else(|| new_run_id(run.flow_name(), options.now_ms));
     let staging = runs_dir.join(format!("{TEMP_PREFIX}{run_id}"));
     let published = runs_dir.join(&run_id);
     if fs::symlink_metadata(&published).is_ok() {

@@ -65,6 +65,8 @@ pub struct App {
     pub fixed_now: Option<i64>,
     /// Open the next loaded run at its last step (after fork/rewind/undo).
     open_at_end: bool,
+    /// A tour caption shown over the screen: (title, text).
+    pub caption: Option<(String, String)>,
     /// Start playing the next loaded run from its first step (`reel play`).
     pub play_on_load: Option<super::playback::Speed>,
 }
@@ -85,6 +87,7 @@ impl App {
             fixed_now: None,
             open_at_end: false,
             play_on_load: None,
+            caption: None,
         }
     }
 

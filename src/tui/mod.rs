@@ -20,6 +20,7 @@ pub mod search;
 pub mod terminal;
 pub mod theme;
 pub mod timetravel_effects;
+pub mod tour;
 pub mod ui;
 pub mod workers;
 
@@ -79,6 +80,11 @@ pub fn new_app(start: Start) -> App {
 
 /// Runs the TUI until the user quits.
 pub fn run(start: Start) -> Result<()> {
+    run_recorded(start, None)
+}
+
+/// Runs the TUI, recording every frame into an asciicast file if asked.
+pub fn run_recorded(start: Start, record: Option<&std::path::Path>) -> Result<()> {
     // Finish or roll back a rewind/undo that a crash interrupted before
     // anything is shown from this runs directory.
     let recovered = crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default();
@@ -89,20 +95,78 @@ pub fn run(start: Start) -> Result<()> {
             recovered.len()
         ));
     }
+    event_loop(app, None, record, "reel")
+}
+
+/// Runs a tour in the TUI: `n` goes to the next stop, `p` back to the
+/// previous one, `q` leaves.
+pub fn run_tour(
+    player: crate::demo::player::TourPlayer,
+    record: Option<&std::path::Path>,
+    title: &str,
+) -> Result<()> {
+    let (keymap, _) = Keymap::load();
+    let screen = Screen::Loading {
+        path: PathBuf::new(),
+        done: 0,
+        total: 0,
+    };
+    let app = App::new(screen, keymap, Theme::from_env());
+    event_loop(app, Some(player), record, title)
+}
+
+fn event_loop(
+    mut app: App,
+    tour: Option<crate::demo::player::TourPlayer>,
+    record: Option<&std::path::Path>,
+    title: &str,
+) -> Result<()> {
     let mut guard = terminal::TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    let mut recording = match record {
+        Some(path) => Some((
+            crate::demo::asciicast::Recorder::new(size.width, size.height, title)
+                .map_err(anyhow::Error::msg)?,
+            path.to_path_buf(),
+            std::time::Instant::now(),
+        )),
+        None => None,
+    };
     let (tx, rx) = mpsc::channel::<Msg>();
     let workers = Workers::new(tx.clone());
     spawn_input(tx.clone());
-    for effect in app.start() {
-        workers.run(effect);
+    if tour.is_none() {
+        for effect in app.start() {
+            workers.run(effect);
+        }
     }
-    guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
+    let mut tour = tour.map(tour::TourState::new);
+    if let Some(state) = &mut tour {
+        state.advance(&mut app);
+    }
+    let mut draw = |app: &mut App, guard: &mut terminal::TerminalGuard| -> Result<()> {
+        guard.terminal.draw(|frame| ui::draw(frame, app))?;
+        if let Some((recorder, _, started)) = &mut recording {
+            recorder.set_time(started.elapsed().as_secs_f64());
+            recorder.frame(app).map_err(anyhow::Error::msg)?;
+        }
+        Ok(())
+    };
+    draw(&mut app, &mut guard)?;
     let mut follower = Follower::default();
     follower.follow(&app, &tx);
     loop {
-        // Block until something happens; wake every few seconds only while
-        // a live run is open, to notice a writer that stopped.
-        let first = if let Some(interval) = app.tick_interval() {
+        // Block until something happens; wake on a timer only while
+        // playing, during a timed tour pause, or (every 2 s) while a live
+        // run is open, to notice a writer that stopped.
+        let interval = [
+            app.tick_interval(),
+            tour.as_ref().and_then(tour::TourState::until_due),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let first = if let Some(interval) = interval {
             match rx.recv_timeout(interval) {
                 Ok(msg) => msg,
                 Err(mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
@@ -120,17 +184,28 @@ pub fn run(start: Start) -> Result<()> {
         let mut changed = false;
         for msg in pending {
             changed |= !is_noise(&msg);
+            if let Some(state) = &mut tour {
+                if state.key(&msg, &mut app) {
+                    continue;
+                }
+            }
             for effect in app.update(msg) {
                 workers.run(effect);
             }
+        }
+        if let Some(state) = &mut tour {
+            changed |= state.maybe_advance(&mut app);
         }
         if app.quit {
             break;
         }
         follower.follow(&app, &tx);
         if changed {
-            guard.terminal.draw(|frame| ui::draw(frame, &mut app))?;
+            draw(&mut app, &mut guard)?;
         }
+    }
+    if let Some((recorder, path, _)) = &recording {
+        recorder.save(path).map_err(anyhow::Error::msg)?;
     }
     Ok(())
 }

@@ -277,6 +277,11 @@ impl RunView {
         }
     }
 
+    /// Moves the cursor to the end of step `position` (tours, scripts).
+    pub fn go_to_step(&mut self, position: usize) {
+        self.step_to(position);
+    }
+
     fn step_to(&mut self, position: usize) {
         if let Some(attempt) = self.run.attempts.get(position) {
             self.set_cursor(attempt.seq_end);

@@ -55,6 +55,7 @@ pub fn fork(
         input_patch: patch,
         sandbox: true,
         now_ms: now_ms(),
+        run_id: None,
     };
     Msg::OperationDone {
         what: "fork".to_string(),

@@ -125,3 +125,25 @@ fn fork_lines<'a>(
     ));
     lines
 }
+
+/// A tour caption: a titled box low on the screen, over the panes.
+pub fn draw_caption(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: &Theme) {
+    let width = area.width.saturating_sub(8).min(90);
+    let lines: Vec<Line> = text.lines().map(|l| Line::raw(clean(l))).collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let x = area.x + (area.width.saturating_sub(width)) / 2;
+    let y = area.y + area.height.saturating_sub(height + 2);
+    let rect = Rect::new(x, y, width, height);
+    frame.render_widget(Clear, rect);
+    let block = pane_block(
+        Line::styled(format!(" {} ", clean(title)), theme.title),
+        true,
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}

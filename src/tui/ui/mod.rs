@@ -61,6 +61,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Screen::Failed { path, message } => draw_failed(frame, area, path, message, ctx.theme),
         Screen::Run(view) => page = draw_run(frame, area, view, &ctx, &mut hits),
     }
+    if let Some((title, text)) = &app.caption {
+        dialog::draw_caption(frame, area, title, text, ctx.theme);
+    }
     if let Some(open) = &app.dialog {
         dialog::draw(frame, area, open, ctx.theme);
     }

@@ -1,0 +1,116 @@
+//! `reel demo TOUR` and the recording options of `reel play`: tours in the
+//! viewer, or headless into an asciicast v2 file (for CI and docs).
+
+use std::path::{Path, PathBuf};
+
+use super::{CliError, CliResult, EXIT_OK};
+use crate::demo::asciicast::{play_out, record_tour, Recorder};
+use crate::demo::player::TourPlayer;
+use crate::demo::tour;
+use crate::tui::app::{App, Screen};
+use crate::tui::keymap::Keymap;
+use crate::tui::message::Effect;
+use crate::tui::playback::{Playback, Speed};
+use crate::tui::theme::Theme;
+use crate::tui::workers::settle;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// A `.tour` file (see assets/tours/).
+    tour: PathBuf,
+    /// Write an asciicast v2 recording (playable with asciinema).
+    #[arg(long, value_name = "OUT.cast")]
+    record: Option<PathBuf>,
+    /// Render without a terminal (requires --record).
+    #[arg(long)]
+    headless: bool,
+    /// Screen size for headless rendering.
+    #[arg(long, default_value = "120x36", value_name = "WxH")]
+    size: String,
+}
+
+pub fn parse_size(text: &str) -> Result<(u16, u16), CliError> {
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| {
+        CliError::usage(format!(
+            "--size {text:?}: write it as WIDTHxHEIGHT, e.g. 120x36"
+        ))
+    })?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (20..=1000).contains(n))
+    };
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(CliError::usage(format!(
+            "--size {text:?}: width and height from 20 to 1000"
+        ))),
+    }
+}
+
+fn headless_app() -> App {
+    App::new(
+        Screen::Loading {
+            path: PathBuf::new(),
+            done: 0,
+            total: 0,
+        },
+        Keymap::defaults(),
+        Theme::plain(),
+    )
+}
+
+pub fn demo(args: &DemoArgs) -> CliResult {
+    let tour = tour::load(&args.tour).map_err(CliError::failure)?;
+    let title = format!("reel tour {}", args.tour.display());
+    if args.headless {
+        let out = args
+            .record
+            .as_deref()
+            .ok_or_else(|| CliError::usage("--headless needs --record OUT.cast"))?;
+        let (width, height) = parse_size(&args.size)?;
+        let mut app = headless_app();
+        let mut player = TourPlayer::new(tour);
+        let mut recorder = Recorder::new(width, height, &title).map_err(CliError::failure)?;
+        record_tour(&mut player, &mut app, &mut recorder)
+            .map_err(|e| CliError::failure(format!("{}: {e}", args.tour.display())))?;
+        recorder.save(out).map_err(CliError::failure)?;
+        eprintln!(
+            "reel: recorded {} to {}",
+            args.tour.display(),
+            out.display()
+        );
+        return Ok(EXIT_OK);
+    }
+    crate::tui::run_tour(TourPlayer::new(tour), args.record.as_deref(), &title)
+        .map_err(CliError::failure)?;
+    Ok(EXIT_OK)
+}
+
+/// `reel play RUN --record OUT --headless`: the whole playback, recorded.
+pub fn play_headless(run_dir: &Path, speed: Speed, out: &Path, size: &str) -> CliResult {
+    let (width, height) = parse_size(size)?;
+    let mut app = headless_app();
+    app.screen = Screen::Loading {
+        path: run_dir.to_path_buf(),
+        done: 0,
+        total: 0,
+    };
+    settle(&mut app, vec![Effect::LoadRun(run_dir.to_path_buf())]);
+    if let Screen::Run(view) = &mut app.screen {
+        view.apply(crate::tui::action::Action::FirstStep, 1);
+        view.playback = Some(Playback::new(speed));
+    } else {
+        return Err(CliError::failure(format!(
+            "{}: cannot open this run",
+            run_dir.display()
+        )));
+    }
+    let mut recorder = Recorder::new(width, height, &format!("reel play {}", run_dir.display()))
+        .map_err(CliError::failure)?;
+    recorder.frame(&mut app).map_err(CliError::failure)?;
+    play_out(&mut app, &mut recorder).map_err(CliError::failure)?;
+    recorder.save(out).map_err(CliError::failure)?;
+    Ok(EXIT_OK)
+}
