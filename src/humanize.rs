@@ -1,4 +1,32 @@
-//! Human-readable figures shared by the CLI and the TUI.
+//! Human-readable figures and text shared by the CLI and the TUI.
+
+use std::borrow::Cow;
+
+use crate::sanitize::sanitize_line;
+
+/// A single-line, sanitized, length-limited form of bundle text.
+pub fn clean(text: &str, max_chars: usize) -> String {
+    let line: Cow<str> = sanitize_line(text);
+    truncate(&line, max_chars)
+}
+
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+/// Left-aligns `text` in `width` columns (counting chars, not bytes).
+pub fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len >= width {
+        text.to_string()
+    } else {
+        format!("{text}{}", " ".repeat(width - len))
+    }
+}
 
 /// `850ms`, `2.4s`, `3m05s`, `1h02m`.
 pub fn duration(ms: u64) -> String {

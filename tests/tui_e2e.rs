@@ -515,8 +515,16 @@ fn play_advances_without_keys() {
 /// `p` back, `q` leaves with the terminal restored.
 #[test]
 fn a_tour_runs_in_the_viewer() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let cast = scratch.path().join("live.cast");
+    let cast_arg = cast.to_string_lossy().into_owned();
     let mut tui = Tui::spawn(
-        &["demo", "assets/tours/branching-review.tour"],
+        &[
+            "demo",
+            "assets/tours/branching-review.tour",
+            "--record",
+            &cast_arg,
+        ],
         160,
         48,
         &[],
@@ -529,4 +537,19 @@ fn a_tour_runs_in_the_viewer() {
     tui.send("n");
     tui.wait_text("The timeline");
     quit_and_check_restored(&mut tui);
+    // The recording of what was shown: a valid asciicast v2 file.
+    let text = std::fs::read_to_string(&cast).expect("the recording was written");
+    let mut lines = text.lines();
+    let header: serde_json::Value =
+        serde_json::from_str(lines.next().expect("header")).expect("JSON header");
+    assert_eq!(
+        (header["version"].as_u64(), header["width"].as_u64()),
+        (Some(2), Some(160))
+    );
+    let frames: Vec<serde_json::Value> = lines
+        .map(|l| serde_json::from_str(l).expect("JSON event"))
+        .collect();
+    assert!(frames
+        .iter()
+        .any(|f| f[2].as_str().is_some_and(|d| d.contains("The timeline"))));
 }

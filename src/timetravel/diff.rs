@@ -8,6 +8,7 @@
 
 mod conversation;
 mod json;
+pub mod report;
 
 use serde::Serialize;
 

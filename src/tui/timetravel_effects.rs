@@ -93,41 +93,41 @@ pub fn undo_run(run_dir: &Path) -> Msg {
     }
 }
 
+/// The diff as the same readable report `reel diff` prints.
 pub fn diff(a: &Arc<Run>, a_attempt: usize, b: &DiffTarget) -> Msg {
-    let report = match b {
+    use crate::timetravel::diff::report::{print_frames, print_parent};
+    let mut text = String::new();
+    let title = match b {
         DiffTarget::Frame(b_attempt) => {
+            // The mark is the older frame: a is the mark, b the cursor.
             let diff = crate::timetravel::diff::diff_frames(a, *b_attempt, a, a_attempt);
-            let title = format!(
+            print_frames(&mut text, &diff, a);
+            format!(
                 "diff: {} → {}",
                 a.attempt_id(&a.attempts[*b_attempt]),
                 a.attempt_id(&a.attempts[a_attempt])
-            );
-            serde_json::to_value(diff)
-                .map(|v| (title, v))
-                .map_err(|e| e.to_string())
+            )
         }
-        DiffTarget::Parent => parent_of(a).and_then(|parent| {
-            let title = format!("diff against parent {}", parent.run_id());
-            let diff = crate::timetravel::diff::diff_against_parent(a, &parent)
-                .map_err(|e| e.to_string())?;
-            serde_json::to_value(diff)
-                .map(|v| (title, v))
+        DiffTarget::Parent => match parent_of(a).and_then(|parent| {
+            crate::timetravel::diff::diff_against_parent(a, &parent)
+                .map(|diff| (parent, diff))
                 .map_err(|e| e.to_string())
-        }),
+        }) {
+            Ok((parent, diff)) => {
+                print_parent(&mut text, &diff, a);
+                format!("diff against parent {}", parent.run_id())
+            }
+            Err(err) => {
+                return Msg::Report {
+                    title: "diff".to_string(),
+                    body: vec![err],
+                }
+            }
+        },
     };
-    match report {
-        Ok((title, value)) => Msg::Report {
-            title,
-            body: serde_json::to_string_pretty(&value)
-                .unwrap_or_default()
-                .lines()
-                .map(str::to_string)
-                .collect(),
-        },
-        Err(err) => Msg::Report {
-            title: "diff".to_string(),
-            body: vec![err],
-        },
+    Msg::Report {
+        title,
+        body: text.lines().map(str::to_string).collect(),
     }
 }
 

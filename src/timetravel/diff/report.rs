@@ -1,0 +1,205 @@
+//! The human-readable report of a diff, shared by `reel diff` and the
+//! viewer's diff dialog. Bundle strings are sanitized.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::{ChangeKind, FrameDiff, ItemSummary, NodeState, ParentDiff};
+use crate::humanize::{clean, pad, plural};
+use crate::model::Run;
+
+pub fn print_parent(out: &mut String, diff: &ParentDiff, fork: &Run) {
+    let lineage = &diff.lineage;
+    let _ = writeln!(
+        out,
+        "fork {} of {}, forked at {} (seq {}){}",
+        clean(&fork.run_id(), 80),
+        clean(&lineage.parent_run_id, 80),
+        clean(lineage.attempt_id.as_deref().unwrap_or("?"), 60),
+        lineage.seq.map_or("?".to_string(), |s| s.to_string()),
+        lineage
+            .label
+            .as_deref()
+            .map(|l| format!("  \"{}\"", clean(l, 60)))
+            .unwrap_or_default()
+    );
+    let at = &diff.at_fork;
+    if at.identical {
+        let _ = writeln!(out, "at the fork point (step {}): identical", at.a.step);
+    } else {
+        let _ = writeln!(out, "at the fork point: the fork does not match its parent");
+        print_body(out, at, None);
+    }
+    let _ = writeln!(out, "\nafter the fork");
+    print_frames(out, &diff.after, fork);
+}
+
+pub fn print_frames(out: &mut String, diff: &FrameDiff, b_run: &Run) {
+    for (label, side) in [("a", &diff.a), ("b", &diff.b)] {
+        let _ = writeln!(
+            out,
+            "{label}  {} @ {}  step {}/{}  seq {}",
+            clean(&side.run_id, 80),
+            clean(&side.attempt_id, 60),
+            side.step,
+            side.steps,
+            side.seq
+        );
+    }
+    print_body(out, diff, Some(b_run));
+}
+
+fn print_body(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
+    if diff.identical {
+        let _ = writeln!(
+            out,
+            "identical: same history ({} steps), node states, outputs and conversation",
+            diff.common_steps
+        );
+        return;
+    }
+    print_history(out, diff, b_run);
+    if !diff.nodes.is_empty() {
+        let _ = writeln!(out, "\nnodes");
+        let width = diff
+            .nodes
+            .iter()
+            .map(|n| n.id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(30);
+        for node in &diff.nodes {
+            let _ = writeln!(
+                out,
+                "  {}  {} → {}",
+                pad(&clean(&node.id, 30), width),
+                state(&node.a),
+                state(&node.b)
+            );
+        }
+    }
+    if !diff.outputs.is_empty() {
+        let _ = writeln!(out, "\noutputs");
+        for output in &diff.outputs {
+            let _ = writeln!(out, "  {}", clean(&output.node, 60));
+            print_changes(out, &output.changes, "    ");
+        }
+    }
+    print_conversation(out, diff);
+    if !diff.problems.is_empty() {
+        let _ = writeln!(out, "\nnot compared");
+        for problem in &diff.problems {
+            let _ = writeln!(out, "  {}", clean(problem, 200));
+        }
+    }
+}
+
+/// The first divergence, or how one history extends the other.
+fn print_history(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
+    if let Some(d) = &diff.first_divergence {
+        let _ = writeln!(
+            out,
+            "first divergence at step {}: {} {} vs {} {} ({})",
+            d.step,
+            clean(&d.a, 60),
+            d.a_outcome,
+            clean(&d.b, 60),
+            d.b_outcome,
+            d.reasons.join(", ")
+        );
+        print_changes(out, &d.output_changes, "    ");
+        return;
+    }
+    let (a, b) = (diff.a.step, diff.b.step);
+    let mut line = format!("same history for the first {} steps", diff.common_steps);
+    if a != b {
+        let longer = if b > a { "b" } else { "a" };
+        line.push_str(&format!("; {longer} goes {} steps further", a.abs_diff(b)));
+        if let (Some(run), true) = (b_run, b > a && diff.a.run_id == diff.b.run_id) {
+            let next: Vec<String> = run.attempts[a..b.min(a + 4)]
+                .iter()
+                .map(|x| clean(run.attempt_id(x), 40))
+                .collect();
+            let more = if b > a + 4 { " …" } else { "" };
+            line.push_str(&format!(" ({}{more})", next.join(", ")));
+        }
+    }
+    if !diff.problems.is_empty() {
+        line.push_str(" (as far as could be read: see below)");
+    }
+    let _ = writeln!(out, "{line}");
+}
+
+fn state(node: &NodeState) -> String {
+    let glyph = match node.state {
+        "done" => "✓",
+        "failed" => "✗",
+        "running" => "▸",
+        "timed_out" => "⧗",
+        "cancelled" => "⊘",
+        _ => "·",
+    };
+    let name = node.state.replace('_', " ");
+    match node.attempts {
+        0 => format!("{glyph} {name}"),
+        n => format!("{glyph} {name} ×{n}"),
+    }
+}
+
+fn print_changes(out: &mut String, changes: &[crate::timetravel::diff::JsonChange], indent: &str) {
+    const SHOWN: usize = 12;
+    let width = changes
+        .iter()
+        .take(SHOWN)
+        .map(|c| c.path.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(1, 30);
+    for change in changes.iter().take(SHOWN) {
+        let path = if change.path.is_empty() {
+            "(whole value)"
+        } else {
+            change.path.as_str()
+        };
+        let value = |v: &Option<Value>| {
+            v.as_ref()
+                .map_or(String::new(), |v| clean(&v.to_string(), 50))
+        };
+        let text = match change.change {
+            ChangeKind::Changed => format!("{} → {}", value(&change.a), value(&change.b)),
+            ChangeKind::Added => format!("+ {}", value(&change.b)),
+            ChangeKind::Removed => format!("− {}", value(&change.a)),
+        };
+        let _ = writeln!(out, "{indent}{}  {text}", pad(&clean(path, 60), width));
+    }
+    if changes.len() > SHOWN {
+        let _ = writeln!(out, "{indent}… {} more (see --json)", changes.len() - SHOWN);
+    }
+}
+
+fn print_conversation(out: &mut String, diff: &FrameDiff) {
+    let conversation = &diff.conversation;
+    if !conversation.differs {
+        return;
+    }
+    let count =
+        |n: Option<usize>| n.map_or("none (not an ACP step)".to_string(), |n| plural(n, "item"));
+    let _ = writeln!(
+        out,
+        "\nconversation  a: {}  b: {}",
+        count(conversation.a_items),
+        count(conversation.b_items)
+    );
+    let both = conversation.a_items.is_some() && conversation.b_items.is_some();
+    if let Some(first) = conversation.first_difference.as_ref().filter(|_| both) {
+        let item = |s: &Option<ItemSummary>| {
+            s.as_ref().map_or("(nothing)".to_string(), |s| {
+                format!("{} {}", clean(&s.kind, 20), clean(&s.text, 70))
+            })
+        };
+        let _ = writeln!(out, "  first difference at item {}", first.index + 1);
+        let _ = writeln!(out, "    a: {}", item(&first.a));
+        let _ = writeln!(out, "    b: {}", item(&first.b));
+    }
+}
