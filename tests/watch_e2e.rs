@@ -21,7 +21,7 @@ use reel::model::Run;
 const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 
 mod acpx;
-use acpx::{acpx, generator, wait_timeout};
+use acpx::{acpx, wait_timeout};
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -85,48 +85,16 @@ impl Follower {
 
 #[test]
 fn show_follow_tracks_a_real_acpx_run_to_its_end() {
-    let acpx = match acpx() {
+    let bin = match acpx() {
         Ok(bin) => bin,
         Err(reason) => {
             eprintln!("skipped: {reason}");
             return;
         }
     };
-    let npm_dir = acpx
-        .ancestors()
-        .nth(3)
-        .expect("npm dir above node_modules/.bin/acpx")
-        .to_path_buf();
-    let temp = tempfile::tempdir().expect("tempdir");
-    let home = temp.path().join("home");
-    let flows = temp.path().join("flows");
-    fs::create_dir_all(home.join(".acpx")).expect("home");
-    fs::create_dir_all(&flows).expect("flows");
-    let config = fs::read_to_string(generator().join("acpx-config.json")).expect("config");
-    let config = config.replace("/tmp/acpxnpm", &npm_dir.to_string_lossy());
-    fs::write(home.join(".acpx/config.json"), config).expect("write config");
-    fs::copy(
-        generator().join("flows/live-stream.flow.ts"),
-        flows.join("live-stream.flow.ts"),
-    )
-    .expect("copy flow");
-
+    let (temp, home, flows) = acpx::prepare(&bin, "live-stream.flow.ts");
     let started = Instant::now();
-    let mut run = Command::new(&acpx)
-        .args([
-            "--approve-all",
-            "--format",
-            "json",
-            "flow",
-            "run",
-            "live-stream.flow.ts",
-        ])
-        .current_dir(&flows)
-        .env("HOME", &home)
-        .stdout(fs::File::create(temp.path().join("acpx.out")).expect("out"))
-        .stderr(fs::File::create(temp.path().join("acpx.err")).expect("err"))
-        .spawn()
-        .expect("start acpx");
+    let mut run = acpx::start_flow(&bin, &home, &flows, "live-stream.flow.ts");
 
     // Follow from the moment the run can be named (its manifest exists).
     let runs = home.join(".acpx/flows/runs");
@@ -141,7 +109,7 @@ fn show_follow_tracks_a_real_acpx_run_to_its_end() {
             break dir;
         }
         if let Ok(Some(status)) = run.try_wait() {
-            let err = fs::read_to_string(temp.path().join("acpx.err")).unwrap_or_default();
+            let err = fs::read_to_string(home.join("acpx.err")).unwrap_or_default();
             panic!("acpx ended ({status}) before its run folder appeared: {err}");
         }
         assert!(started.elapsed() < RUN_TIMEOUT, "no run folder appeared");

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::format::{clean, duration, pad, time_of_day};
+use super::format::{clean, duration, pad};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::bundle::timestamp::format_iso_millis;
 use crate::model::{Attempt, Run};
@@ -206,28 +206,11 @@ fn print_finished(
         let text = if json {
             attempt_json(run, attempt).to_string()
         } else {
-            attempt_row(run, i, attempt)
+            super::show::attempt_row(run, i, attempt)
         };
         line(out, &text)?;
     }
     Ok(())
-}
-
-/// One row of `show`'s attempt table.
-fn attempt_row(run: &Run, i: usize, a: &Attempt) -> String {
-    format!(
-        "{:>4}  {}  {}  {}  {}  {}  {}",
-        i + 1,
-        pad(&clean(run.attempt_id(a), 22), 22),
-        pad(&clean(run.node_type(a), 10), 10),
-        pad(a.outcome.name(), 9),
-        pad(
-            &time_of_day(a.started_ms.map(format_iso_millis).as_deref()),
-            12
-        ),
-        pad(&a.duration_ms.map(duration).unwrap_or_default(), 7),
-        clean(run.session_id(a).unwrap_or(""), 40),
-    )
 }
 
 /// One entry of `show --json`'s `attempts` (built alone: `show_json` would

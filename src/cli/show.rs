@@ -134,19 +134,23 @@ fn print_human(out: &mut String, run: &Run, doc: &Value) {
         pad("took", 7)
     );
     for (i, a) in run.attempts.iter().enumerate() {
-        outln!(
-            out,
-            "{:>4}  {}  {}  {}  {}  {}  {}",
-            i + 1,
-            pad(&clean(run.attempt_id(a), 22), 22),
-            pad(&clean(run.node_type(a), 10), 10),
-            pad(a.outcome.name(), 9),
-            pad(
-                &time_of_day(a.started_ms.map(format_iso_millis).as_deref()),
-                12
-            ),
-            pad(&a.duration_ms.map(duration).unwrap_or_default(), 7),
-            clean(run.session_id(a).unwrap_or(""), 40),
-        );
+        outln!(out, "{}", attempt_row(run, i, a));
     }
+}
+
+/// One row of the attempt table (`show`, `show --follow`).
+pub fn attempt_row(run: &Run, i: usize, a: &crate::model::Attempt) -> String {
+    format!(
+        "{:>4}  {}  {}  {}  {}  {}  {}",
+        i + 1,
+        pad(&clean(run.attempt_id(a), 22), 22),
+        pad(&clean(run.node_type(a), 10), 10),
+        pad(a.outcome.name(), 9),
+        pad(
+            &time_of_day(a.started_ms.map(format_iso_millis).as_deref()),
+            12
+        ),
+        pad(&a.duration_ms.map(duration).unwrap_or_default(), 7),
+        clean(run.session_id(a).unwrap_or(""), 40),
+    )
 }

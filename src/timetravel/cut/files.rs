@@ -55,16 +55,7 @@ impl Dirs {
     }
 }
 
-/// Syncs a directory's entries (a no-op where directories cannot be opened).
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| TimeTravelError::io(dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
+pub(crate) use crate::timetravel::fsutil::sync_dir;
 
 /// A new file (failing if one exists), buffered; finish with [`finish`].
 pub(crate) fn create(path: &Path) -> Result<BufWriter<File>> {
