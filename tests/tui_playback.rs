@@ -85,4 +85,5 @@ fn agent_text_is_revealed_progressively_and_frames_repeat() {
     );
     assert_eq!(play_to(7), play_to(7), "the same ticks give the same frame");
     insta::assert_snapshot!("playback_early@160x48", early);
+    insta::assert_snapshot!("playback_later@160x48", later);
 }
