@@ -20,8 +20,7 @@ use serde_json::{json, Value};
 
 use super::format::{clean, duration, pad};
 use super::{CliError, CliResult, EXIT_OK};
-use crate::bundle::timestamp::format_iso_millis;
-use crate::model::{Attempt, Run};
+use crate::model::Run;
 use crate::timetravel::liveness::{last_sign_of_life, live_age_ms, live_window_ms};
 use crate::timetravel::runid::now_ms;
 
@@ -204,30 +203,13 @@ fn print_finished(
         }
         printed.insert(run.attempt_id(attempt).to_string());
         let text = if json {
-            attempt_json(run, attempt).to_string()
+            super::show::attempt_json(run, attempt).to_string()
         } else {
             super::show::attempt_row(run, i, attempt)
         };
         line(out, &text)?;
     }
     Ok(())
-}
-
-/// One entry of `show --json`'s `attempts` (built alone: `show_json` would
-/// scan the whole trace for artifact references on every line).
-fn attempt_json(run: &Run, a: &Attempt) -> Value {
-    json!({
-        "attemptId": run.attempt_id(a),
-        "nodeId": run.node_id(a),
-        "nodeType": run.node_type(a),
-        "outcome": a.outcome.name(),
-        "startedAt": a.started_ms.map(format_iso_millis),
-        "finishedAt": a.finished_ms.map(format_iso_millis),
-        "durationMs": a.duration_ms,
-        "seqStart": a.seq_start,
-        "seqEnd": a.seq_end,
-        "sessionId": run.session_id(a),
-    })
 }
 
 fn finish(out: &mut dyn Write, run: &Run, json: bool, ending: &Ending) -> Result<(), Stop> {

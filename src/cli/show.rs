@@ -36,24 +36,7 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
         .zip(&visited)
         .map(|(node, visited)| json!({"id": node.id, "nodeType": node.node_type, "visited": visited}))
         .collect();
-    let attempts: Vec<Value> = run
-        .attempts
-        .iter()
-        .map(|a| {
-            json!({
-                "attemptId": run.attempt_id(a),
-                "nodeId": run.node_id(a),
-                "nodeType": run.node_type(a),
-                "outcome": a.outcome.name(),
-                "startedAt": a.started_ms.map(format_iso_millis),
-                "finishedAt": a.finished_ms.map(format_iso_millis),
-                "durationMs": a.duration_ms,
-                "seqStart": a.seq_start,
-                "seqEnd": a.seq_end,
-                "sessionId": run.session_id(a),
-            })
-        })
-        .collect();
+    let attempts: Vec<Value> = run.attempts.iter().map(|a| attempt_json(run, a)).collect();
     let mut sessions = Vec::new();
     for session in &run.bundle.sessions {
         let events = session.index().map_err(CliError::failure)?.len();
@@ -136,6 +119,22 @@ fn print_human(out: &mut String, run: &Run, doc: &Value) {
     for (i, a) in run.attempts.iter().enumerate() {
         outln!(out, "{}", attempt_row(run, i, a));
     }
+}
+
+/// One entry of `attempts` in `show --json` (also `show --follow --json`).
+pub fn attempt_json(run: &Run, a: &crate::model::Attempt) -> Value {
+    json!({
+        "attemptId": run.attempt_id(a),
+        "nodeId": run.node_id(a),
+        "nodeType": run.node_type(a),
+        "outcome": a.outcome.name(),
+        "startedAt": a.started_ms.map(format_iso_millis),
+        "finishedAt": a.finished_ms.map(format_iso_millis),
+        "durationMs": a.duration_ms,
+        "seqStart": a.seq_start,
+        "seqEnd": a.seq_end,
+        "sessionId": run.session_id(a),
+    })
 }
 
 /// One row of the attempt table (`show`, `show --follow`).
