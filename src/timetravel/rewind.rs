@@ -145,22 +145,8 @@ pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Out
     };
     write_cut(&request, &staging)?;
     step(options.hook, Step::Staged)?;
-    write_synced(&staging.join(OP_MARKER), op_id.as_bytes())?;
-    step(options.hook, Step::Marked)?;
     drop(run);
-
-    exchange(&staging, run_dir)?;
-    step(options.hook, Step::Swapped)?;
-    create_dir_all(&dirs.backups_of(&run_id))?;
-    rename(&staging, &backup)?;
-    step(options.hook, Step::BackedUp)?;
-    remove_file_if_exists(&run_dir.join(OP_MARKER))?;
-    step(options.hook, Step::Unmarked)?;
-
-    audit::append(
-        &dirs,
-        &record.with_state(OpState::Done, format_iso_millis(options.now_ms), None),
-    )?;
+    swap_in(&dirs, run_dir, &staging, &backup, &record, options)?;
     Ok(Outcome {
         op_id,
         run_id,
@@ -168,6 +154,33 @@ pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Out
         attempt_id: record.attempt_id,
         steps: attempt + 1,
     })
+}
+
+/// The part rewind and undo share: mark `incoming` with the op, exchange
+/// it with the run folder atomically, move what it displaced to
+/// `displaced_to`, drop the marker, record `done`. Recovery relies on this
+/// exact order (the marker in the run folder means "swapped in").
+fn swap_in(
+    dirs: &StateDirs,
+    run_dir: &Path,
+    incoming: &Path,
+    displaced_to: &Path,
+    record: &AuditRecord,
+    options: &RewindOptions,
+) -> Result<()> {
+    write_synced(&incoming.join(OP_MARKER), record.op_id.as_bytes())?;
+    step(options.hook, Step::Marked)?;
+    exchange(incoming, run_dir)?;
+    step(options.hook, Step::Swapped)?;
+    if let Some(parent) = displaced_to.parent() {
+        create_dir_all(parent)?;
+    }
+    rename(incoming, displaced_to)?;
+    step(options.hook, Step::BackedUp)?;
+    remove_file_if_exists(&run_dir.join(OP_MARKER))?;
+    step(options.hook, Step::Unmarked)?;
+    let done = record.with_state(OpState::Done, format_iso_millis(options.now_ms), None);
+    audit::append(dirs, &done)
 }
 
 /// The newest backup of a run (op ids sort by time), if any.
@@ -216,18 +229,7 @@ pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
     audit::append(&dirs, &record)?;
     step(options.hook, Step::Audited)?;
     step(options.hook, Step::Staged)?;
-    write_synced(&restoring.join(OP_MARKER), op_id.as_bytes())?;
-    step(options.hook, Step::Marked)?;
-    exchange(&restoring, run_dir)?;
-    step(options.hook, Step::Swapped)?;
-    rename(&restoring, &displaced)?;
-    step(options.hook, Step::BackedUp)?;
-    remove_file_if_exists(&run_dir.join(OP_MARKER))?;
-    step(options.hook, Step::Unmarked)?;
-    audit::append(
-        &dirs,
-        &record.with_state(OpState::Done, format_iso_millis(options.now_ms), None),
-    )?;
+    swap_in(&dirs, run_dir, &restoring, &displaced, &record, options)?;
     let steps = Run::open(run_dir).map_or(0, |r| r.attempts.len());
     Ok(Outcome {
         op_id,

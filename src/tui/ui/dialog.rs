@@ -77,18 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         // Over the inspector, so the graph with its preview overlay shows.
         rect.x = area.x + area.width.saturating_sub(rect.width + 1);
     }
-    frame.render_widget(Clear, rect);
-    let block = pane_block(
-        Line::styled(format!(" {} ", clean(&title)), theme.title),
-        true,
-        theme,
-    );
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    boxed(frame, rect, &title, lines, theme);
 }
 
 fn fork_lines<'a>(
@@ -134,6 +123,11 @@ pub fn draw_caption(frame: &mut Frame, area: Rect, title: &str, text: &str, them
     let x = area.x + (area.width.saturating_sub(width)) / 2;
     let y = area.y + area.height.saturating_sub(height + 2);
     let rect = Rect::new(x, y, width, height);
+    boxed(frame, rect, title, lines, theme);
+}
+
+/// A titled, wrapped text box drawn over whatever is below it.
+fn boxed(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line>, theme: &Theme) {
     frame.render_widget(Clear, rect);
     let block = pane_block(
         Line::styled(format!(" {} ", clean(title)), theme.title),
