@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
 const BRANCHING_REVIEW: &str = "sample-runs/2026-11-23T163116156Z-gen-branching-review-432a4eb8";
-const TIMEOUT: Duration = Duration::from_secs(10);
+// Bounds that turn a hang into a failure; generous for a loaded machine.
+const TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(20);
 
 /// What the reader thread collected: the emulated screen and every byte.
@@ -145,16 +146,16 @@ impl Tui {
 
     /// Waits for the child to exit and for its last bytes to be read.
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let status = loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() < deadline => thread::sleep(POLL),
-                _ => self.fail("reel did not exit within 5 s"),
+                _ => self.fail("reel did not exit within 30 s"),
             }
         };
         let reader = self.reader.take().expect("reader");
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while !reader.is_finished() {
             if Instant::now() > deadline {
                 self.fail("the pty was not closed after exit");
@@ -467,7 +468,7 @@ fn an_appended_event_reaches_the_screen_quickly() {
         writeln!(file, "{line}").expect("append");
         drop(file);
         let wanted = format!("seq {seq}/{seq}");
-        tui.wait_for_within(&wanted, Duration::from_secs(5), |s| {
+        tui.wait_for_within(&wanted, Duration::from_secs(30), |s| {
             s.contents().contains(&wanted)
         });
         latencies.push(appended.elapsed());
