@@ -75,11 +75,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// `after_first` runs while the file ends with that partial line. Returns
 /// when the last piece started to be written: a watcher event at or after
 /// that instant was caused by it (or by something later).
-fn append_in_pieces(
-    path: &Path,
-    bytes: &[u8],
-    after_first: &mut dyn FnMut(Instant),
-) -> Instant {
+fn append_in_pieces(path: &Path, bytes: &[u8], after_first: &mut dyn FnMut(Instant)) -> Instant {
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)

@@ -11,10 +11,10 @@ use super::error::{json_message, BundleError};
 use super::ndjson;
 
 /// Every distinct artifact path referenced anywhere in a trace file.
-pub fn referenced_in_trace(trace: &Path) -> Result<BTreeSet<String>, BundleError> {
+pub fn referenced_in_trace(root: &Path, trace: &Path) -> Result<BTreeSet<String>, BundleError> {
     let finder = memchr::memmem::Finder::new(b"\"mediaType\"");
     let mut refs = BTreeSet::new();
-    ndjson::scan_file(trace, |line, raw| {
+    ndjson::scan_file(root, trace, |line, raw| {
         if finder.find(raw).is_some() {
             let value: Value = serde_json::from_slice(raw)
                 .map_err(|e| BundleError::syntax(trace, line.number, json_message(&e)))?;

@@ -6,6 +6,7 @@
 //! use, payloads and artifacts are read when asked for.
 
 pub mod artifacts;
+pub mod copy;
 pub mod error;
 pub mod flow;
 pub mod intern;
@@ -13,6 +14,7 @@ pub mod manifest;
 pub mod ndjson;
 pub mod paths;
 pub mod refresh;
+pub mod safe_open;
 pub mod session;
 pub mod sha256;
 pub mod timestamp;
@@ -50,6 +52,8 @@ pub struct BundlePaths {
 /// One agent session of the run and its files (any of which may be absent).
 #[derive(Debug, Clone)]
 pub struct SessionFiles {
+    /// The bundle folder every file of the session must stay inside.
+    pub root: PathBuf,
     pub id: String,
     pub handle: Option<String>,
     pub binding: PathBuf,
@@ -61,8 +65,9 @@ pub struct SessionFiles {
 }
 
 impl SessionFiles {
-    fn new(id: String, handle: Option<String>, dir: &Path, in_manifest: bool) -> Self {
+    fn new(root: &Path, id: String, handle: Option<String>, dir: &Path, in_manifest: bool) -> Self {
         SessionFiles {
+            root: root.to_path_buf(),
             binding: dir.join("binding.json"),
             record: dir.join("record.json"),
             events: dir.join("events.ndjson"),
@@ -77,7 +82,7 @@ impl SessionFiles {
     /// empty index (the session may have been cut, or the copy lost it).
     pub fn index(&self) -> Result<&SessionIndex, BundleError> {
         self.index
-            .get_or_init(|| index_session_events(&self.events))
+            .get_or_init(|| index_session_events(&self.root, &self.events))
             .as_ref()
             .map_err(|p| match p.line {
                 Some(line) => BundleError::syntax(&p.file, line, p.message.clone()),
@@ -101,13 +106,16 @@ impl SessionFiles {
         mut each: impl FnMut(&session::SessionEntry, Value),
     ) -> Result<(), BundleError> {
         let spans: Vec<(u64, u32)> = entries.iter().map(|e| (e.offset, e.len)).collect();
-        read_spans(&self.events, &spans, |i, value| each(&entries[i], value))
+        read_spans(&self.root, &self.events, &spans, |i, value| {
+            each(&entries[i], value)
+        })
     }
 }
 
 /// Reads the lines at `spans` (sorted, from one file) with a single read of
 /// the bytes they cover, and parses each as JSON.
 fn read_spans(
+    root: &Path,
     path: &Path,
     spans: &[(u64, u32)],
     mut each: impl FnMut(usize, Value),
@@ -117,7 +125,7 @@ fn read_spans(
     };
     let start = first.0;
     let end = last.0 + u64::from(last.1);
-    let file = File::open(path).map_err(|e| BundleError::io(path, e))?;
+    let (file, _) = safe_open::open(root, path)?;
     let length = usize::try_from(end.saturating_sub(start))
         .map_err(|_| BundleError::invalid(path, "event span too large"))?;
     let bytes = ndjson::read_at(&file, start, length).map_err(|e| BundleError::io(path, e))?;
@@ -157,13 +165,13 @@ impl SessionFiles {
     }
 }
 
-fn index_session_events(path: &Path) -> Result<SessionIndex, Problem> {
+fn index_session_events(root: &Path, path: &Path) -> Result<SessionIndex, Problem> {
     let mut index = SessionIndex::default();
-    if !path.exists() {
-        return Ok(index);
-    }
-    let scanned = ndjson::scan_file(path, |line, raw| index.push_complete_line(line, raw, path));
+    let scanned = ndjson::scan_file(root, path, |line, raw| {
+        index.push_complete_line(line, raw, path)
+    });
     match scanned {
+        Err(err) if safe_open::is_absent(&err) => Ok(index),
         Ok((end, tail)) => {
             // A partial last line is a turn still being written: wait for it.
             let _ = tail;
@@ -206,25 +214,22 @@ impl Bundle {
     ) -> Result<Bundle, BundleError> {
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
-        if !manifest_path.is_file() {
-            return Err(BundleError::invalid(
-                &root,
-                "not a run bundle (no manifest.json in this folder)",
-            ));
-        }
-        let manifest: Manifest = read_json_as(&manifest_path)?;
+        let manifest: Manifest = read_json_as(&root, &manifest_path).map_err(|err| {
+            if safe_open::is_absent(&err) {
+                BundleError::invalid(&root, "not a run bundle (no manifest.json in this folder)")
+            } else {
+                err
+            }
+        })?;
         check_schema(&manifest, &manifest_path)?;
         let paths = resolve_paths(&root, &manifest, &manifest_path)?;
-        let flow_value: Value = read_json_as(&paths.flow)?;
+        let flow_value: Value = read_json_as(&root, &paths.flow)?;
         let flow = FlowDefinition::from_value(flow_value)
             .map_err(|msg| BundleError::invalid(&paths.flow, msg))?;
         let mut warnings = Vec::new();
-        let total = fs::metadata(&paths.trace).map_or(0, |m| m.len());
-        let trace = index_trace(&paths.trace, &mut warnings, &mut |done| {
-            progress(done, total)
-        })?;
+        let trace = index_trace(&root, &paths.trace, &mut warnings, progress)?;
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
-        let live = read_optional_json(&paths.live_projection, &mut warnings);
+        let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
         Ok(Bundle {
             root,
             manifest,
@@ -254,6 +259,7 @@ impl Bundle {
     pub fn read_event(&self, entry: &TraceEntry) -> Result<Value, BundleError> {
         let mut parsed = None;
         read_spans(
+            &self.root,
             &self.paths.trace,
             &[(entry.offset, entry.len)],
             |_, value| parsed = Some(value),
@@ -268,7 +274,7 @@ impl Bundle {
         mut each: impl FnMut(&TraceEntry, Value),
     ) -> Result<(), BundleError> {
         let spans: Vec<(u64, u32)> = entries.iter().map(|e| (e.offset, e.len)).collect();
-        read_spans(&self.paths.trace, &spans, |i, value| {
+        read_spans(&self.root, &self.paths.trace, &spans, |i, value| {
             each(&entries[i], value)
         })
     }
@@ -280,18 +286,29 @@ impl Bundle {
             .map_err(|msg| BundleError::invalid(&self.root.join(relative), msg))
     }
 
-    /// The bytes of an artifact (`artifacts/sha256-….txt`).
+    /// The bytes of an artifact (`artifacts/sha256-….txt`), up to the
+    /// whole-file cap.
     pub fn read_artifact(&self, relative: &str) -> Result<Vec<u8>, BundleError> {
         let path = self.resolve(relative)?;
-        fs::read(&path).map_err(|e| BundleError::io(&path, e))
+        safe_open::read(&self.root, &path, safe_open::MAX_WHOLE_FILE)
+    }
+
+    /// Opens a file of the bundle for reading (inside it, regular only).
+    pub fn open_file(&self, path: &Path) -> Result<(File, fs::Metadata), BundleError> {
+        safe_open::open(&self.root, path)
     }
 
     /// Parses one of the JSON projections; `None` when the file is absent.
     pub fn read_projection(&self, path: &Path) -> Result<Option<Value>, BundleError> {
-        if !path.exists() {
-            return Ok(None);
+        match read_json_as(&self.root, path) {
+            Err(err) if safe_open::is_absent(&err) => Ok(None),
+            other => other.map(Some),
         }
-        read_json_as(path).map(Some)
+    }
+
+    /// Parses a JSON file of the bundle.
+    pub fn read_json<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<T, BundleError> {
+        read_json_as(&self.root, path)
     }
 }
 
@@ -301,17 +318,29 @@ pub fn folder_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Reads and parses a JSON file, with file:line errors.
-pub fn read_json_as<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BundleError> {
-    let bytes = fs::read(path).map_err(|e| BundleError::io(path, e))?;
+/// Reads and parses a JSON file of the bundle in `root` (inside it, a
+/// regular file, within the whole-file cap), with file:line errors.
+pub fn read_json_as<T: serde::de::DeserializeOwned>(
+    root: &Path,
+    path: &Path,
+) -> Result<T, BundleError> {
+    let bytes = safe_open::read(root, path, safe_open::MAX_WHOLE_FILE)?;
     serde_json::from_slice(&bytes).map_err(|e| BundleError::json(path, &e))
 }
 
-fn read_optional_json(path: &Path, warnings: &mut Vec<Problem>) -> Option<Value> {
-    if !path.exists() {
-        return None;
-    }
-    match read_json_as(path) {
+/// Checks that a JSON file of the bundle parses, streaming it (constant
+/// memory however large the file is).
+pub fn check_json(root: &Path, path: &Path) -> Result<(), BundleError> {
+    let (file, _) = safe_open::open(root, path)?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    serde_json::from_reader::<_, serde::de::IgnoredAny>(reader)
+        .map(|_| ())
+        .map_err(|e| BundleError::json(path, &e))
+}
+
+fn read_optional_json(root: &Path, path: &Path, warnings: &mut Vec<Problem>) -> Option<Value> {
+    match read_json_as(root, path) {
+        Err(err) if safe_open::is_absent(&err) => None,
         Ok(value) => Some(value),
         Err(err) => {
             let mut problem = Problem::from_error(&err);
@@ -365,12 +394,14 @@ fn resolve_paths(
 /// it is a complete event, otherwise ignored with a warning (a writer is
 /// mid-append, or was killed mid-append).
 fn index_trace(
+    root: &Path,
     path: &Path,
     warnings: &mut Vec<Problem>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<TraceIndex, BundleError> {
     let mut index = TraceIndex::default();
     let (end, tail) = ndjson::scan_file_with_progress(
+        root,
         path,
         |line, raw| index.push_complete_line(line, raw, path),
         progress,
@@ -414,9 +445,17 @@ fn discover_sessions(
     manifest_path: &Path,
 ) -> Result<Vec<SessionFiles>, BundleError> {
     let mut sessions: Vec<SessionFiles> = Vec::new();
-    for entry in &manifest.sessions {
+    for (i, entry) in manifest.sessions.iter().enumerate() {
+        // The id names the session's folder: one plain component, or the
+        // bundle would read (and a rewind write) somewhere else.
+        if !safe_open::is_plain_name(&entry.id) {
+            return Err(BundleError::invalid(
+                manifest_path,
+                format!("sessions[{i}].id {:?} is not a plain folder name", entry.id),
+            ));
+        }
         let dir = paths.sessions_dir.join(&entry.id);
-        let mut files = SessionFiles::new(entry.id.clone(), entry.handle.clone(), &dir, true);
+        let mut files = SessionFiles::new(root, entry.id.clone(), entry.handle.clone(), &dir, true);
         for (field, value, slot) in [
             ("bindingPath", &entry.binding_path, &mut files.binding),
             ("recordPath", &entry.record_path, &mut files.record),
@@ -435,16 +474,21 @@ fn discover_sessions(
     }
     let known = |sessions: &[SessionFiles], id: &str| sessions.iter().any(|s| s.id == id);
     if let Ok(read_dir) = fs::read_dir(&paths.sessions_dir) {
+        // Real folders only: a symlink found here is not followed.
         let mut extra: Vec<String> = read_dir
             .filter_map(Result::ok)
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with(TRANSIENT_WRITE_PREFIX) && !known(&sessions, name))
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|name| {
+                safe_open::is_plain_name(name)
+                    && !name.starts_with(TRANSIENT_WRITE_PREFIX)
+                    && !known(&sessions, name)
+            })
             .collect();
         extra.sort();
         for id in extra {
             let dir = paths.sessions_dir.join(&id);
-            sessions.push(SessionFiles::new(id, None, &dir, false));
+            sessions.push(SessionFiles::new(root, id, None, &dir, false));
         }
     }
     let mut from_trace: Vec<String> = Vec::new();
@@ -456,11 +500,13 @@ fn discover_sessions(
             }
         }
     }
-    for id in from_trace {
-        // Ids from the trace become folder names only if they stay inside.
-        if let Ok(dir) = paths::resolve_inside(&paths.sessions_dir, &id) {
-            sessions.push(SessionFiles::new(id, None, &dir, false));
-        }
+    // Ids from the trace become folder names only if they are plain names.
+    for id in from_trace
+        .into_iter()
+        .filter(|id| safe_open::is_plain_name(id))
+    {
+        let dir = paths.sessions_dir.join(&id);
+        sessions.push(SessionFiles::new(root, id, None, &dir, false));
     }
     Ok(sessions)
 }

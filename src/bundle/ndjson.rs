@@ -9,6 +9,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::error::BundleError;
+use super::safe_open;
 
 /// One complete line: its byte range in the file and its 1-based number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,22 +67,27 @@ pub fn is_blank(line: &[u8]) -> bool {
 /// Reads a file in bounded chunks and feeds complete lines to `on_line`.
 /// Returns the final position and the partial tail (bytes after the last
 /// newline), which the caller decides how to treat.
+/// The file is opened inside the bundle `root` (see `safe_open`).
 pub fn scan_file(
+    root: &Path,
     path: &Path,
     on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
 ) -> Result<(ScanPosition, Vec<u8>), BundleError> {
-    scan_file_with_progress(path, on_line, &mut |_| {})
+    scan_file_with_progress(root, path, on_line, &mut |_, _| {})
 }
 
-/// `scan_file`, reporting the bytes read so far after every chunk.
+/// `scan_file`, reporting `(bytes read so far, file size)` after every
+/// chunk.
 pub fn scan_file_with_progress(
+    root: &Path,
     path: &Path,
     mut on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(ScanPosition, Vec<u8>), BundleError> {
     const CHUNK: u64 = 1 << 20;
     let io_error = |e| BundleError::io(path, e);
-    let mut file = File::open(path).map_err(io_error)?;
+    let (mut file, metadata) = safe_open::open(root, path)?;
+    let total = metadata.len();
     let mut buf: Vec<u8> = Vec::new();
     let mut position = ScanPosition::default();
     loop {
@@ -97,7 +103,17 @@ pub fn scan_file_with_progress(
         let consumed = (next.offset - position.offset) as usize;
         buf.drain(..consumed);
         position = next;
-        progress(position.offset + buf.len() as u64);
+        if buf.len() > safe_open::MAX_LINE {
+            return Err(BundleError::syntax(
+                path,
+                position.lines + 1,
+                format!(
+                    "line longer than {} MiB: not read",
+                    safe_open::MAX_LINE >> 20
+                ),
+            ));
+        }
+        progress(position.offset + buf.len() as u64, total);
     }
 }
 

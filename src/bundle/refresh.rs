@@ -6,12 +6,11 @@
 //! The small JSON files (manifest, live projection) are re-read. Nothing
 //! re-reads the whole bundle on each change.
 
-use std::fs::{self, File};
 use std::path::Path;
 
 use super::ndjson::read_at;
 use super::{
-    discover_sessions, read_json_as, Bundle, BundleError, Manifest, SessionFiles, SessionIndex,
+    discover_sessions, safe_open, Bundle, BundleError, Manifest, SessionFiles, SessionIndex,
 };
 
 /// What a refresh found.
@@ -30,9 +29,7 @@ impl Bundle {
     /// changed. The copy shares nothing mutable with `self`, so readers of
     /// the old one (other threads) are undisturbed.
     pub fn refreshed(&self) -> Result<(Bundle, Change), BundleError> {
-        let trace_len = fs::metadata(&self.paths.trace)
-            .map_err(|e| BundleError::io(&self.paths.trace, e))?
-            .len();
+        let trace_len = self.open_file(&self.paths.trace)?.1.len();
         let indexed = self.trace.scan_position().offset;
         if trace_len < indexed || !self.last_event_unchanged() {
             return Ok((Bundle::open(&self.root)?, Change::Reloaded));
@@ -40,17 +37,18 @@ impl Bundle {
         let mut next = self.clone();
         let mut changed = false;
         if trace_len > indexed {
-            let fresh = read_tail(&self.paths.trace, indexed, trace_len)?;
+            let fresh = read_tail(&self.root, &self.paths.trace, indexed, trace_len)?;
             let consumed = next.trace.extend(&fresh, &self.paths.trace)?;
             changed |= consumed > 0;
         }
-        let manifest: Manifest =
-            read_json_as(&self.paths.manifest).unwrap_or_else(|_| self.manifest.clone());
+        let manifest: Manifest = self
+            .read_json(&self.paths.manifest)
+            .unwrap_or_else(|_| self.manifest.clone());
         if serde_json::to_value(&manifest).ok() != serde_json::to_value(&self.manifest).ok() {
             next.manifest = manifest;
             changed = true;
         }
-        let live = read_json_as(&self.paths.live_projection).ok();
+        let live = self.read_json(&self.paths.live_projection).ok();
         if live.is_some() && live != self.live {
             next.live = live;
             changed = true;
@@ -87,8 +85,8 @@ impl Bundle {
 }
 
 /// The bytes of `path` from `from` to `to`.
-fn read_tail(path: &Path, from: u64, to: u64) -> Result<Vec<u8>, BundleError> {
-    let file = File::open(path).map_err(|e| BundleError::io(path, e))?;
+fn read_tail(root: &Path, path: &Path, from: u64, to: u64) -> Result<Vec<u8>, BundleError> {
+    let (file, _) = safe_open::open(root, path)?;
     let len = usize::try_from(to - from)
         .map_err(|_| BundleError::invalid(path, "appended data too large"))?;
     read_at(&file, from, len).map_err(|e| BundleError::io(path, e))
@@ -116,13 +114,13 @@ fn refresh_sessions(bundle: &Bundle) -> Result<(Vec<SessionFiles>, bool), Bundle
             out.push(session);
             continue;
         };
-        let len = fs::metadata(&session.events).map_or(0, |m| m.len());
+        let len = safe_open::regular_metadata(&bundle.root, &session.events).map_or(0, |m| m.len());
         let indexed = index.scan_position().offset;
         if len < indexed {
             changed = true;
             out.push(session.unindexed());
         } else if len > indexed {
-            let fresh = read_tail(&session.events, indexed, len)?;
+            let fresh = read_tail(&bundle.root, &session.events, indexed, len)?;
             let mut extended: SessionIndex = index.clone();
             changed |= extended.extend(&fresh, &session.events)? > 0;
             out.push(session.with_index(extended));

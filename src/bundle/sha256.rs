@@ -39,10 +39,9 @@ pub fn to_hex(digest: &[u8; 32]) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The SHA-256 of a file, read in pieces (artifacts can be large).
-pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+/// The SHA-256 of everything `file` yields, read in pieces (artifacts can
+/// be large).
+pub fn sha256_reader(mut file: impl std::io::Read) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {

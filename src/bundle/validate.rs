@@ -4,11 +4,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::error::{Problem, Severity};
-use super::sha256::sha256_file;
-use super::{artifacts, read_json_as, Bundle, EventKind, BUNDLE_SCHEMA};
+use super::sha256::sha256_reader;
+use super::{artifacts, check_json, safe_open, Bundle, EventKind, BUNDLE_SCHEMA};
 
 /// The outcome of validating one bundle folder.
 #[derive(Debug, serde::Serialize)]
@@ -170,16 +168,14 @@ fn check_projections(bundle: &Bundle, problems: &mut Vec<Problem>) {
         &paths.live_projection,
         &paths.steps_projection,
     ] {
-        if !path.exists() {
-            problems.push(Problem::warning(
+        match check_json(&bundle.root, path) {
+            Err(err) if safe_open::is_absent(&err) => problems.push(Problem::warning(
                 path,
                 None,
                 "missing (derived from the trace instead)",
-            ));
-            continue;
-        }
-        if let Err(err) = read_json_as::<serde::de::IgnoredAny>(path) {
-            problems.push(Problem::from_error(&err));
+            )),
+            Err(err) => problems.push(Problem::from_error(&err)),
+            Ok(()) => {}
         }
     }
 }
@@ -194,26 +190,31 @@ fn check_sessions(bundle: &Bundle, problems: &mut Vec<Problem>) {
             ));
         }
         for path in [&session.binding, &session.record] {
-            if path.exists() {
-                if let Err(err) = read_json_as::<Value>(path) {
+            match check_json(&bundle.root, path) {
+                Err(err) if !safe_open::is_absent(&err) => {
                     problems.push(Problem::from_error(&err));
                 }
+                _ => {}
             }
         }
-        if !session.events.exists() {
-            problems.push(Problem::warning(
+        match safe_open::open(&bundle.root, &session.events) {
+            Err(err) if safe_open::is_absent(&err) => problems.push(Problem::warning(
                 &session.events,
                 None,
                 "missing: this session's conversation cannot be rebuilt",
-            ));
-        } else if let Err(err) = session.index() {
-            problems.push(Problem::from_error(&err));
+            )),
+            Err(err) => problems.push(Problem::from_error(&err)),
+            Ok(_) => {
+                if let Err(err) = session.index() {
+                    problems.push(Problem::from_error(&err));
+                }
+            }
         }
     }
 }
 
 fn check_artifacts(bundle: &Bundle, problems: &mut Vec<Problem>) {
-    let refs = match artifacts::referenced_in_trace(&bundle.paths.trace) {
+    let refs = match artifacts::referenced_in_trace(&bundle.root, &bundle.paths.trace) {
         Ok(refs) => refs,
         Err(err) => {
             problems.push(Problem::from_error(&err));
@@ -222,13 +223,16 @@ fn check_artifacts(bundle: &Bundle, problems: &mut Vec<Problem>) {
     };
     for relative in refs {
         match bundle.resolve(&relative) {
-            Ok(path) if !path.is_file() => problems.push(Problem {
-                severity: Severity::Warning,
-                file: path,
-                line: None,
-                message: "referenced artifact is missing".to_string(),
-            }),
-            Ok(path) => check_artifact_hash(&path, problems),
+            Ok(path) => match bundle.open_file(&path) {
+                Err(err) if safe_open::is_absent(&err) => problems.push(Problem {
+                    severity: Severity::Warning,
+                    file: path,
+                    line: None,
+                    message: "referenced artifact is missing".to_string(),
+                }),
+                Err(err) => problems.push(Problem::from_error(&err)),
+                Ok((file, _)) => check_artifact_hash(&path, file, problems),
+            },
             Err(err) => problems.push(Problem::error(
                 &bundle.paths.trace,
                 None,
@@ -240,7 +244,7 @@ fn check_artifacts(bundle: &Bundle, problems: &mut Vec<Problem>) {
 
 /// Artifacts are content-addressed (`sha256-<hex>.<ext>`): a file whose bytes
 /// do not hash to its name was altered or truncated after acpx wrote it.
-fn check_artifact_hash(path: &Path, problems: &mut Vec<Problem>) {
+fn check_artifact_hash(path: &Path, file: std::fs::File, problems: &mut Vec<Problem>) {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let Some(expected) = name
         .strip_prefix("sha256-")
@@ -249,7 +253,7 @@ fn check_artifact_hash(path: &Path, problems: &mut Vec<Problem>) {
     else {
         return;
     };
-    match sha256_file(path) {
+    match sha256_reader(file) {
         Ok(actual) if actual != expected.to_ascii_lowercase() => problems.push(Problem::warning(
             path,
             None,

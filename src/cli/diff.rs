@@ -110,7 +110,7 @@ fn open_fork(spec: &str, runs_dir: Option<&Path>) -> Result<(Run, Run), CliError
         ));
     }
     let fork = super::open_run(spec, runs_dir)?;
-    let extras = read_extras(&fork.bundle.paths.manifest).map_err(CliError::failure)?;
+    let extras = read_extras(&fork.bundle.root).map_err(CliError::failure)?;
     let lineage = extras.lineage.ok_or_else(|| {
         CliError::failure(format!(
             "run {} is not a fork (no lineage in its manifest); to compare two frames: reel diff A B",

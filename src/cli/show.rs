@@ -42,10 +42,15 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
         let events = session.index().map_err(CliError::failure)?.len();
         sessions.push(json!({"id": session.id, "handle": session.handle, "events": events}));
     }
-    let refs = referenced_in_trace(&run.bundle.paths.trace).map_err(CliError::failure)?;
+    let refs = referenced_in_trace(&run.bundle.root, &run.bundle.paths.trace)
+        .map_err(CliError::failure)?;
     let missing = refs
         .iter()
-        .filter(|r| run.bundle.resolve(r).map_or(true, |p| !p.is_file()))
+        .filter(|r| {
+            run.bundle
+                .resolve(r)
+                .map_or(true, |p| run.bundle.open_file(&p).is_err())
+        })
         .count();
     Ok(json!({
         "runId": run.run_id(),

@@ -82,7 +82,7 @@ fn target(
         ResolveError::NoRunsDir | ResolveError::NoSuchPath(_) => CliError::usage(err),
         other => CliError::failure(other),
     })?;
-    let id = crate::timetravel::lineage::read_extras(&run.join("manifest.json"))
+    let id = crate::timetravel::lineage::read_extras(&run)
         .ok()
         .and_then(|m| m.run_id)
         .unwrap_or_else(|| crate::bundle::folder_name(&run));

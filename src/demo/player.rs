@@ -115,8 +115,12 @@ impl TourPlayer {
         let scratch = self.scratch_dir()?;
         let name = source.file_name().ok_or("a run folder has a name")?;
         let copy = scratch.join(name);
+        let mut left_out = Vec::new();
         if !copy.exists() {
-            copy_tree(&source, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+            // Symlinks and special files stay behind: a tour shows only
+            // what `reel show` would read.
+            left_out =
+                crate::bundle::copy::copy_bundle(&source, &copy).map_err(|e| e.to_string())?;
         }
         app.caption = None;
         app.dialog = None;
@@ -128,7 +132,10 @@ impl TourPlayer {
         settle(app, vec![Effect::LoadRun(copy)]);
         match app.screen {
             Screen::Run(_) => Ok(()),
-            _ => Err(format!("cannot open {spec}")),
+            _ => Err(format!(
+                "cannot open {spec}{}",
+                describe_left_out(&left_out)
+            )),
         }
     }
 
@@ -257,16 +264,14 @@ fn fork_here(app: &App, label: Option<String>, n: usize) -> Result<PathBuf, Stri
         .map_err(|e| e.to_string())
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
+/// Why a copied run may not open: what the copy left behind.
+fn describe_left_out(left_out: &[PathBuf]) -> String {
+    if left_out.is_empty() {
+        return String::new();
     }
-    Ok(())
+    let names: Vec<String> = left_out.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        " ({} not copied: only regular files and folders inside a run are read, never symlinks or special files)",
+        names.join(", ")
+    )
 }

@@ -20,8 +20,11 @@ pub fn default_runs_dir() -> Option<PathBuf> {
     Some(PathBuf::from(home).join(".acpx").join("flows").join("runs"))
 }
 
+/// Whether `dir` holds a `manifest.json` of any kind: one that is not a
+/// readable regular file inside the folder is still a bundle, and opening
+/// it says precisely what is wrong.
 pub fn is_bundle(dir: &Path) -> bool {
-    dir.join("manifest.json").is_file()
+    std::fs::symlink_metadata(dir.join("manifest.json")).is_ok()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +145,7 @@ pub fn list_runs(dir: &Path) -> Result<Vec<Result<RunSummary, BundleError>>, Res
 }
 
 fn summarize(dir: &Path) -> Result<RunSummary, BundleError> {
-    let manifest: Manifest = read_json_as(&dir.join("manifest.json"))?;
+    let manifest: Manifest = read_json_as(dir, &dir.join("manifest.json"))?;
     let flow_name = manifest.flow_name.clone().unwrap_or_default();
     Ok(RunSummary {
         run_id: manifest.run_id.clone().unwrap_or_else(|| folder_name(dir)),

@@ -346,10 +346,10 @@ impl Run {
         session: &crate::bundle::SessionFiles,
         (start, end): (usize, usize),
     ) -> Result<Option<Vec<TranscriptItem>>, BundleError> {
-        if !session.record.exists() {
-            return Ok(None);
-        }
-        let record: Value = crate::bundle::read_json_as(&session.record)?;
+        let record: Value = match crate::bundle::read_json_as(&session.root, &session.record) {
+            Err(err) if crate::bundle::safe_open::is_absent(&err) => return Ok(None),
+            other => other?,
+        };
         let Some(messages) = record.get("messages").and_then(Value::as_array) else {
             return Ok(None);
         };

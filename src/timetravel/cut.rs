@@ -28,7 +28,7 @@ use self::files::Dirs;
 use super::projections::{write_projections, Point};
 use super::{preview, Result, TimeTravelError};
 use crate::bundle::paths::resolve_inside;
-use crate::bundle::read_json_as;
+use crate::bundle::safe_open;
 use crate::bundle::timestamp::format_iso_millis;
 use crate::model::Run;
 
@@ -108,7 +108,7 @@ fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutS
 
     let closing = closing_event(request, &parent_id, attempt_id, attempt.seq_end);
     let trace_path = target(dirs, &bundle.paths.trace)?;
-    let keep_outcomes = !bundle.paths.steps_projection.is_file();
+    let keep_outcomes = safe_open::regular_metadata(root, &bundle.paths.steps_projection).is_none();
     let cut = trace::write_trace(
         run,
         last,
@@ -150,7 +150,12 @@ fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutS
         &now,
     )?;
     files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
-    files::copy_prefix(&bundle.paths.flow, &target(dirs, &bundle.paths.flow)?, None)?;
+    files::copy_prefix(
+        root,
+        &bundle.paths.flow,
+        &target(dirs, &bundle.paths.flow)?,
+        None,
+    )?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs)?;
     dirs.sync_all()?;
     Ok(CutSummary {
@@ -225,7 +230,7 @@ fn manifest(
     now: &str,
 ) -> Result<Value> {
     let path = &request.run.bundle.paths.manifest;
-    let Value::Object(mut map) = read_json_as::<Value>(path)? else {
+    let Value::Object(mut map) = request.run.bundle.read_json::<Value>(path)? else {
         return Err(TimeTravelError::Invalid(format!(
             "{}: not a JSON object",
             path.display()
@@ -291,13 +296,14 @@ fn copy_artifacts(
             continue;
         };
         // Already there: a legacy binding artifact is the session's binding.json.
-        if !from.is_file() || fs::symlink_metadata(&to).is_ok() {
+        let readable = safe_open::regular_metadata(&run.bundle.root, &from).is_some();
+        if !readable || fs::symlink_metadata(&to).is_ok() {
             continue;
         }
         if let Some(parent) = to.parent() {
             dirs.ensure(dest, parent)?;
         }
-        files::link_or_copy(&from, &to)?;
+        files::link_or_copy(&run.bundle.root, &from, &to)?;
         count += 1;
     }
     Ok(count)

@@ -128,7 +128,7 @@ pub fn diff_frames(a: &Run, a_attempt: usize, b: &Run, b_attempt: usize) -> Fram
 /// same position should be the same attempt. Fails when `fork` has no
 /// lineage or the parent lacks the attempt it names.
 pub fn diff_against_parent(fork: &Run, parent: &Run) -> Result<ParentDiff> {
-    let extras = read_extras(&fork.bundle.paths.manifest)?;
+    let extras = read_extras(&fork.bundle.root)?;
     let lineage = extras.lineage.ok_or_else(|| {
         TimeTravelError::Invalid(format!("run {} is not a fork (no lineage)", fork.run_id()))
     })?;

@@ -6,7 +6,7 @@
 //! never a full trace index, so a folder of thousands of runs stays cheap.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -64,8 +64,9 @@ pub struct ManifestExtras {
     pub rewound: Option<RewoundRef>,
 }
 
-pub fn read_extras(manifest: &Path) -> Result<ManifestExtras> {
-    let value: Value = crate::bundle::read_json_as(manifest)?;
+/// Reads the manifest of the run in `dir`.
+pub fn read_extras(dir: &Path) -> Result<ManifestExtras> {
+    let value: Value = crate::bundle::read_json_as(dir, &dir.join("manifest.json"))?;
     let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
     Ok(ManifestExtras {
         run_id: text("runId"),
@@ -249,7 +250,7 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
         children: Vec::new(),
         path: dir.to_path_buf(),
     };
-    match read_extras(&dir.join("manifest.json")) {
+    match read_extras(dir) {
         Ok(extras) => {
             node.steps = count_steps(dir, extras.trace.as_deref());
             node.run_id = extras.run_id.unwrap_or(name);
@@ -286,7 +287,7 @@ fn backups(
             let op_id = entry.file_name().to_string_lossy().into_owned();
             let record = audit.get(&op_id);
             let field = |key: &str| record?.get(key)?.as_str().map(str::to_string);
-            let extras = read_extras(&path.join("manifest.json")).ok();
+            let extras = read_extras(&path).ok();
             let rewound_here = rewound.filter(|r| r.op_id.as_deref() == Some(op_id.as_str()));
             BackupInfo {
                 op: field("op"),
@@ -352,7 +353,7 @@ fn modified(path: &Path) -> Option<String> {
 pub fn count_steps(bundle: &Path, trace: Option<&str>) -> Option<usize> {
     const NEEDLE: &[u8] = b"\"node_started\"";
     let path = resolve_inside(bundle, trace.unwrap_or("trace.ndjson")).ok()?;
-    let mut file = File::open(path).ok()?;
+    let (mut file, _) = crate::bundle::safe_open::open(bundle, &path).ok()?;
     let finder = memchr::memmem::Finder::new(NEEDLE);
     let mut buf = vec![0u8; 1 << 20];
     let (mut kept, mut count) = (0usize, 0usize);

@@ -9,6 +9,7 @@
 mod steps;
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::BufReader;
 use std::path::Path;
 
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
@@ -19,7 +20,7 @@ use super::cut::files::{self, Dirs};
 use super::patch::merge_patch;
 use super::{Result, TimeTravelError};
 use crate::bundle::artifacts::collect_refs;
-use crate::bundle::BundleError;
+use crate::bundle::{safe_open, BundleError};
 use crate::model::Run;
 
 /// The point a cut ends at, and how the projections should describe it.
@@ -63,10 +64,10 @@ pub(crate) fn write_projections(
     let mut steps = collect_steps(point)?;
     let mut refs = std::mem::take(&mut steps.refs);
 
-    let mut run_state = if bundle.paths.run_projection.is_file() {
-        read_without_steps(&bundle.paths.run_projection)?
-    } else {
-        minimal_run(point)
+    let mut run_state = match bundle.open_file(&bundle.paths.run_projection) {
+        Ok((file, _)) => read_without_steps(file, &bundle.paths.run_projection)?,
+        Err(err) if safe_open::is_absent(&err) => minimal_run(point),
+        Err(err) => return Err(err.into()),
     };
     if let Some(patch) = point.input_patch {
         merge_patch(run_state.entry("input").or_insert(Value::Null), patch);
@@ -225,7 +226,7 @@ fn header(point: &Point) -> Map<String, Value> {
 
 /// Parses `run.json` but skips its `steps` (the largest part, rebuilt
 /// anyway), leaving `null` in its place so the key keeps its position.
-fn read_without_steps(path: &Path) -> Result<Map<String, Value>> {
+fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Value>> {
     struct SkipSteps;
     impl<'de> Visitor<'de> for SkipSteps {
         type Value = Map<String, Value>;
@@ -249,8 +250,8 @@ fn read_without_steps(path: &Path) -> Result<Map<String, Value>> {
             Ok(map)
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| TimeTravelError::io(path, e))?;
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    // Streamed: `run.json` of a long run is as large as its trace.
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
     de.deserialize_map(SkipSteps)
         .and_then(|map| de.end().map(|()| map))
         .map_err(|e| BundleError::json(path, &e).into())

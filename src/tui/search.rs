@@ -19,20 +19,25 @@ pub fn search(run: &Run, query: &str) -> Result<Vec<u32>, BundleError> {
     let mut hits = BTreeSet::new();
     let trace = run.bundle.trace.entries();
 
-    for_each_matching_line(&run.bundle.paths.trace, &finder, |offset| {
-        let at = trace.partition_point(|e| e.offset <= offset);
-        if let Some(entry) = at.checked_sub(1).map(|i| &trace[i]) {
-            hits.insert(entry.seq);
-        }
-    })?;
+    for_each_matching_line(
+        &run.bundle.root,
+        &run.bundle.paths.trace,
+        &finder,
+        |offset| {
+            let at = trace.partition_point(|e| e.offset <= offset);
+            if let Some(entry) = at.checked_sub(1).map(|i| &trace[i]) {
+                hits.insert(entry.seq);
+            }
+        },
+    )?;
 
     for session in &run.bundle.sessions {
-        if !session.events.exists() {
-            continue;
-        }
         let index = session.index()?;
         let entries = index.entries();
-        for_each_matching_line(&session.events, &finder, |offset| {
+        if entries.is_empty() {
+            continue;
+        }
+        for_each_matching_line(&run.bundle.root, &session.events, &finder, |offset| {
             let at = entries.partition_point(|e| e.offset <= offset);
             // A conversation hit belongs to the step that was running then.
             if let Some(time) = at.checked_sub(1).map(|i| entries[i].at_ms) {
@@ -73,11 +78,12 @@ fn step_at_time(run: &Run, time: i64) -> Option<u32> {
 /// Calls `on_hit` with the line start offset of every line containing a
 /// match, scanning the file chunk by chunk, lowercased.
 fn for_each_matching_line(
+    root: &std::path::Path,
     path: &std::path::Path,
     finder: &Finder<'_>,
     mut on_hit: impl FnMut(u64),
 ) -> Result<(), BundleError> {
-    ndjson::scan_file(path, |line, raw| {
+    ndjson::scan_file(root, path, |line, raw| {
         if finder.find(&raw.to_ascii_lowercase()).is_some() {
             on_hit(line.offset);
         }

@@ -132,7 +132,9 @@ pub fn diff(a: &Arc<Run>, a_attempt: usize, b: &DiffTarget) -> Msg {
 }
 
 fn parent_of(run: &Run) -> Result<Run, String> {
-    let parent_id = crate::bundle::read_json_as::<serde_json::Value>(&run.bundle.paths.manifest)
+    let parent_id = run
+        .bundle
+        .read_json::<serde_json::Value>(&run.bundle.paths.manifest)
         .ok()
         .and_then(|m| {
             m.pointer("/lineage/parentRunId")

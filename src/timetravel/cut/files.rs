@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::bundle::safe_open;
 use crate::timetravel::{Result, TimeTravelError};
 
 /// The folders created under the cut's root, synced once at the end (after
@@ -94,10 +95,14 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
     write_new(path, text.as_bytes())
 }
 
-/// Copies the first `limit` bytes of `from` (all of it with `None`) into a
-/// new file `to`, synced.
-pub(crate) fn copy_prefix(from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {
-    let source = File::open(from).map_err(|e| TimeTravelError::io(from, e))?;
+/// Copies the first `limit` bytes of `from` (all of it with `None`), a file
+/// of the bundle in `root`, into a new file `to`, synced.
+pub(crate) fn copy_prefix(root: &Path, from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {
+    let (source, _) = safe_open::open(root, from)?;
+    copy_open(source, from, to, limit)
+}
+
+fn copy_open(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {
     let mut writer = create(to)?;
     let mut reader: Box<dyn Read> = match limit {
         Some(limit) => Box::new(source.take(limit)),
@@ -108,13 +113,17 @@ pub(crate) fn copy_prefix(from: &Path, to: &Path, limit: Option<u64>) -> Result<
     Ok(copied)
 }
 
-/// Shares an immutable file by a hard link when the filesystem allows it,
-/// else copies it (and syncs the copy). Artifacts are content-addressed and
-/// never rewritten, so the cut and its source may share them safely.
-pub(crate) fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
-    let is_symlink = fs::symlink_metadata(from).is_ok_and(|m| m.file_type().is_symlink());
-    if !is_symlink && fs::hard_link(from, to).is_ok() {
+/// Shares an immutable file of the bundle in `root` by a hard link when the
+/// filesystem allows it, else copies it (and syncs the copy). Artifacts are
+/// content-addressed and never rewritten, so the cut and its source may
+/// share them safely. Only a regular file inside the bundle is shared: a
+/// symlink is never linked (that would copy the link), only what it leads
+/// to when that stays inside.
+pub(crate) fn link_or_copy(root: &Path, from: &Path, to: &Path) -> Result<()> {
+    let (source, _) = safe_open::open(root, from)?;
+    let plain = fs::symlink_metadata(from).is_ok_and(|m| m.file_type().is_file());
+    if plain && fs::hard_link(from, to).is_ok() {
         return Ok(());
     }
-    copy_prefix(from, to, None).map(|_| ())
+    copy_open(source, from, to, None).map(|_| ())
 }

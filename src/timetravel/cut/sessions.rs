@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::files::{self, Dirs};
 use super::relative;
 use super::trace::TraceCut;
-use crate::bundle::{read_json_as, SessionFiles, SessionIndex};
+use crate::bundle::{read_json_as, safe_open, SessionFiles, SessionIndex};
 use crate::model::Run;
 use crate::timetravel::Result;
 
@@ -114,7 +114,7 @@ fn write_session(
     let root = &run.bundle.root;
     let index = session.index()?;
     let last_seq = keep.last_seq(index);
-    if session.events.is_file() {
+    if is_file(root, &session.events) {
         let kept = index.entries().partition_point(|e| e.seq <= last_seq);
         let end = match index.entries().get(kept) {
             _ if kept == 0 => 0,
@@ -122,15 +122,15 @@ fn write_session(
             None => index.scan_position().offset,
         };
         let to = target(root, &session.events, dest, dirs)?;
-        files::copy_prefix(&session.events, &to, Some(end))?;
+        files::copy_prefix(root, &session.events, &to, Some(end))?;
     }
-    if session.binding.is_file() {
+    if is_file(root, &session.binding) {
         let to = target(root, &session.binding, dest, dirs)?;
-        files::copy_prefix(&session.binding, &to, None)?;
+        files::copy_prefix(root, &session.binding, &to, None)?;
     }
-    if session.record.is_file() {
+    if is_file(root, &session.record) {
         let to = target(root, &session.record, dest, dirs)?;
-        let mut record: Value = read_json_as(&session.record)?;
+        let mut record: Value = read_json_as(root, &session.record)?;
         let recorded = record.get("lastSeq").and_then(Value::as_u64);
         match (&mut record, recorded) {
             (Value::Object(map), Some(seq)) if seq > u64::from(last_seq) => {
@@ -138,11 +138,16 @@ fn write_session(
                 files::write_json(&to, &record)?;
             }
             _ => {
-                files::copy_prefix(&session.record, &to, None)?;
+                files::copy_prefix(root, &session.record, &to, None)?;
             }
         }
     }
     Ok(())
+}
+
+/// Whether a file of the bundle can be read as one (inside, regular).
+fn is_file(root: &Path, path: &Path) -> bool {
+    safe_open::regular_metadata(root, path).is_some()
 }
 
 /// Where a source file goes in the cut (same relative path), its folder made.

@@ -73,7 +73,8 @@ pub(crate) fn write_trace(
     let source = &bundle.paths.trace;
     let mut writer = files::create(dest)?;
     let mut line = Vec::new();
-    for_each_line(source, entries, |entry, raw| {
+    let (file, _) = bundle.open_file(source)?;
+    for_each_line(&file, source, entries, |entry, raw| {
         line.clear();
         with_run_id(raw, &new_id, &mut line).map_err(|e| BundleError::json(source, &e))?;
         line.push(b'\n');
@@ -146,11 +147,11 @@ fn link_of(conversation: &Value) -> Option<Link> {
 /// Calls `each` with the bytes of every entry's line, reading the file in
 /// spans of consecutive lines (one read per few megabytes).
 fn for_each_line(
+    file: &File,
     path: &Path,
     entries: &[TraceEntry],
     mut each: impl FnMut(&TraceEntry, &[u8]) -> Result<()>,
 ) -> Result<()> {
-    let file = File::open(path).map_err(|e| TimeTravelError::io(path, e))?;
     let mut first = 0;
     while first < entries.len() {
         let start = entries[first].offset;
@@ -160,7 +161,7 @@ fn for_each_line(
         }
         let length = usize::try_from(line_end(&entries[end - 1]) - start)
             .map_err(|_| TimeTravelError::Invalid(format!("{}: span too large", path.display())))?;
-        let bytes = read_at(&file, start, length).map_err(|e| TimeTravelError::io(path, e))?;
+        let bytes = read_at(file, start, length).map_err(|e| TimeTravelError::io(path, e))?;
         for entry in &entries[first..end] {
             let from = (entry.offset - start) as usize;
             let raw = bytes.get(from..from + entry.len as usize).ok_or_else(|| {

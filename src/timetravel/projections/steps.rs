@@ -71,14 +71,14 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
     let kept = &run.attempts[..=point.last];
     let mut steps = Steps::default();
     let path = &run.bundle.paths.steps_projection;
-    if path.is_file() {
+    if let Ok((file, _)) = run.bundle.open_file(path) {
         let finished: HashSet<&str> = kept
             .iter()
             .filter(|a| a.is_finished())
             .map(|a| run.attempt_id(a))
             .collect();
         let mut failure = None;
-        each_array_item(path, |step| {
+        each_array_item(file, path, |step| {
             let id = step.get("attemptId").and_then(Value::as_str).unwrap_or("");
             if finished.contains(id) {
                 failure = steps.push(step).err();
@@ -107,7 +107,11 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
 
 /// Feeds each element of the JSON array in `path` to `each`, one at a time,
 /// until `each` breaks (the rest of the file is then left unread).
-fn each_array_item(path: &Path, mut each: impl FnMut(Value) -> ControlFlow<()>) -> Result<()> {
+fn each_array_item(
+    file: std::fs::File,
+    path: &Path,
+    mut each: impl FnMut(Value) -> ControlFlow<()>,
+) -> Result<()> {
     /// Serde offers no way out of a sequence but an error: this one means
     /// "stopped on purpose".
     const STOPPED: &str = "reel: stopped reading the step records";
@@ -126,8 +130,9 @@ fn each_array_item(path: &Path, mut each: impl FnMut(Value) -> ControlFlow<()>) 
             Ok(())
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| TimeTravelError::io(path, e))?;
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    // Streamed: `steps.json` of a long run is as large as its trace.
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut de = serde_json::Deserializer::from_reader(reader);
     match de.deserialize_seq(Items(&mut each)).and_then(|()| de.end()) {
         Err(e) if e.is_data() && e.to_string().starts_with(STOPPED) => Ok(()),
         Err(e) => Err(BundleError::json(path, &e).into()),

@@ -21,7 +21,8 @@ pub(crate) const BRANCHING: &str = concat!(
 
 pub(crate) fn branching_flow() -> FlowDefinition {
     let path = Path::new(BRANCHING).join("flow.json");
-    let value: serde_json::Value = crate::bundle::read_json_as(&path).expect("flow.json");
+    let value: serde_json::Value =
+        crate::bundle::read_json_as(Path::new(BRANCHING), &path).expect("flow.json");
     FlowDefinition::from_value(value).expect("flow definition")
 }
 
