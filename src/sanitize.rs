@@ -4,6 +4,8 @@
 //! clear the screen, retitle the window or reorder text. Every such character
 //! is replaced by a visible placeholder so it is shown, never interpreted.
 
+pub mod json;
+
 use std::borrow::Cow;
 
 /// Replaces control characters and bidi overrides with visible placeholders.
@@ -31,12 +33,12 @@ pub fn sanitize_line(input: &str) -> Cow<'_, str> {
 fn needs_escape(c: char, keep_newlines: bool) -> bool {
     match c {
         '\n' | '\t' => !keep_newlines,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' => true,
         _ => is_bidi_control(c),
     }
 }
 
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 

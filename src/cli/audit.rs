@@ -21,10 +21,16 @@ pub fn run(runs_dir: &Path, json: bool) -> CliResult {
         outln!(
             out,
             "{}",
-            serde_json::json!({"records": records, "recovered": recovered.len()})
+            crate::sanitize::json::to_line(
+                &serde_json::json!({"records": records, "recovered": recovered.len()})
+            )
         );
     } else if records.is_empty() {
-        outln!(out, "no rewinds or undos in {}", runs_dir.display());
+        outln!(
+            out,
+            "no rewinds or undos in {}",
+            super::format::path(runs_dir)
+        );
     } else {
         for r in &records {
             let state = serde_json::to_value(r.state)
@@ -44,11 +50,11 @@ pub fn run(runs_dir: &Path, json: bool) -> CliResult {
         }
     }
     for r in &recovered {
-        eprintln!(
-            "reel: recovered interrupted operation {} on {}",
+        super::say(format_args!(
+            "recovered interrupted operation {} on {}",
             clean(&r.op_id, 40),
             clean(&r.run_id, 60)
-        );
+        ));
     }
     super::emit(&out);
     Ok(EXIT_OK)

@@ -76,11 +76,11 @@ pub fn demo(args: &DemoArgs) -> CliResult {
         record_tour(&mut player, &mut app, &mut recorder)
             .map_err(|e| CliError::failure(format!("{}: {e}", args.tour.display())))?;
         recorder.save(out).map_err(CliError::failure)?;
-        eprintln!(
-            "reel: recorded {} to {}",
+        super::say(format_args!(
+            "recorded {} to {}",
             args.tour.display(),
             out.display()
-        );
+        ));
         return Ok(EXIT_OK);
     }
     crate::tui::run_tour(TourPlayer::new(tour), args.record.as_deref(), &title)

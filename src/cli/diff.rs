@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use super::{CliError, CliResult, EXIT_OK};
 use crate::model::discovery::{self, resolve_run};
 use crate::model::Run;
@@ -58,8 +56,7 @@ fn render(out: &mut String, args: &DiffArgs, runs_dir: Option<&Path>) -> CliResu
 }
 
 fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string_pretty(value)
-        .unwrap_or_else(|e| json!({"error": e.to_string()}).to_string())
+    crate::sanitize::json::to_pretty(value)
 }
 
 /// Splits `RUN@ATTEMPT` on the last `@` (attempt ids hold `#`, paths may

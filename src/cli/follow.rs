@@ -73,10 +73,7 @@ fn follow(run_dir: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stop> {
     .map_err(CliError::failure)?;
     let mut run = open_when_ready(run_dir, &changes)?;
     for warning in &run.bundle.warnings {
-        eprintln!(
-            "reel: {}",
-            crate::sanitize::sanitize_line(&warning.to_string())
-        );
+        super::say(warning);
     }
     if !json {
         header(out, &run)?;
@@ -101,7 +98,7 @@ fn follow(run_dir: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stop> {
             // Keep what we have and retry on the next change; say it once.
             Err(err) if !refresh_failed => {
                 refresh_failed = true;
-                eprintln!("reel: {}", crate::sanitize::sanitize_line(&err.to_string()));
+                super::say(err);
             }
             Err(_) => {}
         }
@@ -203,7 +200,7 @@ fn print_finished(
         }
         printed.insert(run.attempt_id(attempt).to_string());
         let text = if json {
-            super::show::attempt_json(run, attempt).to_string()
+            crate::sanitize::json::to_line(&super::show::attempt_json(run, attempt))
         } else {
             super::show::attempt_row(run, i, attempt)
         };

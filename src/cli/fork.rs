@@ -8,6 +8,7 @@ use serde_json::json;
 use super::format::{clean, pad};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::model::Run;
+use crate::sanitize::json::to_line;
 use crate::timetravel::fork::{fork, parse_patch, ForkOptions};
 use crate::timetravel::preview::{preview, ForkPreview};
 use crate::timetravel::runid::now_ms;
@@ -59,8 +60,7 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
     if args.preview {
         let shown = preview(run, position);
         if args.json {
-            let document = serde_json::to_string(&shown).map_err(CliError::failure)?;
-            outln!(out, "{document}");
+            outln!(out, "{}", to_line(&shown));
         } else {
             print_preview(out, run, position, &shown);
         }
@@ -87,7 +87,7 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
             "seq": attempt.seq_end,
             "nextNode": summary.next_node,
         });
-        outln!(out, "{document}");
+        outln!(out, "{}", to_line(&document));
         return Ok(EXIT_OK);
     }
     outln!(out, "forked {}", summary.run_id);

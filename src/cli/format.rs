@@ -3,6 +3,12 @@
 
 pub use crate::humanize::{clean, duration, pad};
 
+/// A path for one line of output: control characters (a newline in a
+/// folder name included) become visible placeholders.
+pub fn path(p: &std::path::Path) -> String {
+    crate::sanitize::sanitize_line(&p.display().to_string()).into_owned()
+}
+
 /// The time-of-day part of an ISO timestamp (`16:31:16.188`).
 pub fn time_of_day(iso: Option<&str>) -> String {
     iso.and_then(|s| s.get(11..23)).unwrap_or("").to_string()

@@ -8,6 +8,7 @@ use super::format::{clean, pad};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::model::discovery::{list_runs, ResolveError};
 use crate::model::Run;
+use crate::sanitize::json::to_line;
 
 pub fn run(dir: &Path, json: bool) -> CliResult {
     let mut out = String::new();
@@ -32,7 +33,7 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
                 };
                 listed.push((summary, attempts, status));
             }
-            Err(err) => eprintln!("reel: skipped {}", clean(&err.to_string(), 300)),
+            Err(err) => super::say(format_args!("skipped {}", clean(&err.to_string(), 300))),
         }
     }
     if json {
@@ -46,14 +47,14 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
                 })
             })
             .collect();
-        outln!(out, "{}", serde_json::Value::Array(array));
+        outln!(out, "{}", to_line(&serde_json::Value::Array(array)));
         return Ok(EXIT_OK);
     }
     if listed.is_empty() {
-        outln!(out, "No runs in {}", dir.display());
+        outln!(out, "No runs in {}", super::format::path(dir));
         return Ok(EXIT_OK);
     }
-    outln!(out, "{}", dir.display());
+    outln!(out, "{}", super::format::path(dir));
     for (s, attempts, status) in &listed {
         let suffix = s.run_id.rsplit('-').next().unwrap_or("");
         let attempts = attempts.map_or("? steps".to_string(), |n| {

@@ -164,19 +164,24 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let _ = err.print();
             return match err.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    let _ = err.print();
                     EXIT_OK
                 }
-                _ => EXIT_USAGE,
+                _ => {
+                    // The message quotes the arguments given: sanitized.
+                    let text = err.render().to_string();
+                    eprint!("{}", crate::sanitize::sanitize_text(&text, true));
+                    EXIT_USAGE
+                }
             };
         }
     };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("reel: {}", crate::sanitize::sanitize_line(&err.message));
+            say(&err.message);
             err.code
         }
     }
@@ -277,10 +282,10 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
     };
     if !interactive {
         for done in crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default() {
-            eprintln!(
-                "reel: finished interrupted operation {} on {}",
+            say(format_args!(
+                "finished interrupted operation {} on {}",
                 done.op_id, done.run_id
-            );
+            ));
         }
         return match start {
             crate::tui::Start::Browser(dir) => list::run(&dir, false),
@@ -294,13 +299,25 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
 }
 
 /// Writes a command's output to stdout. A closed pipe (`reel show | head`)
-/// is not an error worth a message, and must never be a panic.
+/// is not an error worth a message, and must never be a panic. Everything
+/// passes the terminal sanitizer once more here, so no path or string that
+/// a command forgot to clean can reach the terminal raw (JSON output is
+/// already escaped and passes unchanged).
 fn emit(text: &str) {
     use std::io::Write as _;
+    let text = crate::sanitize::sanitize_text(text, true);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
+}
+
+/// A line for stderr, `reel: ` first, sanitized like everything printed.
+pub(crate) fn say(message: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let line = format!("reel: {}", message);
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", crate::sanitize::sanitize_line(&line));
 }
 
 /// The sample runs shipped with reel, for a fresh clone with no runs yet.
@@ -327,10 +344,7 @@ fn open_run(spec: &str, runs_dir: Option<&Path>) -> Result<Run, CliError> {
     let run = Run::open(&dir).map_err(CliError::failure)?;
     // Tolerated quirks (a partial last line …) go to stderr, never to stdout.
     for warning in &run.bundle.warnings {
-        eprintln!(
-            "reel: {}",
-            crate::sanitize::sanitize_line(&warning.to_string())
-        );
+        say(warning);
     }
     Ok(run)
 }

@@ -138,7 +138,7 @@ fn confirm(question: &str, yes: bool) -> Result<(), CliError> {
             ),
         });
     }
-    eprint!("{question} [y/N] ");
+    eprint!("{} [y/N] ", crate::sanitize::sanitize_line(question));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = stdin.lock().read_line(&mut answer);
@@ -170,13 +170,13 @@ fn report(outcome: &rewind::Outcome, verb: &str, json: bool) -> CliResult {
         outln!(
             out,
             "{}",
-            json!({
+            crate::sanitize::json::to_line(&json!({
                 "opId": outcome.op_id,
                 "runId": outcome.run_id,
                 "backup": outcome.backup,
                 "attemptId": outcome.attempt_id,
                 "steps": outcome.steps,
-            })
+            }))
         );
     } else {
         outln!(
@@ -184,7 +184,7 @@ fn report(outcome: &rewind::Outcome, verb: &str, json: bool) -> CliResult {
             "{verb} {} ({} step(s)); previous bundle kept at {}",
             clean(&outcome.run_id, 80),
             outcome.steps,
-            outcome.backup.display()
+            super::format::path(&outcome.backup)
         );
     }
     super::emit(&out);

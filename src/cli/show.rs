@@ -8,6 +8,7 @@ use super::{CliError, CliResult, EXIT_OK};
 use crate::bundle::artifacts::referenced_in_trace;
 use crate::bundle::timestamp::format_iso_millis;
 use crate::model::Run;
+use crate::sanitize::json::to_line;
 
 pub fn run(run: &Run, json: bool) -> CliResult {
     let mut out = String::new();
@@ -19,7 +20,7 @@ pub fn run(run: &Run, json: bool) -> CliResult {
 fn render(out: &mut String, run: &Run, json: bool) -> CliResult {
     let document = show_json(run)?;
     if json {
-        outln!(out, "{document}");
+        outln!(out, "{}", to_line(&document));
     } else {
         print_human(out, run, &document);
     }

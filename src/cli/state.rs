@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::format::{clean, pad};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::model::{Conversation, NodeFrame, Run, TranscriptItem};
+use crate::sanitize::json::to_line;
 use crate::sanitize::sanitize_text;
 
 pub fn run(run: &Run, at: &str, json: bool) -> CliResult {
@@ -26,7 +27,7 @@ fn render(out: &mut String, run: &Run, at: &str, json: bool) -> CliResult {
     })?;
     let state = StateAt::compute(run, position)?;
     if json {
-        outln!(out, "{}", state.to_json(run));
+        outln!(out, "{}", to_line(&state.to_json(run)));
     } else {
         state.print(out, run);
     }

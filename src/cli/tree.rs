@@ -46,11 +46,7 @@ fn render(out: &mut String, args: &TreeArgs, runs_dir: Option<&Path>) -> CliResu
     }
     if args.json {
         let doc = json!({"runsDir": dir, "focus": focus, "roots": forest});
-        outln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        );
+        outln!(out, "{}", crate::sanitize::json::to_pretty(&doc));
         return Ok(EXIT_OK);
     }
     if forest.is_empty() {

@@ -10,6 +10,7 @@ use super::{CliError, CliResult, EXIT_FAILURE, EXIT_OK};
 use crate::bundle::validate::{validate_bundle, Report};
 use crate::bundle::Severity;
 use crate::model::discovery::{bundle_names, is_bundle};
+use crate::sanitize::json::to_line;
 
 pub fn run(paths: &[PathBuf], json: bool) -> CliResult {
     let mut out = String::new();
@@ -27,7 +28,11 @@ fn render(out: &mut String, paths: &[PathBuf], json: bool) -> CliResult {
             .iter()
             .map(|r| json!({"path": r.path, "ok": !r.is_broken(), "problems": r.problems}))
             .collect();
-        outln!(out, "{}", json!({"bundles": list, "broken": broken}));
+        outln!(
+            out,
+            "{}",
+            to_line(&json!({"bundles": list, "broken": broken}))
+        );
     } else {
         print_human(out, &reports, broken);
     }
@@ -71,7 +76,7 @@ fn print_human(out: &mut String, reports: &[Report], broken: usize) {
     let mut warnings = 0;
     for report in reports {
         let verdict = if report.is_broken() { "BROKEN" } else { "ok" };
-        outln!(out, "{verdict:>6}  {}", report.path.display());
+        outln!(out, "{verdict:>6}  {}", super::format::path(&report.path));
         for problem in &report.problems {
             warnings += usize::from(problem.severity == Severity::Warning);
             outln!(out, "        {}", clean(&problem.to_string(), 400));

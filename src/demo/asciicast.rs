@@ -32,7 +32,7 @@ impl Recorder {
     pub fn new(width: u16, height: u16, title: &str) -> Result<Recorder, String> {
         let terminal = Terminal::new(TestBackend::new(width, height)).map_err(|e| e.to_string())?;
         let header = json!({"version": 2, "width": width, "height": height, "title": title, "env": {"TERM": "xterm-256color"}});
-        let mut out = header.to_string().into_bytes();
+        let mut out = crate::sanitize::json::to_line(&header).into_bytes();
         out.push(b'\n');
         Ok(Recorder {
             out,
@@ -50,7 +50,8 @@ impl Recorder {
         let data = ansi_frame(self.terminal.backend().buffer());
         if self.last_frame.as_deref() != Some(data.as_str()) {
             let line = json!([round(self.time), "o", data]);
-            self.out.extend_from_slice(line.to_string().as_bytes());
+            self.out
+                .extend_from_slice(crate::sanitize::json::to_line(&line).as_bytes());
             self.out.push(b'\n');
             self.last_frame = Some(data);
         }
