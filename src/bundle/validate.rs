@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+mod ranges;
+
 use super::error::{Problem, Severity};
 use super::sha256::sha256_reader;
 use super::{artifacts, check_json, safe_open, Bundle, EventKind, BUNDLE_SCHEMA};
@@ -40,6 +42,7 @@ fn check_opened(bundle: &Bundle, problems: &mut Vec<Problem>) {
     check_trace(bundle, problems);
     check_projections(bundle, problems);
     check_sessions(bundle, problems);
+    ranges::check_conversation_ranges(bundle, problems);
     check_artifacts(bundle, problems);
 }
 
