@@ -84,8 +84,8 @@ pub fn demo(args: &DemoArgs) -> CliResult {
         return Ok(EXIT_OK);
     }
     crate::tui::run_tour(TourPlayer::new(tour), args.record.as_deref(), &title)
-        .map_err(CliError::failure)?;
-    Ok(EXIT_OK)
+        .map(crate::tui::Ended::exit_code)
+        .map_err(CliError::failure)
 }
 
 /// `reel play RUN --record OUT --headless`: the whole playback, recorded.
