@@ -220,11 +220,7 @@ fn run(cli: Cli) -> CliResult {
             match (headless, record) {
                 (true, Some(out)) => demo::play_headless(&dir, speed, &out, &size),
                 (true, None) => Err(CliError::usage("--headless needs --record OUT.cast")),
-                (false, record) => {
-                    crate::tui::run_recorded(crate::tui::Start::Play(dir, speed), record.as_deref())
-                        .map(crate::tui::Ended::exit_code)
-                        .map_err(CliError::failure)
-                }
+                (false, record) => demo::play(&dir, speed, record.as_deref()),
             }
         }
         Some(Command::Demo(args)) => demo::demo(&args),

@@ -126,10 +126,14 @@ impl TourPlayer {
             total: 0,
         };
         settle(app, vec![Effect::LoadRun(copy)]);
-        match app.screen {
-            Screen::Run(_) => Ok(()),
-            _ => Err(format!("cannot open {spec}")),
-        }
+        let copy_error = match &app.screen {
+            Screen::Run(_) => return Ok(()),
+            Screen::Failed { message, .. } => format!("cannot open {spec}: {message}"),
+            _ => format!("cannot open {spec}"),
+        };
+        // The original's error (what `show` gives) names the user's file,
+        // not the scratch copy.
+        Err(crate::model::Run::open(&source).map_or_else(|e| e.to_string(), |_| copy_error))
     }
 
     fn scratch_dir(&mut self) -> Result<PathBuf, String> {
