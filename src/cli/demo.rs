@@ -7,6 +7,8 @@ use super::{CliError, CliResult, EXIT_OK};
 use crate::demo::asciicast::{play_out, record_tour, Recorder};
 use crate::demo::player::TourPlayer;
 use crate::demo::tour;
+use crate::model::discovery::resolve_run;
+use crate::model::Run;
 use crate::tui::app::{App, Screen};
 use crate::tui::keymap::Keymap;
 use crate::tui::message::Effect;
@@ -83,9 +85,58 @@ pub fn demo(args: &DemoArgs) -> CliResult {
         ));
         return Ok(EXIT_OK);
     }
+    if !crate::tui::terminal::available() {
+        // What would fail with a terminal too is said first.
+        check_opens(&tour, &args.tour)?;
+        return Err(needs_terminal("demo"));
+    }
     crate::tui::run_tour(TourPlayer::new(tour), args.record.as_deref(), &title)
-        .map_err(CliError::failure)?;
-    Ok(EXIT_OK)
+        .map(crate::tui::Ended::exit_code)
+        .map_err(CliError::failure)
+}
+
+/// `reel play RUN` in the viewer. Without a terminal, a run that cannot
+/// open says why (the error `show` gives), any other that a terminal is
+/// needed.
+pub fn play(run_dir: &Path, speed: Speed, record: Option<&Path>) -> CliResult {
+    if !crate::tui::terminal::available() {
+        Run::open(run_dir).map_err(CliError::failure)?;
+        return Err(needs_terminal("play"));
+    }
+    crate::tui::run_recorded(
+        crate::tui::Start::Play(run_dir.to_path_buf(), speed),
+        record,
+    )
+    .map(crate::tui::Ended::exit_code)
+    .map_err(CliError::failure)
+}
+
+/// The usage error of a viewer command run without a terminal.
+fn needs_terminal(command: &str) -> CliError {
+    CliError::usage(format!(
+        "`reel {command}` needs a terminal (stdin and stdout); \
+         without one, record it with --headless --record OUT.cast"
+    ))
+}
+
+/// Every run a tour opens, opened: the first that cannot be, as the
+/// player reports it (`TOUR: line N: …`).
+fn check_opens(tour: &tour::Tour, path: &Path) -> Result<(), CliError> {
+    for line in &tour.steps {
+        if let tour::TourStep::Open(spec) = &line.step {
+            let opened = resolve_run(spec, None)
+                .map_err(|e| e.to_string())
+                .and_then(|dir| Run::open(&dir).map_err(|e| e.to_string()));
+            if let Err(err) = opened {
+                return Err(CliError::failure(format!(
+                    "{}: line {}: {err}",
+                    path.display(),
+                    line.line
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `reel play RUN --record OUT --headless`: the whole playback, recorded.
@@ -98,14 +149,19 @@ pub fn play_headless(run_dir: &Path, speed: Speed, out: &Path, size: &str) -> Cl
         total: 0,
     };
     settle(&mut app, vec![Effect::LoadRun(run_dir.to_path_buf())]);
-    if let Screen::Run(view) = &mut app.screen {
-        view.apply(crate::tui::action::Action::FirstStep, 1);
-        view.playback = Some(Playback::new(speed));
-    } else {
-        return Err(CliError::failure(format!(
-            "{}: cannot open this run",
-            run_dir.display()
-        )));
+    match &mut app.screen {
+        Screen::Run(view) => {
+            view.apply(crate::tui::action::Action::FirstStep, 1);
+            view.playback = Some(Playback::new(speed));
+        }
+        // The loader's error, as `show` gives it (`trace.ndjson:3: …`).
+        Screen::Failed { message, .. } => return Err(CliError::failure(message.as_str())),
+        _ => {
+            return Err(CliError::failure(format!(
+                "{}: cannot open this run",
+                run_dir.display()
+            )))
+        }
     }
     let mut recorder = Recorder::new(width, height, &format!("reel play {}", run_dir.display()))
         .map_err(CliError::failure)?;

@@ -225,14 +225,7 @@ fn run(cli: Cli) -> CliResult {
             match (headless, record) {
                 (true, Some(out)) => demo::play_headless(&dir, speed, &out, &size),
                 (true, None) => Err(CliError::usage("--headless needs --record OUT.cast")),
-                (false, record) => {
-                    crate::tui::run_recorded(
-                        crate::tui::Start::Play(dir, speed),
-                        record.as_deref(),
-                    )
-                    .map_err(CliError::failure)?;
-                    Ok(EXIT_OK)
-                }
+                (false, record) => demo::play(&dir, speed, record.as_deref()),
             }
         }
         Some(Command::Demo(args)) => demo::demo(&args),
@@ -294,8 +287,9 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
             }
         };
     }
-    crate::tui::run(start).map_err(CliError::failure)?;
-    Ok(EXIT_OK)
+    crate::tui::run(start)
+        .map(crate::tui::Ended::exit_code)
+        .map_err(CliError::failure)
 }
 
 /// Writes a command's output to stdout. A closed pipe (`reel show | head`)

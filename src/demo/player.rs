@@ -130,13 +130,15 @@ impl TourPlayer {
             total: 0,
         };
         settle(app, vec![Effect::LoadRun(copy)]);
-        match app.screen {
-            Screen::Run(_) => Ok(()),
-            _ => Err(format!(
-                "cannot open {spec}{}",
-                describe_left_out(&left_out)
-            )),
-        }
+        let left_out = describe_left_out(&left_out);
+        let copy_error = match &app.screen {
+            Screen::Run(_) => return Ok(()),
+            Screen::Failed { message, .. } => format!("cannot open {spec}: {message}{left_out}"),
+            _ => format!("cannot open {spec}{left_out}"),
+        };
+        // The original's error (what `show` gives) names the user's file,
+        // not the scratch copy.
+        Err(crate::model::Run::open(&source).map_or_else(|e| e.to_string(), |_| copy_error))
     }
 
     fn scratch_dir(&mut self) -> Result<PathBuf, String> {

@@ -262,6 +262,8 @@ impl App {
                 }
                 _ => Vec::new(),
             },
+            // The event loop's own (shutdown, suspend), never sent here.
+            Msg::Signal(_) | Msg::Fatal(_) => Vec::new(),
             Msg::LineageListed { rows } => {
                 self.dialog = Some(Dialog::Lineage { rows, selected: 0 });
                 Vec::new()

@@ -70,6 +70,12 @@ pub enum Msg {
     LineageListed {
         rows: Vec<(String, Option<PathBuf>)>,
     },
+    /// A signal from the signal thread (its number): the loop shuts down
+    /// (or suspends, for SIGTSTP) and stops whatever it started.
+    Signal(i32),
+    /// A thread the viewer needs has died (a panicking worker): the loop
+    /// ends with this error.
+    Fatal(String),
 }
 
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod browser;
 pub mod dialog;
+pub mod fault;
 pub mod graph;
 pub mod inspect;
 pub mod json_tree;
@@ -17,6 +18,7 @@ pub mod message;
 pub mod playback;
 pub mod run_view;
 pub mod search;
+pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod timetravel_effects;
@@ -33,6 +35,7 @@ use crossterm::event;
 
 use app::{App, Screen};
 use browser::BrowserState;
+use fault::Fault;
 use keymap::Keymap;
 use message::Msg;
 use theme::Theme;
@@ -78,13 +81,32 @@ pub fn new_app(start: Start) -> App {
     app
 }
 
-/// Runs the TUI until the user quits.
-pub fn run(start: Start) -> Result<()> {
+/// How the viewer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// A terminating signal (its number) shut it down.
+    Signal(i32),
+}
+
+impl Ended {
+    /// The process exit status: 0, or 128 + the signal.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Ended::Quit => 0,
+            Ended::Signal(signal) => signals::exit_code(signal),
+        }
+    }
+}
+
+/// Runs the TUI until the user quits (or a signal ends it).
+pub fn run(start: Start) -> Result<Ended> {
     run_recorded(start, None)
 }
 
 /// Runs the TUI, recording every frame into an asciicast file if asked.
-pub fn run_recorded(start: Start, record: Option<&std::path::Path>) -> Result<()> {
+pub fn run_recorded(start: Start, record: Option<&std::path::Path>) -> Result<Ended> {
     // Finish or roll back a rewind/undo that a crash interrupted before
     // anything is shown from this runs directory.
     let recovered = crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default();
@@ -104,7 +126,7 @@ pub fn run_tour(
     player: crate::demo::player::TourPlayer,
     record: Option<&std::path::Path>,
     title: &str,
-) -> Result<()> {
+) -> Result<Ended> {
     let (keymap, _) = Keymap::load();
     let screen = Screen::Loading {
         path: PathBuf::new(),
@@ -120,8 +142,13 @@ fn event_loop(
     tour: Option<crate::demo::player::TourPlayer>,
     record: Option<&std::path::Path>,
     title: &str,
-) -> Result<()> {
-    let mut guard = terminal::TerminalGuard::enter()?;
+) -> Result<Ended> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    // Before the terminal is taken: a signal from then on finds a loop to
+    // give the terminal back.
+    let signal_watch = signals::SignalWatch::start(tx.clone());
+    let mut guard = terminal::TerminalGuard::enter()
+        .map_err(|err| anyhow::anyhow!("the viewer needs a terminal: {err}"))?;
     let size = guard.terminal.size()?;
     let mut recording = match record {
         Some(path) => Some((
@@ -132,7 +159,6 @@ fn event_loop(
         )),
         None => None,
     };
-    let (tx, rx) = mpsc::channel::<Msg>();
     let workers = Workers::new(tx.clone());
     spawn_input(tx.clone());
     if tour.is_none() {
@@ -144,7 +170,12 @@ fn event_loop(
     if let Some(state) = &mut tour {
         state.advance(&mut app);
     }
+    let mut draws = 0u64;
     let mut draw = |app: &mut App, guard: &mut terminal::TerminalGuard| -> Result<()> {
+        draws += 1;
+        if draws > 1 && fault::is(Fault::DrawError) {
+            return Err(std::io::Error::other("injected fault: draw-error").into());
+        }
         guard.terminal.draw(|frame| ui::draw(frame, app))?;
         if let Some((recorder, _, started)) = &mut recording {
             recorder.set_time(started.elapsed().as_secs_f64());
@@ -152,10 +183,16 @@ fn event_loop(
         }
         Ok(())
     };
-    draw(&mut app, &mut guard)?;
+    if let Err(err) = draw(&mut app, &mut guard) {
+        return draw_failed(err);
+    }
+    fault::panic_if(Fault::UiPanic, "ui-panic");
+    while fault::is(Fault::UiHang) {
+        thread::park();
+    }
     let mut follower = Follower::default();
     follower.follow(&app, &tx);
-    loop {
+    let ended = 'run: loop {
         // Block until something happens; wake on a timer only while
         // playing, during a timed tour pause, or (every 2 s) while a live
         // run is open, to notice a writer that stopped.
@@ -170,12 +207,12 @@ fn event_loop(
             match rx.recv_timeout(interval) {
                 Ok(msg) => msg,
                 Err(mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break Ended::Quit,
             }
         } else {
             match rx.recv() {
                 Ok(msg) => msg,
-                Err(_) => break,
+                Err(_) => break Ended::Quit,
             }
         };
         // Apply everything queued, then draw once.
@@ -183,6 +220,22 @@ fn event_loop(
         pending.extend(rx.try_iter());
         let mut changed = false;
         for msg in pending {
+            // The loop's own messages: shutdown, suspension, a dead worker.
+            match msg {
+                Msg::Signal(signal) if signals::is_suspend(signal) => {
+                    suspend(&mut guard)?;
+                    changed = true;
+                    continue;
+                }
+                Msg::Signal(signal) => break 'run Ended::Signal(signal),
+                Msg::Fatal(message) => return Err(anyhow::Error::msg(message)),
+                Msg::Input(event::Event::Key(key)) if is_suspend_key(&key) => {
+                    suspend(&mut guard)?;
+                    changed = true;
+                    continue;
+                }
+                _ => {}
+            }
             changed |= !is_noise(&msg);
             if let Some(state) = &mut tour {
                 if state.key(&msg, &mut app) {
@@ -197,16 +250,37 @@ fn event_loop(
             changed |= state.maybe_advance(&mut app);
         }
         if app.quit {
-            break;
+            break Ended::Quit;
         }
         follower.follow(&app, &tx);
         if changed {
-            draw(&mut app, &mut guard)?;
+            if let Err(err) = draw(&mut app, &mut guard) {
+                break draw_failed(err)?;
+            }
         }
-    }
+    };
+    // From here a signal ends the process at once (cleanup is short).
+    signal_watch.shutting_down();
+    drop(guard);
     if let Some((recorder, path, _)) = &recording {
         recorder.save(path).map_err(anyhow::Error::msg)?;
     }
+    Ok(ended)
+}
+
+/// ctrl-z: a key in raw mode (the terminal sends no SIGTSTP then).
+fn is_suspend_key(key: &event::KeyEvent) -> bool {
+    key.kind == event::KeyEventKind::Press
+        && key.code == event::KeyCode::Char('z')
+        && key.modifiers.contains(event::KeyModifiers::CONTROL)
+}
+
+/// Leaves the terminal to the shell until continued (`fg`).
+fn suspend(guard: &mut terminal::TerminalGuard) -> Result<()> {
+    #[cfg(unix)]
+    guard.suspend()?;
+    #[cfg(not(unix))]
+    let _ = guard;
     Ok(())
 }
 
@@ -256,11 +330,48 @@ fn is_noise(msg: &Msg) -> bool {
 
 /// Terminal events on their own thread (a blocking read: no polling).
 fn spawn_input(tx: mpsc::Sender<Msg>) {
-    thread::spawn(move || {
-        while let Ok(event) = event::read() {
-            if tx.send(Msg::Input(event)).is_err() {
+    workers::spawn_guarded(&tx.clone(), "input", move || loop {
+        match event::read() {
+            Ok(event) => {
+                if tx.send(Msg::Input(event)).is_err() {
+                    break;
+                }
+            }
+            Err(err) => {
+                let _ = tx.send(input_failed(&err));
                 break;
             }
         }
     });
+}
+
+/// Input can no longer be read: the end, as for SIGHUP if the terminal
+/// hung up, else with the error.
+fn input_failed(err: &std::io::Error) -> Msg {
+    if hung_up() {
+        return Msg::Signal(signals::SIGHUP);
+    }
+    Msg::Fatal(format!("reading the terminal failed: {err}"))
+}
+
+/// A failed draw ends the loop; writing to a terminal that hung up is
+/// the end its SIGHUP brings, not an error (nowhere to print it either).
+fn draw_failed(err: anyhow::Error) -> Result<Ended> {
+    if hung_up() {
+        Ok(Ended::Signal(signals::SIGHUP))
+    } else {
+        Err(err)
+    }
+}
+
+/// A terminal that hung up (its window closed) no longer answers as one.
+#[cfg(unix)]
+fn hung_up() -> bool {
+    use std::io::IsTerminal;
+    !std::io::stdout().is_terminal()
+}
+
+#[cfg(not(unix))]
+fn hung_up() -> bool {
+    false
 }

@@ -109,7 +109,7 @@ impl Workers {
     pub fn new(tx: Sender<Msg>) -> Workers {
         let (inspect_tx, inspect_rx) = mpsc::channel::<(Arc<Run>, InspectRequest)>();
         let results = tx.clone();
-        thread::spawn(move || {
+        spawn_guarded(&tx, "inspect", move || {
             let mut inspector = Inspector::default();
             let mut current: Option<Arc<Run>> = None;
             while let Ok(mut job) = inspect_rx.recv() {
@@ -151,7 +151,8 @@ impl Workers {
             _ => {}
         }
         let tx = self.tx.clone();
-        thread::spawn(move || {
+        spawn_guarded(&self.tx, "effect", move || {
+            super::fault::panic_if(super::fault::Fault::WorkerPanic, "worker-panic");
             let mut inspector = Inspector::default();
             execute(effect, &mut inspector, &mut |msg| {
                 let _ = tx.send(msg);
@@ -160,12 +161,34 @@ impl Workers {
     }
 }
 
+/// A worker thread whose panic is reported to the UI loop as `Msg::Fatal`
+/// (the loop would otherwise wait forever for its answer). The panic's own
+/// report is kept by the panic hook until the terminal is restored.
+pub fn spawn_guarded(tx: &Sender<Msg>, name: &'static str, body: impl FnOnce() + Send + 'static) {
+    let report = tx.clone();
+    let spawned = thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                let _ = report.send(Msg::Fatal(format!(
+                    "internal error: the {name} thread panicked: {}",
+                    super::terminal::panic_text(payload.as_ref())
+                )));
+            }
+        });
+    if let Err(err) = spawned {
+        // No thread, no answer: as fatal as a panic.
+        let _ = tx.send(Msg::Fatal(format!("cannot start the {name} thread: {err}")));
+    }
+}
+
 /// Live refreshes on one thread, in order, so an older state can never
 /// overtake a newer one; each refresh starts from the newest state this
 /// thread produced for that run (requests carry the state the UI had).
 fn spawn_refresher(results: Sender<Msg>) -> Sender<Arc<Run>> {
     let (refresh_tx, refresh_rx) = mpsc::channel::<Arc<Run>>();
-    thread::spawn(move || {
+    let guard_tx = results.clone();
+    spawn_guarded(&guard_tx, "refresh", move || {
         let mut newest: Option<Arc<Run>> = None;
         while let Ok(mut run) = refresh_rx.recv() {
             while let Ok(later) = refresh_rx.try_recv() {
