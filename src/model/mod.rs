@@ -5,6 +5,7 @@ pub mod attempt;
 pub mod conversation;
 pub mod discovery;
 pub mod frame;
+pub mod routing;
 
 use std::path::Path;
 

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 
 use self::files::Dirs;
 use super::projections::{write_projections, Point};
-use super::{preview, Result, TimeTravelError};
+use super::{Result, TimeTravelError};
 use crate::bundle::paths::resolve_inside;
 use crate::bundle::safe_open;
 use crate::bundle::timestamp::format_iso_millis;
@@ -93,7 +93,7 @@ fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutS
     let attempt_id = run.attempt_id(attempt);
     let parent_id = run.run_id();
     let now = format_iso_millis(request.now_ms);
-    let next_node = preview::next_node(run, last);
+    let next_node = crate::model::routing::next_node(run, last);
     let target = |dirs: &mut Dirs, source: &Path| -> Result<PathBuf> {
         let to = dest.join(relative(root, source)?);
         if let Some(parent) = to.parent() {
