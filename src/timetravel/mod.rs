@@ -18,6 +18,7 @@ pub mod patch;
 pub mod preview;
 pub mod projections;
 pub mod recovery;
+pub mod resume;
 pub mod rewind;
 pub mod runid;
 
