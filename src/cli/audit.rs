@@ -44,11 +44,7 @@ pub fn run(runs_dir: &Path, json: bool) -> CliResult {
         }
     }
     for r in &recovered {
-        eprintln!(
-            "reel: recovered interrupted operation {} on {}",
-            clean(&r.op_id, 40),
-            clean(&r.run_id, 60)
-        );
+        eprintln!("reel: {}", clean(&r.describe(), 300));
     }
     super::emit(&out);
     Ok(EXIT_OK)

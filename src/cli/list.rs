@@ -10,6 +10,7 @@ use crate::model::discovery::{list_runs, ResolveError};
 use crate::model::Run;
 
 pub fn run(dir: &Path, json: bool) -> CliResult {
+    super::recover(dir);
     let mut out = String::new();
     let result = render(&mut out, dir, json);
     super::emit(&out);

@@ -34,7 +34,7 @@ pub struct TourPlayer {
     pub tour: Tour,
     /// Index of the next command to run.
     pub next: usize,
-    scratch: Option<PathBuf>,
+    scratch: Option<super::scratch::Scratch>,
     /// Forks made so far (they get fixed ids: `<run>-tour<n>`).
     forks: usize,
 }
@@ -85,7 +85,8 @@ impl TourPlayer {
             TourStep::Pause(Pause::For(duration)) => return Ok(Hold::For(*duration)),
             TourStep::Pause(Pause::Key) => return Ok(Hold::Key),
             step => {
-                let effects = run_step(app, step, self.scratch.as_deref()).map_err(at)?;
+                let effects = run_step(app, step, self.scratch.as_ref().map(|s| s.dir.as_path()))
+                    .map_err(at)?;
                 settle(app, effects);
                 if matches!(step, TourStep::Play(_)) {
                     return Ok(Hold::Playing);
@@ -116,7 +117,8 @@ impl TourPlayer {
         let name = source.file_name().ok_or("a run folder has a name")?;
         let copy = scratch.join(name);
         if !copy.exists() {
-            copy_tree(&source, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+            super::scratch::copy_tree(&source, &copy)
+                .map_err(|e| format!("{}: {e}", copy.display()))?;
         }
         app.caption = None;
         app.dialog = None;
@@ -133,25 +135,13 @@ impl TourPlayer {
     }
 
     fn scratch_dir(&mut self) -> Result<PathBuf, String> {
-        if let Some(dir) = &self.scratch {
-            return Ok(dir.clone());
+        if self.scratch.is_none() {
+            self.scratch = Some(super::scratch::Scratch::create()?);
         }
-        let dir = std::env::temp_dir().join(format!(
-            "reel-tour-{}-{}",
-            std::process::id(),
-            crate::timetravel::runid::random_hex8()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        self.scratch = Some(dir.clone());
-        Ok(dir)
-    }
-}
-
-impl Drop for TourPlayer {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.scratch {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        self.scratch
+            .as_ref()
+            .map(|s| s.dir.clone())
+            .ok_or_else(|| "no scratch folder".to_string())
     }
 }
 
@@ -255,18 +245,4 @@ fn fork_here(app: &App, label: Option<String>, n: usize) -> Result<PathBuf, Stri
     crate::timetravel::fork::fork(run, attempt, &options)
         .map(|summary| summary.dir)
         .map_err(|e| e.to_string())
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
