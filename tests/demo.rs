@@ -176,3 +176,58 @@ fn a_playback_records_headless() {
         "playback ends paused at the end"
     );
 }
+
+/// A tour's scratch copies (issue 9's siblings): one left by a killed tour
+/// (its pid gone) is removed by the next tour, one of a live process is
+/// kept, the tour removes its own, and a FIFO inside a run does not hang
+/// the copy.
+#[cfg(target_os = "linux")]
+#[test]
+fn tour_scratch_folders_of_dead_tours_are_removed_and_copies_never_hang() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scratch_root = tmp.path().join("tmpdir");
+    let dead = scratch_root.join("reel-tour-999999999-deadbeef");
+    let live = scratch_root.join(format!("reel-tour-{}-cafecafe", std::process::id()));
+    for dir in [&dead, &live] {
+        std::fs::create_dir_all(dir.join("some-run")).expect("mkdir");
+    }
+    let run_id = "2026-11-23T163116156Z-gen-branching-review-432a4eb8";
+    let run = tmp.path().join("runs").join(run_id);
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-runs")
+            .join(run_id),
+        &run,
+    );
+    let fifo = run.join("artifacts/a-fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let tour = tmp.path().join("t.tour");
+    std::fs::write(&tour, format!("open runs/{run_id}\nstep 2\nfork \"x\"\n")).expect("tour");
+    let cast = tmp.path().join("t.cast");
+    let out = common::reel_in(
+        tmp.path(),
+        &[("TMPDIR", scratch_root.as_os_str())],
+        [
+            "demo".as_ref(),
+            tour.as_os_str(),
+            "--headless".as_ref(),
+            "--record".as_ref(),
+            cast.as_os_str(),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(!dead.exists(), "a dead tour's scratch folder is removed");
+    assert!(live.exists(), "a live process's scratch folder is kept");
+    let left: Vec<_> = std::fs::read_dir(&scratch_root)
+        .expect("ls")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != &live)
+        .collect();
+    assert_eq!(
+        left,
+        Vec::<PathBuf>::new(),
+        "the tour removed its own scratch"
+    );
+}

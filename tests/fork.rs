@@ -9,6 +9,8 @@
 #[path = "fork/cases.rs"]
 mod cases;
 mod common;
+#[path = "fork/kills.rs"]
+mod kills;
 
 use std::collections::BTreeMap;
 use std::fs;

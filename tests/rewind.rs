@@ -5,6 +5,12 @@
 //! old or fully new, the audit log accounts for it, and undo works.
 
 mod common;
+#[path = "rewind/locks.rs"]
+mod locks;
+#[path = "rewind/paths.rs"]
+mod paths;
+#[path = "rewind/recovery.rs"]
+mod recovery_cases;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,7 +21,7 @@ use std::sync::{Arc, Barrier};
 use reel::model::Run;
 use reel::timetravel::audit::{self, OpState};
 use reel::timetravel::layout::StateDirs;
-use reel::timetravel::lock::RunLock;
+use reel::timetravel::lock::{Purpose, RunLock};
 use reel::timetravel::recovery::recover;
 use reel::timetravel::rewind::{rewind, undo, RewindOptions, Step};
 use reel::timetravel::TimeTravelError;
@@ -124,7 +130,8 @@ fn rewind_then_undo_restores_the_bundle_byte_for_byte() {
 fn a_held_lock_makes_rewind_and_undo_busy() {
     let (tmp, run) = runs_dir();
     let before = tree(&run);
-    let _held = RunLock::acquire(&StateDirs::new(tmp.path()), RUN_ID).expect("lock");
+    let _held =
+        RunLock::acquire(&StateDirs::new(tmp.path()), RUN_ID, Purpose::Rewind).expect("lock");
     assert!(matches!(
         rewind(&run, "3", &options()),
         Err(TimeTravelError::Busy { .. })
@@ -326,7 +333,8 @@ fn cli_needs_confirmation_and_reports_distinct_exit_codes() {
     assert_eq!(beyond.code, Some(1));
 
     {
-        let _held = RunLock::acquire(&StateDirs::new(tmp.path()), RUN_ID).expect("lock");
+        let _held =
+            RunLock::acquire(&StateDirs::new(tmp.path()), RUN_ID, Purpose::Rewind).expect("lock");
         let busy = common::reel(["rewind", &path, "--to", "2", "--yes"]);
         assert_eq!(busy.code, Some(4));
     }

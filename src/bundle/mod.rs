@@ -6,7 +6,6 @@
 //! use, payloads and artifacts are read when asked for.
 
 pub mod artifacts;
-pub mod copy;
 pub mod error;
 pub mod flow;
 pub mod intern;

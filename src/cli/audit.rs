@@ -50,11 +50,7 @@ pub fn run(runs_dir: &Path, json: bool) -> CliResult {
         }
     }
     for r in &recovered {
-        super::say(format_args!(
-            "recovered interrupted operation {} on {}",
-            clean(&r.op_id, 40),
-            clean(&r.run_id, 60)
-        ));
+        super::say(clean(&r.describe(), 300));
     }
     super::emit(&out);
     Ok(EXIT_OK)

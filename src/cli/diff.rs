@@ -115,7 +115,12 @@ fn open_fork(spec: &str, runs_dir: Option<&Path>) -> Result<(Run, Run), CliError
         ))
     })?;
     let parent_id = &lineage.parent_run_id;
-    let beside: Option<PathBuf> = fork.bundle.root.parent().map(|d| d.join(parent_id));
+    // Beside the fork, from its absolute location (`reel diff .` inside it).
+    // A parentRunId that is not a plain folder name is never joined to a path.
+    let beside: Option<PathBuf> = crate::timetravel::layout::locate_run(&fork.bundle.root)
+        .ok()
+        .filter(|_| crate::timetravel::layout::is_plain_name(parent_id))
+        .map(|located| located.runs_dir.join(parent_id));
     let parent_dir = match beside.filter(|d| discovery::is_bundle(d)) {
         Some(dir) => dir,
         None => resolve_run(parent_id, runs_dir).map_err(|err| {

@@ -9,7 +9,7 @@ use super::format::{clean, pad};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::model::Run;
 use crate::sanitize::json::to_line;
-use crate::timetravel::fork::{fork, parse_patch, ForkOptions};
+use crate::timetravel::fork::{fork_with, parse_patch, ForkOptions, ForkStep};
 use crate::timetravel::preview::{preview, ForkPreview};
 use crate::timetravel::runid::now_ms;
 use crate::timetravel::TimeTravelError;
@@ -73,7 +73,12 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
         now_ms: now_ms(),
         run_id: None,
     };
-    let summary = fork(run, position, &options).map_err(|err| match err {
+    let hook = |at: ForkStep| {
+        super::fault::point(at.name());
+        Ok(())
+    };
+    let hook: Option<crate::timetravel::fork::ForkHook> = super::fault::armed().then_some(&hook);
+    let summary = fork_with(run, position, &options, hook).map_err(|err| match err {
         TimeTravelError::InvalidPatch(_) => CliError::usage(err),
         other => CliError::failure(other),
     })?;

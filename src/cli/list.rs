@@ -11,6 +11,7 @@ use crate::model::Run;
 use crate::sanitize::json::to_line;
 
 pub fn run(dir: &Path, json: bool) -> CliResult {
+    super::recover(dir);
     let mut out = String::new();
     let result = render(&mut out, dir, json);
     super::emit(&out);

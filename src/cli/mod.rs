@@ -16,6 +16,7 @@ macro_rules! outln {
 mod audit;
 mod demo;
 mod diff;
+mod fault;
 mod follow;
 mod fork;
 mod format;
@@ -229,7 +230,13 @@ fn run(cli: Cli) -> CliResult {
             }
         }
         Some(Command::Demo(args)) => demo::demo(&args),
-        Some(Command::Fork(args)) => fork::run(&open_run(&args.run, runs_dir.as_deref())?, &args),
+        Some(Command::Fork(args)) => {
+            let run = open_run(&args.run, runs_dir.as_deref())?;
+            if let Ok(located) = crate::timetravel::layout::locate_run(&run.bundle.root) {
+                recover(&located.runs_dir);
+            }
+            fork::run(&run, &args)
+        }
         Some(Command::Diff(args)) => diff::run(&args, runs_dir.as_deref()),
         Some(Command::Tree(args)) => tree::run(&args, runs_dir.as_deref()),
         Some(Command::Rewind(args)) => {
@@ -274,12 +281,7 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
         ),
     };
     if !interactive {
-        for done in crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default() {
-            say(format_args!(
-                "finished interrupted operation {} on {}",
-                done.op_id, done.run_id
-            ));
-        }
+        recover(&start.runs_dir());
         return match start {
             crate::tui::Start::Browser(dir) => list::run(&dir, false),
             crate::tui::Start::Run(dir) | crate::tui::Start::Play(dir, _) => {
@@ -290,6 +292,15 @@ fn default_action(target: Option<&str>, runs_dir: Option<&Path>) -> CliResult {
     crate::tui::run(start)
         .map(crate::tui::Ended::exit_code)
         .map_err(CliError::failure)
+}
+
+/// Finishes or rolls back what an interrupted reel left in `runs_dir`
+/// (`timetravel::recovery`) and says what on stderr. Recovery that cannot
+/// run (a read-only folder) leaves everything as it is, and reading goes on.
+fn recover(runs_dir: &Path) {
+    for done in crate::timetravel::recovery::recover(runs_dir).unwrap_or_default() {
+        say(done.describe());
+    }
 }
 
 /// Writes a command's output to stdout. A closed pipe (`reel show | head`)

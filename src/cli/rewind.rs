@@ -110,19 +110,12 @@ fn options(force: bool) -> RewindOptions<'static> {
     }
 }
 
-/// Test builds only: `REEL_FAULT_AFTER=<step>` aborts the process right
-/// after that step, as a crash or `kill -9` would.
+/// Fault injection for tests (see `super::fault`).
 fn fault_hook() -> Option<rewind::StepHook<'static>> {
-    if cfg!(debug_assertions) && std::env::var_os("REEL_FAULT_AFTER").is_some() {
-        Some(&|at: Step| {
-            if std::env::var("REEL_FAULT_AFTER").is_ok_and(|v| v == at.name()) {
-                std::process::abort();
-            }
-            Ok(())
-        })
-    } else {
-        None
-    }
+    super::fault::armed().then_some(&|at: Step| {
+        super::fault::point(at.name());
+        Ok(())
+    })
 }
 
 fn confirm(question: &str, yes: bool) -> Result<(), CliError> {

@@ -36,6 +36,7 @@ pub fn run(args: &TreeArgs, runs_dir: Option<&Path>) -> CliResult {
 
 fn render(out: &mut String, args: &TreeArgs, runs_dir: Option<&Path>) -> CliResult {
     let (dir, focus) = target(args.target.as_deref(), runs_dir)?;
+    super::recover(&dir);
     let mut forest = lineage(&dir).map_err(CliError::failure)?;
     if let Some(focus) = &focus {
         let found = forest
@@ -82,10 +83,10 @@ fn target(
         .ok()
         .and_then(|m| m.run_id)
         .unwrap_or_else(|| crate::bundle::folder_name(&run));
-    let dir = run
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    Ok((dir, Some(id)))
+    // Absolute, so `reel tree RUNID` inside the runs folder (a bare relative
+    // path whose parent is "") reads that folder.
+    let located = crate::timetravel::layout::locate_run(&run).map_err(CliError::failure)?;
+    Ok((located.runs_dir, Some(id)))
 }
 
 fn contains(node: &LineageNode, run_id: &str) -> bool {

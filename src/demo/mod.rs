@@ -5,4 +5,5 @@
 
 pub mod asciicast;
 pub mod player;
+pub mod scratch;
 pub mod tour;

@@ -34,7 +34,7 @@ pub struct TourPlayer {
     pub tour: Tour,
     /// Index of the next command to run.
     pub next: usize,
-    scratch: Option<PathBuf>,
+    scratch: Option<super::scratch::Scratch>,
     /// Forks made so far (they get fixed ids: `<run>-tour<n>`).
     forks: usize,
 }
@@ -85,7 +85,8 @@ impl TourPlayer {
             TourStep::Pause(Pause::For(duration)) => return Ok(Hold::For(*duration)),
             TourStep::Pause(Pause::Key) => return Ok(Hold::Key),
             step => {
-                let effects = run_step(app, step, self.scratch.as_deref()).map_err(at)?;
+                let effects = run_step(app, step, self.scratch.as_ref().map(|s| s.dir.as_path()))
+                    .map_err(at)?;
                 settle(app, effects);
                 if matches!(step, TourStep::Play(_)) {
                     return Ok(Hold::Playing);
@@ -115,12 +116,9 @@ impl TourPlayer {
         let scratch = self.scratch_dir()?;
         let name = source.file_name().ok_or("a run folder has a name")?;
         let copy = scratch.join(name);
-        let mut left_out = Vec::new();
         if !copy.exists() {
-            // Symlinks and special files stay behind: a tour shows only
-            // what `reel show` would read.
-            left_out =
-                crate::bundle::copy::copy_bundle(&source, &copy).map_err(|e| e.to_string())?;
+            super::scratch::copy_tree(&source, &copy)
+                .map_err(|e| format!("{}: {e}", copy.display()))?;
         }
         app.caption = None;
         app.dialog = None;
@@ -130,11 +128,10 @@ impl TourPlayer {
             total: 0,
         };
         settle(app, vec![Effect::LoadRun(copy)]);
-        let left_out = describe_left_out(&left_out);
         let copy_error = match &app.screen {
             Screen::Run(_) => return Ok(()),
-            Screen::Failed { message, .. } => format!("cannot open {spec}: {message}{left_out}"),
-            _ => format!("cannot open {spec}{left_out}"),
+            Screen::Failed { message, .. } => format!("cannot open {spec}: {message}"),
+            _ => format!("cannot open {spec}"),
         };
         // The original's error (what `show` gives) names the user's file,
         // not the scratch copy.
@@ -142,25 +139,13 @@ impl TourPlayer {
     }
 
     fn scratch_dir(&mut self) -> Result<PathBuf, String> {
-        if let Some(dir) = &self.scratch {
-            return Ok(dir.clone());
+        if self.scratch.is_none() {
+            self.scratch = Some(super::scratch::Scratch::create()?);
         }
-        let dir = std::env::temp_dir().join(format!(
-            "reel-tour-{}-{}",
-            std::process::id(),
-            crate::timetravel::runid::random_hex8()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        self.scratch = Some(dir.clone());
-        Ok(dir)
-    }
-}
-
-impl Drop for TourPlayer {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.scratch {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        self.scratch
+            .as_ref()
+            .map(|s| s.dir.clone())
+            .ok_or_else(|| "no scratch folder".to_string())
     }
 }
 
@@ -264,16 +249,4 @@ fn fork_here(app: &App, label: Option<String>, n: usize) -> Result<PathBuf, Stri
     crate::timetravel::fork::fork(run, attempt, &options)
         .map(|summary| summary.dir)
         .map_err(|e| e.to_string())
-}
-
-/// Why a copied run may not open: what the copy left behind.
-fn describe_left_out(left_out: &[PathBuf]) -> String {
-    if left_out.is_empty() {
-        return String::new();
-    }
-    let names: Vec<String> = left_out.iter().map(|p| p.display().to_string()).collect();
-    format!(
-        " ({} not copied: only regular files and folders inside a run are read, never symlinks or special files)",
-        names.join(", ")
-    )
 }

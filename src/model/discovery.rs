@@ -27,10 +27,39 @@ pub fn is_bundle(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir.join("manifest.json")).is_ok()
 }
 
+/// Folder names in a runs directory that are never runs: acpx's transient
+/// `acpx-write-*` folders and every hidden name — reel's state `.reel/`,
+/// its unpublished forks `.reel-tmp-*`, anything else hidden. acpx run ids
+/// never start with a dot.
+pub fn is_reserved_name(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with(TRANSIENT_WRITE_PREFIX)
+}
+
+/// Whether a folder is a staging folder of reel's (an unfinished fork's
+/// `.reel-tmp-*`, or a rewind's `.reel/staging/<op>`): never a run, even
+/// when named by its path.
+pub fn is_staging(dir: &Path) -> bool {
+    let Ok(absolute) = std::path::absolute(dir) else {
+        return false;
+    };
+    let name = |p: Option<&Path>| {
+        p.and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let own = name(Some(&absolute));
+    let parent = absolute.parent();
+    own.is_some_and(|n| n.starts_with(crate::timetravel::fork::TEMP_PREFIX))
+        || (name(parent).as_deref() == Some("staging")
+            && name(parent.and_then(Path::parent)).as_deref()
+                == Some(crate::timetravel::layout::STATE_DIR))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     #[error("{0}: not a run bundle (no manifest.json in this folder)")]
     NotABundle(String),
+    #[error("{0}: a staging folder of an unfinished reel operation, not a run (the next reel command on its runs folder removes it)")]
+    Staging(String),
     #[error("no run matches {spec:?} in {}", dir.display())]
     NotFound { spec: String, dir: PathBuf },
     #[error("{spec:?} matches {} runs in {}: {}", matches.len(), dir.display(), matches.join(", "))]
@@ -58,6 +87,9 @@ pub enum ResolveError {
 pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, ResolveError> {
     let as_path = Path::new(spec);
     if as_path.is_dir() {
+        if is_staging(as_path) {
+            return Err(ResolveError::Staging(spec.to_string()));
+        }
         return if is_bundle(as_path) {
             Ok(as_path.to_path_buf())
         } else {
@@ -97,8 +129,8 @@ pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, Resol
     }
 }
 
-/// Names of the bundle folders directly inside `dir` (sorted, transient
-/// `acpx-write-*` folders and non-bundles skipped).
+/// Names of the bundle folders directly inside `dir` (sorted; reserved
+/// names — see [`is_reserved_name`] — and non-bundles skipped).
 pub fn bundle_names(dir: &Path) -> Result<Vec<String>, ResolveError> {
     let read = fs::read_dir(dir).map_err(|source| ResolveError::Io {
         dir: dir.to_path_buf(),
@@ -106,9 +138,9 @@ pub fn bundle_names(dir: &Path) -> Result<Vec<String>, ResolveError> {
     })?;
     let mut names: Vec<String> = read
         .filter_map(Result::ok)
+        .filter(|e| !is_reserved_name(&e.file_name().to_string_lossy()))
         .filter(|e| is_bundle(&e.path()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with(TRANSIENT_WRITE_PREFIX))
         .collect();
     names.sort();
     Ok(names)

@@ -12,7 +12,8 @@
 //!   ([`super::projections`]); the sessions cut after the events the kept
 //!   attempts wrote; every artifact the kept files reference (hard links).
 //!
-//! Nothing in the source is written to, not even its timestamps.
+//! Nothing in the source is written to, not even its timestamps. The
+//! manifest is written last, so a cut cut short is never a bundle.
 
 pub(super) mod files;
 mod sessions;
@@ -67,10 +68,65 @@ pub struct CutSummary {
     pub artifacts: usize,
 }
 
+/// The points between the cut's filesystem steps, for fault injection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutStep {
+    Created,
+    Trace,
+    Sessions,
+    Projections,
+    Flow,
+    /// The first artifact is linked: the middle of the linking stage.
+    Artifact,
+    Linked,
+    Manifest,
+    Synced,
+}
+
+impl CutStep {
+    pub const ALL: [CutStep; 9] = [
+        CutStep::Created,
+        CutStep::Trace,
+        CutStep::Sessions,
+        CutStep::Projections,
+        CutStep::Flow,
+        CutStep::Artifact,
+        CutStep::Linked,
+        CutStep::Manifest,
+        CutStep::Synced,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CutStep::Created => "cut_created",
+            CutStep::Trace => "cut_trace",
+            CutStep::Sessions => "cut_sessions",
+            CutStep::Projections => "cut_projections",
+            CutStep::Flow => "cut_flow",
+            CutStep::Artifact => "cut_artifact",
+            CutStep::Linked => "cut_linked",
+            CutStep::Manifest => "cut_manifest",
+            CutStep::Synced => "cut_synced",
+        }
+    }
+}
+
+/// Called after each step; an error stops the cut (which then cleans up).
+pub type CutHook<'a> = &'a dyn Fn(CutStep) -> Result<()>;
+
 /// Writes the cut bundle into `dest`, which must not exist yet. Every file is
 /// complete and synced to disk when this returns; on any error, whatever was
 /// created is removed again (never a half-written bundle).
 pub fn write_cut(request: &CutRequest, dest: &Path) -> Result<CutSummary> {
+    write_cut_with(request, dest, None)
+}
+
+/// [`write_cut`], calling `hook` after each step.
+pub fn write_cut_with(
+    request: &CutRequest,
+    dest: &Path,
+    hook: Option<CutHook>,
+) -> Result<CutSummary> {
     if request.attempt >= request.run.attempts.len() {
         return Err(TimeTravelError::UnknownAttempt(format!(
             "step {}",
@@ -79,12 +135,20 @@ pub fn write_cut(request: &CutRequest, dest: &Path) -> Result<CutSummary> {
     }
     let mut dirs = Dirs::default();
     dirs.create(dest)?;
-    write_into(request, dest, &mut dirs).inspect_err(|_| {
-        let _ = fs::remove_dir_all(dest);
-    })
+    let step = |at: CutStep| hook.map_or(Ok(()), |h| h(at));
+    step(CutStep::Created)
+        .and_then(|()| write_into(request, dest, &mut dirs, &step))
+        .inspect_err(|_| {
+            let _ = fs::remove_dir_all(dest);
+        })
 }
 
-fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutSummary> {
+fn write_into(
+    request: &CutRequest,
+    dest: &Path,
+    dirs: &mut Dirs,
+    step: &dyn Fn(CutStep) -> Result<()>,
+) -> Result<CutSummary> {
     let run = request.run;
     let bundle = &run.bundle;
     let root = &bundle.root;
@@ -117,7 +181,9 @@ fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutS
         keep_outcomes,
         &trace_path,
     )?;
+    step(CutStep::Trace)?;
     let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
+    step(CutStep::Sessions)?;
 
     let (status_detail, input_patch) = match &request.kind {
         CutKind::Fork { input_patch, .. } => (
@@ -140,6 +206,7 @@ fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutS
     };
     let mut refs = write_projections(&point, dest, dirs)?;
     refs.extend(cut.refs.iter().cloned());
+    step(CutStep::Projections)?;
 
     let manifest = manifest(
         request,
@@ -149,15 +216,20 @@ fn write_into(request: &CutRequest, dest: &Path, dirs: &mut Dirs) -> Result<CutS
         &sessions,
         &now,
     )?;
-    files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
     files::copy_prefix(
         root,
         &bundle.paths.flow,
         &target(dirs, &bundle.paths.flow)?,
         None,
     )?;
-    let artifacts = copy_artifacts(run, &refs, dest, dirs)?;
+    step(CutStep::Flow)?;
+    let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
+    step(CutStep::Linked)?;
+    // Last: until the manifest exists, the folder is not a bundle to anyone.
+    files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
+    step(CutStep::Manifest)?;
     dirs.sync_all()?;
+    step(CutStep::Synced)?;
     Ok(CutSummary {
         run_id: request.run_id.clone(),
         dir: dest.to_path_buf(),
@@ -288,6 +360,7 @@ fn copy_artifacts(
     refs: &BTreeSet<String>,
     dest: &Path,
     dirs: &mut Dirs,
+    step: &dyn Fn(CutStep) -> Result<()>,
 ) -> Result<usize> {
     let mut count = 0;
     for relative in refs {
@@ -305,6 +378,9 @@ fn copy_artifacts(
         }
         files::link_or_copy(&run.bundle.root, &from, &to)?;
         count += 1;
+        if count == 1 {
+            step(CutStep::Artifact)?;
+        }
     }
     Ok(count)
 }

@@ -5,7 +5,10 @@
 //! The cut is written into `<runs dir>/.reel-tmp-<id>` and renamed to
 //! `<runs dir>/<id>` when complete, so a viewer listing the runs directory
 //! (acpx's, or ours) never sees a half-written fork: the dot-folder is not a
-//! run id and holds no manifest until it is whole.
+//! run id (reel never lists hidden folders) and holds no manifest until it
+//! is whole (the cut writes the manifest last). The fork holds the lock of
+//! the new id from before the folder exists until it is published, so
+//! recovery can tell a killed fork's folder from a live one and remove it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,7 +16,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::cut::files::sync_dir;
-use super::cut::{write_cut, CutKind, CutRequest, CutSummary};
+use super::cut::{write_cut_with, CutKind, CutRequest, CutStep, CutSummary};
+use super::layout::{locate_run, StateDirs};
+use super::lock::{Purpose, RunLock};
 use super::runid::{new_run_id, now_ms};
 use super::{Result, TimeTravelError};
 use crate::model::Run;
@@ -47,9 +52,48 @@ impl Default for ForkOptions {
     }
 }
 
+/// The points between a fork's filesystem steps, for fault injection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkStep {
+    Locked,
+    Cut(CutStep),
+    Published,
+}
+
+impl ForkStep {
+    pub fn all() -> Vec<ForkStep> {
+        let mut all = vec![ForkStep::Locked];
+        all.extend(CutStep::ALL.map(ForkStep::Cut));
+        all.push(ForkStep::Published);
+        all
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ForkStep::Locked => "fork_locked",
+            ForkStep::Cut(step) => step.name(),
+            ForkStep::Published => "fork_published",
+        }
+    }
+}
+
+/// Called after each step; an error stops the fork there.
+pub type ForkHook<'a> = &'a dyn Fn(ForkStep) -> Result<()>;
+
 /// Forks `run` after `attempt` (a position in `run.attempts`) into a new
 /// bundle beside it and returns where it went.
 pub fn fork(run: &Run, attempt: usize, options: &ForkOptions) -> Result<CutSummary> {
+    fork_with(run, attempt, options, None)
+}
+
+/// [`fork`], calling `hook` after each step.
+pub fn fork_with(
+    run: &Run,
+    attempt: usize,
+    options: &ForkOptions,
+    hook: Option<ForkHook>,
+) -> Result<CutSummary> {
+    let step = |at: ForkStep| hook.map_or(Ok(()), |h| h(at));
     if attempt >= run.attempts.len() {
         return Err(TimeTravelError::UnknownAttempt(format!(
             "step {}",
@@ -72,6 +116,17 @@ pub fn fork(run: &Run, attempt: usize, options: &ForkOptions) -> Result<CutSumma
             published.display()
         )));
     }
+    // A runs folder that refuses the lock is the folder that refuses the fork.
+    let _lock =
+        RunLock::acquire(&StateDirs::new(&runs_dir), &run_id, Purpose::Fork).map_err(|err| {
+            match err {
+                TimeTravelError::Io { source, .. } | TimeTravelError::ReadOnly { source, .. } => {
+                    TimeTravelError::write(&runs_dir, source)
+                }
+                other => other,
+            }
+        })?;
+    step(ForkStep::Locked)?;
     let request = CutRequest {
         run,
         attempt,
@@ -83,18 +138,20 @@ pub fn fork(run: &Run, attempt: usize, options: &ForkOptions) -> Result<CutSumma
         },
         now_ms: options.now_ms,
     };
-    let mut summary = write_cut(&request, &staging).map_err(|err| match err {
-        // The staging folder could not be made: say which runs folder refused.
-        TimeTravelError::Io { path, source } if path == staging => TimeTravelError::Io {
-            path: runs_dir.clone(),
-            source,
-        },
-        other => other,
-    })?;
+    let cut_hook = |at: CutStep| step(ForkStep::Cut(at));
+    let mut summary =
+        write_cut_with(&request, &staging, Some(&cut_hook)).map_err(|err| match err {
+            // The staging folder could not be made: say which runs folder refused.
+            TimeTravelError::Io { path, source } if path == staging => {
+                TimeTravelError::write(&runs_dir, source)
+            }
+            other => other,
+        })?;
     if let Err(err) = fs::rename(&staging, &published) {
         let _ = fs::remove_dir_all(&staging);
         return Err(TimeTravelError::io(&published, err));
     }
+    step(ForkStep::Published)?;
     // The fork is complete and in place; syncing the folder makes the rename
     // itself durable. A filesystem that cannot sync folders loses nothing.
     let _ = sync_dir(&runs_dir);
@@ -126,21 +183,12 @@ pub fn parse_patch(text: &str) -> Result<Value> {
     Ok(patch)
 }
 
-/// The folder the run's bundle lives in. The path is made absolute first,
-/// so a bundle opened as `.` forks beside itself, never into itself; symlinks
-/// are kept (a linked bundle forks into the runs folder that links it).
+/// The folder the run's bundle lives in (absolute and canonical), so a
+/// bundle opened as `.` forks beside itself, never into itself; the bundle's
+/// own name is kept (a linked bundle forks into the runs folder that links
+/// it).
 fn runs_dir_of(root: &Path) -> Result<PathBuf> {
-    let mut absolute = std::path::absolute(root).map_err(|e| TimeTravelError::io(root, e))?;
-    if absolute.file_name().is_none() {
-        // Ends in `..`: only the filesystem knows which folder that is.
-        absolute = fs::canonicalize(&absolute).map_err(|e| TimeTravelError::io(root, e))?;
-    }
-    absolute.parent().map(Path::to_path_buf).ok_or_else(|| {
-        TimeTravelError::Invalid(format!(
-            "{} has no parent folder to fork into",
-            root.display()
-        ))
-    })
+    locate_run(root).map(|located| located.runs_dir)
 }
 
 #[cfg(test)]
@@ -161,25 +209,18 @@ mod tests {
 
     #[test]
     fn forks_go_beside_the_bundle_never_into_it() {
-        let cwd = std::env::current_dir().expect("cwd");
+        let cwd = fs::canonicalize(std::env::current_dir().expect("cwd")).expect("canonical");
         let parent = cwd.parent().map(Path::to_path_buf);
         assert_eq!(runs_dir_of(Path::new("run")).ok(), Some(cwd.clone()));
+        assert_eq!(runs_dir_of(Path::new("run/")).ok(), Some(cwd.clone()));
         assert_eq!(runs_dir_of(Path::new(".")).ok(), parent);
+        assert_eq!(runs_dir_of(Path::new("./")).ok(), parent);
         assert_eq!(
-            runs_dir_of(Path::new("./")).ok(),
-            cwd.parent().map(Path::to_path_buf)
+            runs_dir_of(Path::new("/no-such-runs/run")).ok(),
+            Some(PathBuf::from("/no-such-runs")),
+            "a folder that cannot be canonicalized is kept as given"
         );
-        assert_eq!(
-            runs_dir_of(Path::new("/runs/run")).ok(),
-            Some(PathBuf::from("/runs"))
-        );
-        let up = runs_dir_of(Path::new("src/..")).ok();
-        assert_eq!(
-            up,
-            fs::canonicalize(&cwd)
-                .ok()
-                .and_then(|c| c.parent().map(Path::to_path_buf))
-        );
+        assert_eq!(runs_dir_of(Path::new("src/..")).ok(), parent);
         assert!(runs_dir_of(Path::new("/")).is_err());
     }
 }

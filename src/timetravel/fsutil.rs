@@ -83,3 +83,39 @@ pub fn remove_file_if_exists(path: &Path) -> Result<()> {
         Err(e) => Err(TimeTravelError::io(path, e)),
     }
 }
+
+/// Whether an error is the filesystem refusing a write: modes, an
+/// immutable folder (`chattr +i`, which stops root too), a read-only mount.
+pub fn is_read_only(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        err.kind(),
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// Fails with `ReadOnly` unless the current user may create and remove
+/// entries in each folder, checked before anything is touched so a
+/// read-only runs folder is reported as such (not as a failure half-way).
+/// `access(W_OK)` sees modes, immutable folders and read-only mounts.
+pub fn ensure_writable(dirs: &[&Path]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    for dir in dirs {
+        use rustix::fs::{access, Access};
+        match access(*dir, Access::WRITE_OK) {
+            Ok(()) => {}
+            Err(e) => {
+                let err = std::io::Error::from(e);
+                if is_read_only(&err) {
+                    return Err(TimeTravelError::ReadOnly {
+                        path: dir.to_path_buf(),
+                        source: err,
+                    });
+                }
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dirs;
+    Ok(())
+}

@@ -60,3 +60,52 @@ pub fn new_op_id(now_ms: i64) -> String {
         .collect();
     format!("{stamp}-{}", super::runid::random_hex8())
 }
+
+/// A run folder located once, at the entry point, from however its path
+/// was typed (`RUNID`, `./x`, `x/`, `.` inside the run, a symlinked runs
+/// folder): `runs_dir` is absolute and canonical, so every path derived
+/// from it (locks, audit, staging, the sync of a parent) is well defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPath {
+    pub runs_dir: PathBuf,
+    /// The run folder's own name, kept as is (a symlinked bundle stays a
+    /// link in its runs folder).
+    pub folder: std::ffi::OsString,
+}
+
+impl RunPath {
+    pub fn dir(&self) -> PathBuf {
+        self.runs_dir.join(&self.folder)
+    }
+
+    /// The run id reel uses for its state: the folder name.
+    pub fn id(&self) -> String {
+        self.folder.to_string_lossy().into_owned()
+    }
+}
+
+/// Locates a run folder (see [`RunPath`]). The runs folder is canonicalized
+/// when it exists; a path ending in `..` is resolved by the filesystem.
+pub fn locate_run(path: &Path) -> super::Result<RunPath> {
+    let io = |e| super::TimeTravelError::io(path, e);
+    let mut absolute = std::path::absolute(path).map_err(io)?;
+    if absolute.file_name().is_none() {
+        absolute = std::fs::canonicalize(&absolute).map_err(io)?;
+    }
+    let (Some(parent), Some(folder)) = (absolute.parent(), absolute.file_name()) else {
+        return Err(super::TimeTravelError::Invalid(format!(
+            "{} has no parent folder",
+            path.display()
+        )));
+    };
+    Ok(RunPath {
+        runs_dir: std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf()),
+        folder: folder.to_os_string(),
+    })
+}
+
+/// Whether a name is safe as one path component of reel's state (a run id,
+/// an op id): never empty, a separator, `.`/`..` or hidden.
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
+}

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Result, TimeTravelError};
-use crate::bundle::{folder_name, paths::resolve_inside, TRANSIENT_WRITE_PREFIX};
+use crate::bundle::{folder_name, paths::resolve_inside};
+use crate::model::discovery::is_reserved_name;
 
 use super::layout::StateDirs;
 
@@ -151,10 +152,10 @@ pub fn lineage(runs_dir: &Path) -> Result<Vec<LineageNode>> {
         .filter_map(std::result::Result::ok)
         .filter(|e| e.path().join("manifest.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != super::layout::STATE_DIR && !n.starts_with(TRANSIENT_WRITE_PREFIX))
+        .filter(|n| !is_reserved_name(n))
         .collect();
     names.sort();
-    let audit = read_audit(&StateDirs::new(runs_dir).audit_log());
+    let audit = read_audit(runs_dir);
     let mut nodes: Vec<LineageNode> = names
         .iter()
         .map(|name| describe(&runs_dir.join(name), runs_dir, &audit))
@@ -308,15 +309,9 @@ fn backups(
 
 /// Each opId's audit records merged (latest state, first time). A missing
 /// or damaged log is no reason to hide the tree: bad lines are skipped.
-fn read_audit(path: &Path) -> HashMap<String, Value> {
+fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
     let mut records = HashMap::new();
-    let Ok(text) = fs::read_to_string(path) else {
-        return records;
-    };
-    for line in text.lines() {
-        let Ok(record) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
+    for record in super::audit::read_values(runs_dir).unwrap_or_default() {
         if let Some(op_id) = record.get("opId").and_then(Value::as_str) {
             let op_id = op_id.to_string();
             let merged = match records.remove(&op_id) {

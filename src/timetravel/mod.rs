@@ -21,6 +21,8 @@ pub mod recovery;
 pub mod resume;
 pub mod rewind;
 pub mod runid;
+pub mod statefile;
+pub mod sweep;
 
 use std::path::PathBuf;
 
@@ -38,8 +40,19 @@ pub enum TimeTravelError {
     },
     #[error("no attempt {0:?} in this run (give an attemptId such as node#1 or a step number)")]
     UnknownAttempt(String),
-    #[error("run {run_id} is busy: another reel operation holds {}", lock.display())]
-    Busy { run_id: String, lock: PathBuf },
+    #[error("busy: run {run_id} is {}", lock::busy_detail(holder.as_ref(), lock))]
+    Busy {
+        run_id: String,
+        lock: PathBuf,
+        /// Who holds the lock, as far as its file says.
+        holder: Option<lock::Holder>,
+    },
+    #[error("read-only: {} cannot be changed ({source}); nothing was changed", path.display())]
+    ReadOnly {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("run {run_id} is still being written (last sign of life {age_s}s ago); pass --force to go ahead anyway")]
     Live { run_id: String, age_s: i64 },
     #[error("invalid input patch: {0}")]
@@ -55,6 +68,19 @@ impl TimeTravelError {
         TimeTravelError::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// An I/O error, told apart as read-only when the filesystem refused
+    /// a write (permissions, an immutable folder, a read-only mount).
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if fsutil::is_read_only(&source) {
+            TimeTravelError::ReadOnly {
+                path: path.into(),
+                source,
+            }
+        } else {
+            TimeTravelError::io(path, source)
         }
     }
 }

@@ -13,12 +13,13 @@ use std::path::{Path, PathBuf};
 
 use super::audit::{self, AuditRecord, OpState};
 use super::cut::{write_cut, CutKind, CutRequest};
-use super::fsutil::{create_dir_all, exchange, remove_file_if_exists, rename, write_synced};
-use super::layout::{new_op_id, StateDirs, OP_MARKER};
+use super::fsutil::{
+    create_dir_all, ensure_writable, exchange, remove_file_if_exists, rename, write_synced,
+};
+use super::layout::{locate_run, new_op_id, StateDirs, OP_MARKER};
 use super::liveness::live_age_ms;
-use super::lock::RunLock;
+use super::lock::{Purpose, RunLock};
 use super::{Result, TimeTravelError};
-use crate::bundle::folder_name;
 use crate::bundle::timestamp::format_iso_millis;
 use crate::model::Run;
 
@@ -88,21 +89,28 @@ fn relative(dirs: &StateDirs, path: &Path) -> String {
         .into_owned()
 }
 
-/// Runs folder and run id of a bundle folder.
-fn locate(run_dir: &Path) -> Result<(StateDirs, String)> {
-    let runs_dir = run_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    Ok((StateDirs::new(runs_dir), folder_name(run_dir)))
+/// Runs folder, run id and absolute path of a bundle folder, however it
+/// was typed; then a check that the operation could write there, before
+/// the lock (a read-only folder is reported as read-only, never as busy)
+/// and before anything is touched.
+fn locate(run_dir: &Path) -> Result<(StateDirs, String, PathBuf)> {
+    let located = locate_run(run_dir)?;
+    let (dirs, run_dir) = (StateDirs::new(&located.runs_dir), located.dir());
+    let root = dirs.root();
+    let mut needed = vec![dirs.runs_dir.as_path(), run_dir.as_path()];
+    if root.is_dir() {
+        needed.push(&root);
+    }
+    ensure_writable(&needed)?;
+    Ok((dirs, located.id(), run_dir))
 }
 
 /// Rewinds the run in `run_dir` to attempt `spec` (attemptId or step).
 pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Outcome> {
-    let (dirs, run_id) = locate(run_dir)?;
-    let _lock = RunLock::acquire(&dirs, &run_id)?;
+    let (dirs, run_id, run_dir) = locate(run_dir)?;
+    let _lock = RunLock::acquire(&dirs, &run_id, Purpose::Rewind)?;
     super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
-    let run = Run::open(run_dir)?;
+    let run = Run::open(&run_dir)?;
     let attempt = run
         .find_attempt(spec)
         .ok_or_else(|| TimeTravelError::UnknownAttempt(spec.to_string()))?;
@@ -146,7 +154,7 @@ pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Out
     write_cut(&request, &staging)?;
     step(options.hook, Step::Staged)?;
     drop(run);
-    swap_in(&dirs, run_dir, &staging, &backup, &record, options)?;
+    swap_in(&dirs, &run_dir, &staging, &backup, &record, options)?;
     Ok(Outcome {
         op_id,
         run_id,
@@ -197,13 +205,13 @@ pub fn latest_backup(dirs: &StateDirs, run_id: &str) -> Option<PathBuf> {
 /// Restores the run's most recent backup byte for byte. The bundle it
 /// replaces is kept as a new backup, so an undo can be undone too.
 pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
-    let (dirs, run_id) = locate(run_dir)?;
-    let _lock = RunLock::acquire(&dirs, &run_id)?;
+    let (dirs, run_id, run_dir) = locate(run_dir)?;
+    let _lock = RunLock::acquire(&dirs, &run_id, Purpose::Undo)?;
     super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
     let restoring =
         latest_backup(&dirs, &run_id).ok_or_else(|| TimeTravelError::NoBackup(run_id.clone()))?;
     if !options.force {
-        if let Ok(run) = Run::open(run_dir) {
+        if let Ok(run) = Run::open(&run_dir) {
             if let Some(age) = live_age_ms(&run, options.now_ms) {
                 return Err(TimeTravelError::Live {
                     run_id,
@@ -229,8 +237,8 @@ pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
     audit::append(&dirs, &record)?;
     step(options.hook, Step::Audited)?;
     step(options.hook, Step::Staged)?;
-    swap_in(&dirs, run_dir, &restoring, &displaced, &record, options)?;
-    let steps = Run::open(run_dir).map_or(0, |r| r.attempts.len());
+    swap_in(&dirs, &run_dir, &restoring, &displaced, &record, options)?;
+    let steps = Run::open(&run_dir).map_or(0, |r| r.attempts.len());
     Ok(Outcome {
         op_id,
         run_id,

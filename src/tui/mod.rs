@@ -55,9 +55,10 @@ impl Start {
     pub fn runs_dir(&self) -> PathBuf {
         match self {
             Start::Browser(dir) => dir.clone(),
-            Start::Run(path) | Start::Play(path, _) => {
-                path.parent().map(PathBuf::from).unwrap_or_default()
-            }
+            // Absolute: a bare `RUNID` (parent "") still names its folder.
+            Start::Run(path) | Start::Play(path, _) => crate::timetravel::layout::locate_run(path)
+                .map(|located| located.runs_dir)
+                .unwrap_or_else(|_| path.parent().map(PathBuf::from).unwrap_or_default()),
         }
     }
 }
@@ -111,11 +112,8 @@ pub fn run_recorded(start: Start, record: Option<&std::path::Path>) -> Result<En
     // anything is shown from this runs directory.
     let recovered = crate::timetravel::recovery::recover(&start.runs_dir()).unwrap_or_default();
     let mut app = new_app(start);
-    if !recovered.is_empty() {
-        app.notice = Some(format!(
-            "finished {} interrupted rewind/undo operation(s)",
-            recovered.len()
-        ));
+    if let Some(summary) = crate::timetravel::recovery::summary(&recovered) {
+        app.notice = Some(summary);
     }
     event_loop(app, None, record, "reel")
 }

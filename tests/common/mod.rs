@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod readonly;
+
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
@@ -209,8 +211,34 @@ where
         .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
         .collect::<Vec<_>>()
         .join(" ");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reel"))
-        .args(&args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reel"));
+    command.args(&args);
+    run_command(command, cmdline)
+}
+
+/// `reel` run in `cwd` with extra environment variables.
+pub fn reel_in<I, S>(cwd: &Path, envs: &[(&str, &OsStr)], args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let cmdline = std::iter::once(format!("(in {}) reel", cwd.display()))
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reel"));
+    command.args(&args).current_dir(cwd);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    run_command(command, cmdline)
+}
+
+/// Runs a prepared `reel` command to its end; asserts it neither panicked
+/// nor hung.
+pub fn run_command(mut command: Command, cmdline: String) -> Output {
+    let mut child = command
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -10,6 +10,8 @@ use reel::timetravel::fork::{fork, ForkOptions};
 use reel::timetravel::TimeTravelError;
 use serde_json::json;
 
+#[cfg(unix)]
+use super::common::readonly::ReadOnly;
 use super::common::*;
 use super::staged;
 
@@ -119,11 +121,15 @@ fn a_failed_cut_leaves_nothing_behind() {
         .collect();
     let err = fork(&run, 2, &ForkOptions::default()).expect_err("the flow cannot be copied");
     assert!(err.to_string().contains("flow.json"), "{err}");
+    // The fork's lock lived in reel's state folder `.reel/locks/`; released.
     let after: Vec<_> = fs::read_dir(&runs)
         .expect("ls")
         .map(|e| e.expect("entry").file_name())
+        .filter(|n| n != ".reel")
         .collect();
     assert_eq!(before, after, "no fork and no staging folder is left");
+    let locks = fs::read_dir(runs.join(".reel/locks")).map_or(0, |d| d.count());
+    assert_eq!(locks, 0, "the fork's lock is released");
 }
 
 #[test]
@@ -187,56 +193,6 @@ fn cli_fork_preview_json_and_errors() {
     );
 }
 
-/// Makes a folder refuse new entries for the life of the guard: `chmod
-/// 0555`, or, for root (whom modes do not stop), `chattr +i`.
-#[cfg(unix)]
-struct ReadOnly {
-    dir: std::path::PathBuf,
-    immutable: bool,
-}
-
-#[cfg(unix)]
-impl ReadOnly {
-    fn new(dir: &std::path::Path) -> Option<ReadOnly> {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
-        let mut guard = ReadOnly {
-            dir: dir.to_path_buf(),
-            immutable: false,
-        };
-        if guard.refuses_entries() {
-            return Some(guard);
-        }
-        guard.immutable = std::process::Command::new("chattr")
-            .arg("+i")
-            .arg(dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        guard.refuses_entries().then_some(guard)
-    }
-
-    fn refuses_entries(&self) -> bool {
-        let probe = self.dir.join("probe");
-        let refused = fs::write(&probe, b"x").is_err();
-        let _ = fs::remove_file(&probe);
-        refused
-    }
-}
-
-#[cfg(unix)]
-impl Drop for ReadOnly {
-    fn drop(&mut self) {
-        use std::os::unix::fs::PermissionsExt;
-        if self.immutable {
-            let _ = std::process::Command::new("chattr")
-                .arg("-i")
-                .arg(&self.dir)
-                .status();
-        }
-        let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o755));
-    }
-}
-
 #[cfg(unix)]
 #[test]
 fn a_read_only_runs_folder_is_a_clear_error() {
@@ -262,7 +218,12 @@ fn a_read_only_runs_folder_is_a_clear_error() {
         out.describe()
     );
     assert!(
-        matches!(&err, TimeTravelError::Io { path, .. } if path == &runs),
+        out.stderr.contains("read-only"),
+        "says read-only: {}",
+        out.describe()
+    );
+    assert!(
+        matches!(&err, TimeTravelError::ReadOnly { path, .. } if path == &runs),
         "{err:?}"
     );
     assert_eq!(entries, 1, "nothing was created");
