@@ -279,9 +279,7 @@ fn a_synthesized_run_forks_at_every_step() {
 /// trace; the history is the same.
 #[test]
 fn a_bundle_without_projections_forks_too() {
-    let Some(source) = real_bundle("branching-review") else {
-        return;
-    };
+    let source = real_bundle("branching-review");
     let tmp = tempfile::tempdir().expect("tempdir");
     let runs = tmp.path().join("runs");
     let dir = staged(&source, &runs);

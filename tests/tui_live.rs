@@ -13,27 +13,25 @@ use crossterm::event::KeyCode;
 use reel::tui::message::Msg;
 use support::*;
 
-fn live_stream(name: &str) -> Option<PathBuf> {
-    let path = root()
-        .join("../shared/bundles/acpx-0.19.1/live-stream")
+/// A live-stream capture; the tests using them are ignored when the tests
+/// were built without `../shared/bundles` (build.rs).
+fn live_stream(name: &str) -> PathBuf {
+    let path = Path::new(env!("REEL_SHARED_DIR"))
+        .join("bundles/acpx-0.19.1/live-stream")
         .join(name);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
+    assert!(path.is_dir(), "{} is absent", path.display());
+    path
 }
 
 /// A copy of the t12 snapshot (an agent turn streaming) whose writer looks
 /// alive: its live projection says it heartbeat a second ago.
-fn live_copy() -> Option<(tempfile::TempDir, PathBuf)> {
-    let source = live_stream("snapshots/t12")?;
+fn live_copy() -> (tempfile::TempDir, PathBuf) {
+    let source = live_stream("snapshots/t12");
     let tmp = tempfile::tempdir().expect("tempdir");
     let run = tmp.path().join("run");
     copy_dir(&source, &run);
     touch_heartbeat(&run);
-    Some((tmp, run))
+    (tmp, run)
 }
 
 fn touch_heartbeat(run: &Path) {
@@ -59,13 +57,13 @@ fn append_from(run: &Path, next: &Path, file: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(reel_shared),
+    ignore = "needs ../shared/bundles (absent when this was built)"
+)]
 fn a_live_run_follows_its_head_and_pins_when_moved_back() {
-    let Some((_tmp, run)) = live_copy() else {
-        return;
-    };
-    let Some(next) = live_stream("snapshots/t20") else {
-        return;
-    };
+    let (_tmp, run) = live_copy();
+    let next = live_stream("snapshots/t20");
     let mut app = run_app(run.clone());
     assert!(view(&app).live, "a fresh heartbeat makes the run live");
     let head = view(&app).run.last_seq();
@@ -98,9 +96,7 @@ fn a_live_run_follows_its_head_and_pins_when_moved_back() {
     let pinned = view(&app).cursor;
     assert!(pinned < new_head);
     assert!(screen(&mut app, 160, 48).contains("LIVE ▸ G"));
-    let Some(last) = live_stream("final") else {
-        return;
-    };
+    let last = live_stream("final");
     append_from(&run, &last, "trace.ndjson");
     send(&mut app, Msg::RunChanged(run.clone()));
     assert_eq!(
@@ -116,10 +112,12 @@ fn a_live_run_follows_its_head_and_pins_when_moved_back() {
 }
 
 #[test]
+#[cfg_attr(
+    not(reel_shared),
+    ignore = "needs ../shared/bundles (absent when this was built)"
+)]
 fn the_streaming_turn_shows_in_the_session_tab() {
-    let Some((_tmp, run)) = live_copy() else {
-        return;
-    };
+    let (_tmp, run) = live_copy();
     let app = run_app(run.clone());
     let run_model = &view(&app).run;
     let last = run_model.attempts.last().expect("an attempt");
@@ -147,11 +145,13 @@ fn the_streaming_turn_shows_in_the_session_tab() {
 }
 
 #[test]
+#[cfg_attr(
+    not(reel_shared),
+    ignore = "needs ../shared/bundles (absent when this was built)"
+)]
 fn a_run_whose_writer_stopped_is_shown_as_stale() {
     // The snapshot as captured: status running, last heartbeat long ago.
-    let Some(source) = live_stream("snapshots/t12") else {
-        return;
-    };
+    let source = live_stream("snapshots/t12");
     let mut app = run_app(source);
     assert!(!view(&app).live);
     let text = screen(&mut app, 160, 48);

@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// A writable copy of the real `branching-review` bundle inside a temp dir
-/// (`<tmp>/runs/<runId>`), or None when no such bundle is available.
-fn copy_of_bundle() -> Option<(TempDir, PathBuf)> {
-    let src = real_bundle("branching-review")?;
+/// (`<tmp>/runs/<runId>`).
+fn copy_of_bundle() -> (TempDir, PathBuf) {
+    let src = real_bundle("branching-review");
     let tmp = tempfile::tempdir().unwrap();
     let run_id = RawBundle::load(&src).run_id().to_string();
     let dst = tmp.path().join("runs").join(run_id);
     copy_dir(&src, &dst);
-    Some((tmp, dst))
+    (tmp, dst)
 }
 
 fn validate(paths: &[&Path]) -> Output {
@@ -88,9 +88,7 @@ fn replace_trace_line_10(dir: &Path) {
 
 #[test]
 fn the_unmodified_copy_is_valid() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     assert_exit(&validate(&[&dir]), 0);
     assert_exit(&validate(&[dir.parent().unwrap()]), 0);
     assert_show_matches(&dir);
@@ -98,9 +96,7 @@ fn the_unmodified_copy_is_valid() {
 
 #[test]
 fn a_truncated_manifest_is_reported_with_a_line() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     let path = dir.join("manifest.json");
     let text = fs::read_to_string(&path).unwrap();
     fs::write(&path, &text[..text.len() / 2]).unwrap();
@@ -118,9 +114,7 @@ fn a_truncated_manifest_is_reported_with_a_line() {
 
 #[test]
 fn garbage_in_trace_line_10_is_reported() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     replace_trace_line_10(&dir);
     let out = validate(&[&dir]);
     assert_exit(&out, 1);
@@ -135,9 +129,7 @@ fn garbage_in_trace_line_10_is_reported() {
 
 #[test]
 fn show_on_a_corrupted_trace_names_the_line() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     replace_trace_line_10(&dir);
     let out = show(&dir);
     assert_failed_with_message(&out);
@@ -149,9 +141,7 @@ fn show_on_a_corrupted_trace_names_the_line() {
 }
 
 fn assert_points_outside(trace_path: &str) {
-    let Some((tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (tmp, dir) = copy_of_bundle();
     // The target exists and is a valid trace, so only containment can fail.
     fs::copy(
         dir.join("trace.ndjson"),
@@ -183,9 +173,7 @@ fn an_absolute_trace_path_is_refused() {
 
 #[test]
 fn a_partial_last_trace_line_is_tolerated() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     let before = RawBundle::load(&dir).trace.len();
     let before_show = assert_show_matches(&dir);
     let mut f = fs::OpenOptions::new()
@@ -202,9 +190,7 @@ fn a_partial_last_trace_line_is_tolerated() {
 
 #[test]
 fn transient_acpx_write_folders_are_ignored() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     let before = assert_show_matches(&dir);
     let session = fs::read_dir(dir.join("sessions"))
         .unwrap()
@@ -225,9 +211,7 @@ fn transient_acpx_write_folders_are_ignored() {
 
 #[test]
 fn missing_sessions_and_artifacts_are_warnings() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     fs::remove_dir_all(dir.join("sessions")).unwrap();
     fs::remove_dir_all(dir.join("artifacts")).unwrap();
     let shown = assert_show_matches(&dir);
@@ -251,9 +235,7 @@ fn missing_sessions_and_artifacts_are_warnings() {
 
 #[test]
 fn projections_are_not_needed() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     let before = assert_show_matches(&dir);
     fs::remove_dir_all(dir.join("projections")).unwrap();
     let after = assert_show_matches(&dir);
@@ -284,9 +266,7 @@ fn empty_and_binary_files_are_broken_bundles() {
         ("trace.ndjson", garbage_bytes()),
     ];
     for (file, content) in cases {
-        let Some((_tmp, dir)) = copy_of_bundle() else {
-            return;
-        };
+        let (_tmp, dir) = copy_of_bundle();
         fs::write(dir.join(file), &content).unwrap();
         let what = format!("{file} with {} bytes", content.len());
         let out = validate(&[&dir]);
@@ -317,20 +297,15 @@ fn usage_errors_exit_2() {
     assert!(!out.stderr.trim().is_empty(), "{}", out.describe());
     assert_exit(&reel(["validate"]), 2);
     // A nonexistent path next to a valid one is still a usage error.
-    if let Some((_t, dir)) = copy_of_bundle() {
-        assert_exit(&validate(&[&dir, &missing]), 2);
-    }
+    let (_t, dir) = copy_of_bundle();
+    assert_exit(&validate(&[&dir, &missing]), 2);
     assert_failed_with_message(&show(&missing));
 }
 
 #[test]
 fn one_broken_bundle_among_valid_ones_fails_the_run() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
-    let Some((_tmp2, good)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
+    let (_tmp2, good) = copy_of_bundle();
     replace_trace_line_10(&dir);
     let out = validate(&[&good, &dir]);
     assert_exit(&out, 1);
@@ -343,9 +318,7 @@ fn one_broken_bundle_among_valid_ones_fails_the_run() {
 
 #[test]
 fn unknown_node_types_fields_and_events_are_accepted() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     // flow.json: a dev-build `decision` node plus unknown fields.
     let mut flow = read_json(&dir.join("flow.json"));
     flow["futureTopLevel"] = json!({"x": 1});
@@ -407,9 +380,7 @@ fn show_matches_except_finished_at(dir: &Path) -> Value {
 
 #[test]
 fn a_running_manifest_takes_the_status_of_the_trace_end() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     // The writer died after run_completed but before the final manifest write.
     let mut manifest = read_json(&dir.join("manifest.json"));
     manifest["status"] = json!("running");
@@ -468,9 +439,7 @@ fn a_running_manifest_takes_the_status_of_the_trace_end() {
 
 #[test]
 fn an_altered_artifact_is_a_warning_naming_it() {
-    let Some((_tmp, dir)) = copy_of_bundle() else {
-        return;
-    };
+    let (_tmp, dir) = copy_of_bundle();
     let artifact = fs::read_dir(dir.join("artifacts"))
         .unwrap()
         .flatten()

@@ -25,15 +25,12 @@ const SNAPSHOTS: [&str; 6] = [
     "final",
 ];
 
-fn live_stream() -> Option<PathBuf> {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bundles/acpx-0.19.1/live-stream");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+/// The live-stream captures; the tests using them are ignored when the
+/// tests were built without `../shared/bundles` (build.rs).
+fn live_stream() -> PathBuf {
+    let dir = Path::new(env!("REEL_SHARED_DIR")).join("bundles/acpx-0.19.1/live-stream");
+    assert!(dir.is_dir(), "{} is absent", dir.display());
+    dir
 }
 
 type Events = Receiver<(WatchEvent, Instant)>;
@@ -46,14 +43,15 @@ fn recorder() -> (impl Fn(WatchEvent) + Send + 'static, Events) {
     (on_event, rx)
 }
 
-/// Waits for a run event delivered after `since` (earlier ones are stale).
-fn wait_for_run_event(rx: &Events, since: Instant) {
+/// Waits for a run event delivered after `since` (earlier ones are stale);
+/// when it was delivered.
+fn wait_for_run_event(rx: &Events, since: Instant) -> Instant {
     // A bound for a failure report, not a pace: a loaded machine may take long.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok((WatchEvent::Run(_), at)) if at >= since => return,
+            Ok((WatchEvent::Run(_), at)) if at >= since => return at,
             Ok(_) => {}
             Err(err) => panic!("no watcher event after the last write: {err}"),
         }
@@ -219,8 +217,12 @@ fn assert_same(refreshed: &Run, fresh: &Run, deep: bool) {
 }
 
 #[test]
+#[cfg_attr(
+    not(reel_shared),
+    ignore = "needs ../shared/bundles (absent when this was built)"
+)]
 fn a_live_run_followed_through_the_watcher_equals_a_fresh_open() {
-    let Some(live) = live_stream() else { return };
+    let live = live_stream();
     let runs = tempfile::tempdir().expect("tempdir");
     let t05 = live.join("snapshots/t05");
     let manifest: serde_json::Value =
@@ -312,15 +314,16 @@ fn latency_from_an_append_to_the_event() {
     let mut file = OpenOptions::new().append(true).open(&trace).expect("open");
     let mut latencies = Vec::new();
     for seq in 0..20 {
-        // Further apart than the throttle window: each append is a leading
-        // edge, reported at once.
+        // Paces the appends further apart than the throttle window, so that
+        // the figure is that of a leading edge; nothing relies on it.
         sleep(Duration::from_millis(250));
         while rx.try_recv().is_ok() {}
         let written = Instant::now();
         writeln!(file, "{{\"seq\":{seq}}}").expect("append");
-        // The bound only turns a lost event into a failure; the figure is
-        // reported, not asserted (this machine is shared and noisy).
-        let (_, at) = rx.recv_timeout(Duration::from_secs(60)).expect("an event");
+        // The event for this append (a late trailing edge of the previous
+        // one is stamped before `written`). The bound only turns a lost
+        // event into a failure; the figure is reported, not asserted.
+        let at = wait_for_run_event(&rx, written);
         latencies.push(at.duration_since(written));
     }
     latencies.sort();
@@ -330,7 +333,6 @@ fn latency_from_an_append_to_the_event() {
         latencies[0],
         latencies[latencies.len() - 1]
     );
-    assert_eq!(latencies.len(), 20, "every append was reported");
 }
 
 /// The child half of `idle_cpu_of_a_watching_process`: watches a quiet runs
@@ -349,11 +351,11 @@ fn idle_watch_child() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "reads CPU time from /proc (Linux only)"
+)]
 fn idle_cpu_of_a_watching_process() {
-    if !Path::new("/proc/self/stat").exists() {
-        eprintln!("skipped: no /proc (not Linux)");
-        return;
-    }
     let runs = tempfile::tempdir().expect("tempdir");
     fs::create_dir(runs.path().join("run")).expect("mkdir");
     fs::write(runs.path().join("run/trace.ndjson"), "{}\n").expect("trace");

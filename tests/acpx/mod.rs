@@ -1,20 +1,29 @@
-//! Running the real acpx CLI in tests: found in `/tmp/acpxnpm` (or
-//! `$REEL_ACPX_NPM_DIR`), installed there from npm when missing. Tests that
-//! need it print why and pass when it cannot be had (no node, no network).
+//! Running the real acpx CLI in tests.
+//!
+//! acpx 0.19.1 is installed from npm into `acpx-0.19.1/` under cargo's
+//! `CARGO_TARGET_TMPDIR` (`target/tmp`, kept between runs, so it is
+//! installed once; `.ci/run` installs it there before the tests), or used
+//! from `$REEL_ACPX_NPM_DIR`. Installs are staged in a sibling folder and
+//! renamed into place, so tests in several binaries may race for it: one
+//! rename wins, the others find it done. A test that needs acpx fails when
+//! it cannot be had (no node, npm or network), unless the tests were built
+//! with `REEL_SKIP_ACPX_TESTS` set: then it is ignored, saying so.
 
 #![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const ACPX_VERSION: &str = "0.19.1";
-const INSTALL_TIMEOUT: Duration = Duration::from_secs(120);
+/// A bound for npm on a slow network or a loaded machine, not a pace.
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub fn generator() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/acpx-generator")
+    Path::new(env!("REEL_SHARED_DIR")).join("acpx-generator")
 }
 
 pub fn succeeds(program: &str, arg: &str) -> bool {
@@ -40,52 +49,132 @@ pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> 
     None
 }
 
-/// The acpx executable, installing the package when needed; `Err` says why
-/// the test cannot run here.
-pub fn acpx() -> Result<PathBuf, String> {
+/// Where acpx is (to be) installed.
+pub fn npm_dir() -> PathBuf {
+    std::env::var_os("REEL_ACPX_NPM_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(
+            || Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("acpx-{ACPX_VERSION}")),
+            PathBuf::from,
+        )
+}
+
+/// The acpx executable, installed when needed. Fails the test, saying why,
+/// when it cannot be had.
+pub fn acpx() -> PathBuf {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match FOUND.get_or_init(find_or_install) {
+        Ok(bin) => bin.clone(),
+        Err(why) => panic!(
+            "acpx {ACPX_VERSION} cannot be had: {why}\n\
+             (the tests that run it need node, npm and the npm registry; build \
+             with REEL_SKIP_ACPX_TESTS=1 to ignore them instead)"
+        ),
+    }
+}
+
+fn bin_in(dir: &Path) -> PathBuf {
+    dir.join("node_modules/.bin/acpx")
+}
+
+fn installed(dir: &Path) -> bool {
+    let manifest = fs::read_to_string(dir.join("node_modules/acpx/package.json"));
+    let version = manifest
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|m| m["version"] == ACPX_VERSION);
+    version && bin_in(dir).exists()
+}
+
+fn find_or_install() -> Result<PathBuf, String> {
     if !generator().is_dir() {
         return Err(format!("{} is absent", generator().display()));
     }
+    let dir = npm_dir();
+    if !installed(&dir) {
+        install(&dir)?;
+    }
+    refresh_mock_agent(&dir)?;
+    Ok(bin_in(&dir))
+}
+
+/// `npm install acpx@0.19.1` in a staging folder next to `dir`, renamed to
+/// `dir` when complete. A rename that loses to another install is fine.
+fn install(dir: &Path) -> Result<(), String> {
     if !succeeds("node", "--version") || !succeeds("npm", "--version") {
         return Err("node or npm is not installed".into());
     }
-    let npm_dir = std::env::var_os("REEL_ACPX_NPM_DIR")
-        .map_or_else(|| PathBuf::from("/tmp/acpxnpm"), PathBuf::from);
-    let bin = npm_dir.join("node_modules/.bin/acpx");
-    let installed = fs::read_to_string(npm_dir.join("node_modules/acpx/package.json"))
-        .is_ok_and(|p| p.contains(&format!("\"version\": \"{ACPX_VERSION}\"")));
-    if !(installed && bin.exists()) {
-        fs::create_dir_all(&npm_dir).map_err(|e| format!("cannot create {npm_dir:?}: {e}"))?;
-        if !npm_dir.join("package.json").exists() {
-            fs::write(npm_dir.join("package.json"), "{\"private\":true}\n")
-                .map_err(|e| format!("cannot write package.json: {e}"))?;
-        }
-        eprintln!("installing acpx@{ACPX_VERSION} into {}", npm_dir.display());
-        let mut npm = Command::new("npm")
-            .args([
-                "install",
-                "--no-audit",
-                "--no-fund",
-                &format!("acpx@{ACPX_VERSION}"),
-            ])
-            .current_dir(&npm_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run npm: {e}"))?;
-        match wait_timeout(&mut npm, INSTALL_TIMEOUT) {
-            Some(status) if status.success() && bin.exists() => {}
-            Some(status) => return Err(format!("npm install failed ({status}): no network?")),
-            None => return Err(format!("npm install took over {INSTALL_TIMEOUT:?}")),
-        }
+    let parent = dir.parent().ok_or("the install folder has no parent")?;
+    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let staging = parent.join(format!(
+        ".{}.staging-{}-{}",
+        dir.file_name()
+            .map_or("acpx".into(), |n| n.to_string_lossy()),
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let result = stage(&staging);
+    let result = result.and_then(|()| match fs::rename(&staging, dir) {
+        Ok(()) => Ok(()),
+        Err(_) if installed(dir) => Ok(()), // another test got there first
+        Err(e) => Err(format!(
+            "cannot move the install to {} ({e}): remove that folder",
+            dir.display()
+        )),
+    });
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+fn stage(staging: &Path) -> Result<(), String> {
+    fs::create_dir(staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    fs::write(staging.join("package.json"), "{\"private\":true}\n")
+        .map_err(|e| format!("cannot write package.json: {e}"))?;
+    eprintln!(
+        "installing acpx@{ACPX_VERSION} from npm (in {})",
+        staging.display()
+    );
+    let log_path = staging.join("npm.log");
+    let log = fs::File::create(&log_path).map_err(|e| format!("cannot create npm.log: {e}"))?;
+    let log_err = log.try_clone().map_err(|e| e.to_string())?;
+    let mut npm = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            &format!("acpx@{ACPX_VERSION}"),
+        ])
+        .current_dir(staging)
+        .stdout(log)
+        .stderr(log_err)
+        .spawn()
+        .map_err(|e| format!("cannot run npm: {e}"))?;
+    let status = wait_timeout(&mut npm, INSTALL_TIMEOUT);
+    let tail = || {
+        let text = fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    };
+    match status {
+        Some(status) if status.success() && installed(staging) => Ok(()),
+        Some(status) => Err(format!("npm install failed ({status}):\n{}", tail())),
+        None => Err(format!(
+            "npm install took over {INSTALL_TIMEOUT:?}:\n{}",
+            tail()
+        )),
     }
-    // The mock agent imports the ACP SDK, so it must sit next to node_modules.
-    let agent = npm_dir.join("mock-agent.mjs");
-    if !agent.exists() {
-        fs::copy(generator().join("mock-agent.mjs"), &agent)
-            .map_err(|e| format!("cannot copy the mock agent: {e}"))?;
-    }
-    Ok(bin)
+}
+
+/// The mock agent imports the ACP SDK, so it must sit next to
+/// `node_modules`. Copied on every run (the generator's may have changed)
+/// through a rename, so a concurrent reader sees a whole file.
+fn refresh_mock_agent(dir: &Path) -> Result<(), String> {
+    let temp = dir.join(format!(".mock-agent.mjs.{}", std::process::id()));
+    fs::copy(generator().join("mock-agent.mjs"), &temp)
+        .and_then(|_| fs::rename(&temp, dir.join("mock-agent.mjs")))
+        .map_err(|e| format!("cannot copy the mock agent into {}: {e}", dir.display()))
 }
 
 /// A temp HOME with the acpx config pointing at the mock agent, and a flows
@@ -102,6 +191,7 @@ pub fn prepare(acpx_bin: &Path, flow: &str) -> (tempfile::TempDir, PathBuf, Path
     fs::create_dir_all(home.join(".acpx")).expect("home");
     fs::create_dir_all(&flows).expect("flows");
     let config = fs::read_to_string(generator().join("acpx-config.json")).expect("config");
+    // The generator's config names the folder its own script installs into.
     let config = config.replace("/tmp/acpxnpm", &npm_dir.to_string_lossy());
     fs::write(home.join(".acpx/config.json"), config).expect("write config");
     fs::copy(generator().join("flows").join(flow), flows.join(flow)).expect("copy flow");

@@ -21,13 +21,25 @@ use std::time::{Duration, Instant};
 // Bundle discovery
 // ---------------------------------------------------------------------------
 
-/// `../shared/bundles` next to the crate (present on CI and dev machines).
+/// `../shared/bundles` next to the crate (present on CI and dev machines),
+/// or under `$REEL_SHARED_DIR` when that was set at build time (build.rs).
 pub fn shared_bundles_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bundles"))
+    PathBuf::from(env!("REEL_SHARED_DIR")).join("bundles")
 }
 
+/// Whether `../shared/bundles` existed when the tests were built (the
+/// `reel_shared` cfg, which also decides which tests are ignored). Built
+/// with it, it must still be there.
 pub fn shared_present() -> bool {
-    shared_bundles_root().is_dir()
+    let present = cfg!(reel_shared);
+    if present {
+        assert!(
+            shared_bundles_root().is_dir(),
+            "{} existed at build time and is gone: rebuild (`touch build.rs`)",
+            shared_bundles_root().display()
+        );
+    }
+    present
 }
 
 /// Project-owned bundle roots (they may be absent or empty).
@@ -79,24 +91,34 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Shared bundles (empty with a note when `../shared/bundles` is absent).
+/// Shared bundles: every one when built with `../shared/bundles` (at least
+/// one, or the test fails), none with a note otherwise.
 pub fn shared_bundles() -> Vec<PathBuf> {
-    let root = shared_bundles_root();
-    if !root.is_dir() {
+    if !shared_present() {
         println!(
-            "note: {} is absent; skipping the shared bundles",
-            root.display()
+            "note: {} was absent at build time: only the project's bundles are checked",
+            shared_bundles_root().display()
         );
         return Vec::new();
     }
-    find_bundles(&root)
+    let found = find_bundles(&shared_bundles_root());
+    assert!(
+        !found.is_empty(),
+        "no bundle under {}",
+        shared_bundles_root().display()
+    );
+    found
 }
 
+/// The project's own bundles (`sample-runs/`, `tests/fixtures/bundles/`),
+/// which always exist: an empty list fails the test.
 pub fn project_bundles() -> Vec<PathBuf> {
-    project_roots()
+    let found: Vec<PathBuf> = project_roots()
         .iter()
         .flat_map(|r| find_bundles(r))
-        .collect()
+        .collect();
+    assert!(!found.is_empty(), "the project's bundles are missing");
+    found
 }
 
 /// Every bundle the tests should cover: the shared ones plus the project's.
@@ -106,15 +128,11 @@ pub fn all_bundles() -> Vec<PathBuf> {
     all
 }
 
-/// Call at the end of a test that iterated over bundles.
+/// Call at the end of a test that iterated over bundles (or attempts of
+/// them): it must have checked something, with or without `../shared`.
 pub fn assert_checked_some(checked: usize) {
     println!("checked {checked} bundle(s)");
-    if shared_present() {
-        assert!(
-            checked > 0,
-            "../shared/bundles is present but no bundle was checked"
-        );
-    }
+    assert!(checked > 0, "no bundle was checked");
 }
 
 /// A readable short name for messages: path relative to the shared root or
@@ -131,23 +149,23 @@ pub fn short(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// A real 0.19.1 bundle by its folder name under `acpx-0.19.1/`, or, when the
-/// shared folder is absent, a project bundle with the same flow.
-pub fn real_bundle(name: &str) -> Option<PathBuf> {
+/// A real 0.19.1 bundle by its folder name under `acpx-0.19.1/`, or, when
+/// the tests were built without `../shared`, a project bundle of the same
+/// flow (`sample-runs/` has one for each the tests ask for: none fails).
+pub fn real_bundle(name: &str) -> PathBuf {
     let shared = shared_bundles_root().join("acpx-0.19.1").join(name);
-    if shared.join("manifest.json").is_file() {
-        return Some(shared);
+    if shared_present() && shared.join("manifest.json").is_file() {
+        return shared;
     }
     let flow_name = format!("gen-{name}");
-    let found = project_bundles().into_iter().find(|b| {
-        read_json_opt(&b.join("manifest.json"))
-            .and_then(|m| m["flowName"].as_str().map(|s| s == flow_name))
-            .unwrap_or(false)
-    });
-    if found.is_none() {
-        println!("note: no {name} bundle available; skipping");
-    }
-    found
+    project_bundles()
+        .into_iter()
+        .find(|b| {
+            read_json_opt(&b.join("manifest.json"))
+                .and_then(|m| m["flowName"].as_str().map(|s| s == flow_name))
+                .unwrap_or(false)
+        })
+        .unwrap_or_else(|| panic!("no {name} bundle, shared or the project's"))
 }
 
 // ---------------------------------------------------------------------------
