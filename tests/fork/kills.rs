@@ -91,9 +91,7 @@ fn locks_left(runs: &Path) -> usize {
 
 #[test]
 fn a_fork_killed_after_any_step_leaves_nothing_listed_and_recovery_cleans_up() {
-    let Some(source) = real_bundle("branching-review") else {
-        return;
-    };
+    let source = real_bundle("branching-review");
     for (i, step) in STEPS.iter().enumerate() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let runs = tmp.path().join("runs");
@@ -164,9 +162,7 @@ fn abandoned(runs: &Path, dir: &Path, id: &str) -> PathBuf {
 
 #[test]
 fn a_staging_folder_is_never_a_run_and_is_removed_once_nobody_owns_it() {
-    let Some(source) = real_bundle("branching-review") else {
-        return;
-    };
+    let source = real_bundle("branching-review");
     let tmp = tempfile::tempdir().expect("tempdir");
     let runs = tmp.path().join("runs");
     let dir = staged(&source, &runs);
@@ -219,9 +215,7 @@ fn a_staging_folder_is_never_a_run_and_is_removed_once_nobody_owns_it() {
 /// In-process failures after each step: the fork cleans up after itself.
 #[test]
 fn a_fork_failing_after_any_step_cleans_up() {
-    let Some(source) = real_bundle("branching-review") else {
-        return;
-    };
+    let source = real_bundle("branching-review");
     let names: Vec<&str> = ForkStep::all().into_iter().map(ForkStep::name).collect();
     assert_eq!(names, STEPS, "the fault points are the documented ones");
     for step in ForkStep::all() {
