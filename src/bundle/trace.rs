@@ -31,6 +31,8 @@ pub enum EventKind {
     /// Written by `reel` when it forks or rewinds a run.
     RunForked,
     RunRewound,
+    /// Written by reel's resume driver where a waiting run went on.
+    RunResumed,
     Other,
 }
 
@@ -51,6 +53,7 @@ impl EventKind {
             "run_failed" => Self::RunFailed,
             "run_forked" => Self::RunForked,
             "run_rewound" => Self::RunRewound,
+            "run_resumed" => Self::RunResumed,
             _ => Self::Other,
         }
     }
@@ -71,6 +74,7 @@ impl EventKind {
             Self::RunFailed => "run_failed",
             Self::RunForked => "run_forked",
             Self::RunRewound => "run_rewound",
+            Self::RunResumed => "run_resumed",
             Self::Other => "other",
         }
     }

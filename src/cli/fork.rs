@@ -33,8 +33,17 @@ pub struct ForkArgs {
     /// Show what would be kept and re-run; write nothing.
     #[arg(long)]
     pub preview: bool,
+    /// Print JSON (with --resume: the resume's outcome).
     #[arg(long)]
     pub json: bool,
+    /// Continue the fork at once through acpx ("re-run from here"); see `reel resume`.
+    #[arg(long)]
+    pub resume: bool,
+    /// With --resume: do not ask for confirmation.
+    #[arg(long, requires = "resume")]
+    pub yes: bool,
+    #[command(flatten)]
+    pub with: super::resume::ContinueArgs,
 }
 
 pub fn run(run: &Run, args: &ForkArgs) -> CliResult {
@@ -66,6 +75,12 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
         }
         return Ok(EXIT_OK);
     }
+    // With --resume, everything that can refuse without the fork is checked
+    // before the fork is written.
+    let continuing = match args.resume {
+        true => Some(super::resume::preflight(&args.with, args.yes)?),
+        false => None,
+    };
     let options = ForkOptions {
         label: args.label.clone(),
         input_patch,
@@ -83,6 +98,20 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
         other => CliError::failure(other),
     })?;
     let attempt = &run.attempts[position];
+    if let Some(resume_options) = continuing {
+        let plan = super::resume::plan_or_discard(&summary.dir, &resume_options)?;
+        if !args.json {
+            outln!(
+                out,
+                "forked {} from {} at {}",
+                summary.run_id,
+                clean(&run.run_id(), 80),
+                clean(run.attempt_id(attempt), 60)
+            );
+            super::emit(&std::mem::take(out));
+        }
+        return super::resume::continue_run(&plan, &resume_options, args.yes, args.json);
+    }
     if args.json {
         let document = json!({
             "runId": summary.run_id,

@@ -21,6 +21,7 @@ mod follow;
 mod fork;
 mod format;
 mod list;
+mod resume;
 mod rewind;
 mod show;
 mod state;
@@ -121,7 +122,9 @@ enum Command {
     Tree(tree::TreeArgs),
     /// Rewind a run in place to a step (the rest moves to a backup).
     Rewind(rewind::RewindArgs),
-    /// Restore the most recent backup of a run (undo a rewind).
+    /// Continue a waiting run (a fork, or a run stopped at a checkpoint) through acpx.
+    Resume(resume::ResumeArgs),
+    /// Restore the most recent backup of a run (undo a rewind or a resume).
     Undo(rewind::UndoArgs),
     /// The log of rewinds and undos (finishes interrupted ones first).
     Audit {
@@ -241,6 +244,9 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Tree(args)) => tree::run(&args, runs_dir.as_deref()),
         Some(Command::Rewind(args)) => {
             rewind::rewind(&resolve_dir(args.run_spec(), runs_dir.as_deref())?, &args)
+        }
+        Some(Command::Resume(args)) => {
+            resume::run(&resolve_dir(&args.run, runs_dir.as_deref())?, &args)
         }
         Some(Command::Undo(args)) => {
             rewind::undo(&resolve_dir(args.run_spec(), runs_dir.as_deref())?, &args)

@@ -118,7 +118,7 @@ fn fault_hook() -> Option<rewind::StepHook<'static>> {
     })
 }
 
-fn confirm(question: &str, yes: bool) -> Result<(), CliError> {
+pub(super) fn confirm(question: &str, yes: bool) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }
@@ -145,10 +145,11 @@ fn confirm(question: &str, yes: bool) -> Result<(), CliError> {
     }
 }
 
-fn map_error(err: TimeTravelError) -> CliError {
+pub(super) fn map_error(err: TimeTravelError) -> CliError {
     let code = match &err {
         TimeTravelError::Busy { .. } => EXIT_BUSY,
         TimeTravelError::Live { .. } => EXIT_LIVE,
+        TimeTravelError::Engine(_) => super::resume::EXIT_NO_ENGINE,
         _ => super::EXIT_FAILURE,
     };
     CliError {

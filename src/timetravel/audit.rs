@@ -31,7 +31,7 @@ pub enum OpState {
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     pub op_id: String,
-    /// `rewind` or `undo`.
+    /// `rewind`, `undo` or `resume`.
     pub op: String,
     pub run_id: String,
     pub state: OpState,
@@ -74,7 +74,7 @@ impl AuditRecord {
         let backup = self.backup.as_deref().map(Path::new)
             == Some(relative(dirs.backup(&self.run_id, &self.op_id)).as_path());
         let restoring = match (self.op.as_str(), self.restoring.as_deref()) {
-            ("rewind", None) => true,
+            ("rewind" | "resume", None) => true,
             ("undo", Some(restoring)) => Path::new(restoring)
                 .strip_prefix(relative(dirs.backups_of(&self.run_id)))
                 .is_ok_and(|rest| {

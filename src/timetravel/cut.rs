@@ -335,6 +335,14 @@ fn manifest(
                 lineage.insert("inputPatch".into(), patch.clone());
             }
             lineage.insert("sandbox".into(), (*sandbox).into());
+            // What the flow file was when the fork was made: a resume warns
+            // when the code it would run is no longer that.
+            let flow_file = request.run.bundle.manifest.flow_path.as_deref();
+            if let Some(hash) =
+                flow_file.and_then(|p| super::resume::flowfile::sha256_of(std::path::Path::new(p)))
+            {
+                lineage.insert("flowSha256".into(), hash.into());
+            }
             // A fork of a rewound run is a new run: the rewind was not its own.
             map.shift_remove("rewound");
             map.insert("lineage".into(), Value::Object(lineage));

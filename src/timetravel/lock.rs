@@ -32,6 +32,7 @@ pub enum Purpose {
     Undo,
     Recovery,
     Fork,
+    Resume,
 }
 
 /// Who holds a lock, as its file says.
@@ -71,6 +72,7 @@ pub fn busy_detail(holder: Option<&Holder>, lock: &Path) -> String {
         Some(Purpose::Undo) => ("being restored", "reel undo"),
         Some(Purpose::Recovery) => ("being recovered", "reel recovery"),
         Some(Purpose::Fork) => ("being written", "reel fork"),
+        Some(Purpose::Resume) => ("being continued", "reel resume"),
         None => ("locked", "reel"),
     };
     let since = holder

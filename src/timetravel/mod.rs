@@ -61,6 +61,12 @@ pub enum TimeTravelError {
     NoBackup(String),
     #[error("{0}")]
     Invalid(String),
+    /// Nothing to run on: no node, no acpx, or one reel cannot drive.
+    #[error(transparent)]
+    Engine(#[from] resume::EngineError),
+    /// The run cannot be continued as asked; nothing was written.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl TimeTravelError {

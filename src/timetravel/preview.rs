@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::bundle::FlowDefinition;
 use crate::model::routing::{next_node, reachable, side_effects};
 use crate::model::Run;
 
@@ -32,20 +33,9 @@ pub struct RerunNode {
     pub side_effects: Option<&'static str>,
 }
 
-/// The preview of a cut after `attempt` (a position in `run.attempts`).
-pub fn preview(run: &Run, attempt: usize) -> ForkPreview {
-    let kept = run
-        .attempts
-        .iter()
-        .take(attempt.saturating_add(1))
-        .map(|a| run.attempt_id(a).to_string())
-        .collect();
-    let next = next_node(run, attempt);
-    let flow = &run.bundle.flow;
-    let rerun = next
-        .as_deref()
-        .map(|start| reachable(flow, start))
-        .unwrap_or_default()
+/// Every node that can run from `start`, with what running it does.
+pub fn reruns_from(flow: &FlowDefinition, start: &str) -> Vec<RerunNode> {
+    reachable(flow, start)
         .into_iter()
         .map(|id| {
             let node = flow.node(&id);
@@ -55,7 +45,22 @@ pub fn preview(run: &Run, attempt: usize) -> ForkPreview {
                 id,
             }
         })
+        .collect()
+}
+
+/// The preview of a cut after `attempt` (a position in `run.attempts`).
+pub fn preview(run: &Run, attempt: usize) -> ForkPreview {
+    let kept = run
+        .attempts
+        .iter()
+        .take(attempt.saturating_add(1))
+        .map(|a| run.attempt_id(a).to_string())
         .collect();
+    let next = next_node(run, attempt);
+    let rerun = next
+        .as_deref()
+        .map(|start| reruns_from(&run.bundle.flow, start))
+        .unwrap_or_default();
     ForkPreview {
         kept,
         next_node: next,
