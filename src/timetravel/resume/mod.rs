@@ -139,11 +139,12 @@ pub fn resume(
     let run_dir = located.dir();
     let _lock = RunLock::acquire(&dirs, &run_id, Purpose::Resume)?;
     super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
-    // Checked again under the lock: another process may have gone first.
-    let fresh = plan::plan(&run_dir, options)?;
-    if let Some(reason) = &fresh.blocked {
+    if let Some(reason) = &plan.blocked {
         return Err(TimeTravelError::Refused(reason.clone()));
     }
+    // Checked again under the lock: another process may have gone first.
+    plan::recheck(plan)?;
+    let fresh = plan;
     let op_id = new_op_id(options.now_ms);
     let backup = dirs.backup(&run_id, &op_id);
     let record = AuditRecord {
@@ -166,6 +167,7 @@ pub fn resume(
         &backup,
     )?;
     let request = fresh.driver_request("resume", options);
+    let resumed_default = fresh.next_node.clone();
     let finished = driver::run(fresh.engine(), &request, cancel, on_message)
         .map_err(|e| TimeTravelError::io(&fresh.engine.node, e))?;
     let done = finished.done.clone().unwrap_or_default();
@@ -193,7 +195,7 @@ pub fn resume(
         resumed_at: finished
             .resumed_at
             .and_then(|(next, _)| next)
-            .or(fresh.next_node),
+            .or(resumed_default),
         attempts: done.attempts,
         op_id,
         backup,

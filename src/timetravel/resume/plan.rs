@@ -178,6 +178,23 @@ pub fn plan(run_dir: &Path, options: &ResumeOptions) -> Result<ResumePlan> {
     Ok(plan)
 }
 
+/// Under the lock, before anything is written: the run is still the one
+/// the plan looked at (still waiting, nothing appended since). The driver
+/// checks the bundle again itself before it writes.
+pub(super) fn recheck(plan: &ResumePlan) -> Result<()> {
+    let run = Run::open(&plan.path)?;
+    check_waiting(&run)?;
+    if run.last_seq() != plan.last_seq {
+        return Err(TimeTravelError::Refused(format!(
+            "run {} changed since it was looked at (its trace now ends at seq {}, not {}): look again",
+            plan.run_id,
+            run.last_seq(),
+            plan.last_seq
+        )));
+    }
+    Ok(())
+}
+
 /// Only a waiting run goes on; the message says why another does not.
 fn check_waiting(run: &Run) -> Result<&'static str> {
     let status = run.status();
