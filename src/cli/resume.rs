@@ -223,10 +223,20 @@ pub fn preflight(with: &ContinueArgs, yes: bool) -> Result<ResumeOptions, CliErr
 /// The resume plan of a fork just made; a fork that cannot go on is
 /// removed again, so a refused `fork --resume` leaves nothing behind.
 pub fn plan_or_discard(fork_dir: &Path, options: &ResumeOptions) -> Result<ResumePlan, CliError> {
-    resume::plan(fork_dir, options).map_err(|err| {
+    let discard = || {
         let _ = std::fs::remove_dir_all(fork_dir);
+    };
+    let plan = resume::plan(fork_dir, options).map_err(|err| {
+        discard();
         map_error(err)
-    })
+    })?;
+    if let Some(reason) = &plan.blocked {
+        discard();
+        return Err(CliError::failure(format!(
+            "{reason}; the fork was not kept"
+        )));
+    }
+    Ok(plan)
 }
 
 pub fn print_plan(out: &mut String, plan: &ResumePlan) {

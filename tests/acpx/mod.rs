@@ -210,3 +210,133 @@ pub fn start_flow(acpx_bin: &Path, home: &Path, flows: &Path, flow: &str) -> Chi
         .spawn()
         .expect("start acpx")
 }
+
+/// A scene for resume tests: a temp HOME whose acpx config runs the
+/// recording agent (`recording-agent.mjs`, logging every prompt to
+/// `prompt_log`), a flows folder holding `flows` (from the generator, or
+/// this crate's `tests/acpx/flows/`), and the acpx package folder.
+pub struct Scene {
+    pub temp: tempfile::TempDir,
+    pub home: PathBuf,
+    pub flows: PathBuf,
+    pub runs: PathBuf,
+    pub acpx_bin: PathBuf,
+    pub acpx_package: PathBuf,
+    pub prompt_log: PathBuf,
+}
+
+pub fn recording_scene(flows: &[&str]) -> Scene {
+    let acpx_bin = acpx();
+    let npm_dir = acpx_bin
+        .ancestors()
+        .nth(3)
+        .expect("npm dir above node_modules/.bin/acpx")
+        .to_path_buf();
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/acpx");
+    let agent = npm_dir.join("recording-agent.mjs");
+    let temp_agent = npm_dir.join(format!(".recording-agent.mjs.{}", std::process::id()));
+    fs::copy(own.join("recording-agent.mjs"), &temp_agent)
+        .and_then(|_| fs::rename(&temp_agent, &agent))
+        .expect("install the recording agent");
+    let temp = tempfile::tempdir().expect("tempdir");
+    let home = temp.path().join("home");
+    let flows_dir = temp.path().join("flows");
+    fs::create_dir_all(home.join(".acpx")).expect("home");
+    fs::create_dir_all(&flows_dir).expect("flows");
+    let agent_path = agent.to_string_lossy();
+    let config = serde_json::json!({
+        "defaultAgent": "mock",
+        "agents": {
+            "mock": {"argv": ["node", agent_path]},
+            "mock-reviewer": {"argv": ["node", agent_path, "--role", "reviewer"]},
+        }
+    });
+    fs::write(home.join(".acpx/config.json"), config.to_string()).expect("write config");
+    for flow in flows {
+        let from = [
+            own.join("flows").join(flow),
+            generator().join("flows").join(flow),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no flow {flow}"));
+        fs::copy(from, flows_dir.join(flow)).expect("copy flow");
+    }
+    Scene {
+        runs: home.join(".acpx/flows/runs"),
+        prompt_log: temp.path().join("prompts.ndjson"),
+        acpx_package: npm_dir.join("node_modules/acpx"),
+        acpx_bin,
+        home,
+        flows: flows_dir,
+        temp,
+    }
+}
+
+impl Scene {
+    /// Runs `acpx flow run FLOW` to its end and returns the new run's folder.
+    pub fn run_flow(&self, flow: &str, input: &serde_json::Value) -> PathBuf {
+        let before: Vec<_> = self.run_dirs();
+        let status = Command::new(&self.acpx_bin)
+            .args(["--approve-all", "--format", "quiet", "flow", "run", flow])
+            .arg("--input-json")
+            .arg(input.to_string())
+            .current_dir(&self.flows)
+            .env("HOME", &self.home)
+            .env("MOCK_PROMPT_LOG", &self.prompt_log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(|mut child| wait_timeout(&mut child, Duration::from_secs(300)))
+            .expect("start acpx");
+        assert!(status.is_some(), "acpx flow run {flow} did not finish");
+        let mut fresh: Vec<_> = self
+            .run_dirs()
+            .into_iter()
+            .filter(|d| !before.contains(d))
+            .collect();
+        assert_eq!(fresh.len(), 1, "one new run for {flow}: {fresh:?}");
+        fresh.remove(0)
+    }
+
+    pub fn run_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = fs::read_dir(&self.runs)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.join("manifest.json").is_file())
+                    .collect()
+            })
+            .unwrap_or_default();
+        dirs.sort();
+        dirs
+    }
+
+    /// The prompts the agents saw so far: (method, first line of the prompt).
+    pub fn prompts(&self) -> Vec<(String, String)> {
+        fs::read_to_string(&self.prompt_log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|v| {
+                (
+                    v["method"].as_str().unwrap_or("").to_string(),
+                    v["firstLine"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// A `reel` command with this scene's HOME, engine and prompt log.
+    pub fn reel(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_reel"));
+        command
+            .env("HOME", &self.home)
+            .env("REEL_ACPX", &self.acpx_package)
+            .env("MOCK_PROMPT_LOG", &self.prompt_log)
+            .env_remove("ACPX_FLOW_RUNS_DIR")
+            .current_dir(&self.flows);
+        command
+    }
+}
