@@ -131,7 +131,16 @@ fn run_from_scratch(
     let started_ms = now_ms();
     let begun = Instant::now();
     let status = Command::new(acpx)
-        .args(["--approve-all", "--format", "quiet", "flow", "run", flow, "--input-json", input])
+        .args([
+            "--approve-all",
+            "--format",
+            "quiet",
+            "flow",
+            "run",
+            flow,
+            "--input-json",
+            input,
+        ])
         .current_dir(flows)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

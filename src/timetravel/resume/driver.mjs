@@ -514,8 +514,11 @@ async function main() {
   try {
     bundle = await readBundle(req.runDir, probe.refused);
     req.flowPath = path.resolve(req.flowPath ?? bundle.manifest.flowPath ?? "");
-    if (!fs.statSync(req.flowPath, { throwIfNoEntry: false })?.isFile()) {
-      probe.refused.push(`the flow file ${req.flowPath} does not exist`);
+    const stat = fs.statSync(req.flowPath, { throwIfNoEntry: false });
+    if (!stat?.isFile()) probe.refused.push(`the flow file ${req.flowPath} does not exist`);
+    // Node functions (prompts, parse, run) are not in flow.json: a newer file may differ there.
+    else if (stat.mtimeMs > Date.parse(bundle.state.startedAt)) {
+      probe.warnings.push(`the flow file was modified after the run started (${stat.mtime.toISOString()})`);
     }
     ({ args: probe.acpxArgs, cwdFrom: probe.cwdFrom } = acpxArgs(req, bundle));
   } catch (error) {

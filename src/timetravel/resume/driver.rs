@@ -1,5 +1,5 @@
-//! Running the embedded Node driver (`driver.mjs`): the request goes in on
-//! stdin, NDJSON messages come out on stdout (see the top of driver.mjs for
+//! Running the embedded Node driver (`driver.mjs`): the request goes in as
+//! a file (stdin stays acpx's), NDJSON messages come out on stdout (see the top of driver.mjs for
 //! the contract), stderr is kept for error reports. The driver dies with
 //! reel (the kernel sends it SIGINT if reel goes away, which acpx turns into
 //! a `failed` / "Interrupted" run), and a cancel sends it SIGINT too.
@@ -135,20 +135,27 @@ pub fn run(
     cancel: &Cancel,
     on_message: &mut dyn FnMut(&Message),
 ) -> std::io::Result<Finished> {
-    let script = ScriptFile::write()?;
+    let script = TempFile::write("mjs", DRIVER_SOURCE.as_bytes())?;
+    let body = serde_json::to_vec(request).map_err(std::io::Error::other)?;
+    let request_file = TempFile::write("json", &body)?;
     let mut command = Command::new(&engine.node);
     command
         .arg(&script.path)
-        .stdin(Stdio::piped())
+        .arg(&request_file.path)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Where acpx runs when the bundle does not say (no kept ACP or shell
+    // step records a cwd): beside the flow file, as `acpx flow run` is.
+    if let Some(dir) = request
+        .flow_path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+    {
+        command.current_dir(dir);
+    }
     die_with_parent(&mut command);
     let mut child = super::engine::spawn_retrying_busy(&mut command)?;
-    let body = serde_json::to_vec(request).map_err(std::io::Error::other)?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A driver that dies at once closes its stdin: not our error.
-        let _ = stdin.write_all(&body);
-    }
     let stderr_tail = Arc::new(Mutex::new(Vec::new()));
     let stderr_reader = child.stderr.take().map(|pipe| {
         let tail = Arc::clone(&stderr_tail);
@@ -276,15 +283,15 @@ fn die_with_parent(command: &mut Command) {
     let _ = command;
 }
 
-/// The driver written to a private temporary file, removed on drop.
-struct ScriptFile {
+/// A private temporary file (the driver, its request), removed on drop.
+struct TempFile {
     path: PathBuf,
 }
 
-impl ScriptFile {
-    fn write() -> std::io::Result<ScriptFile> {
+impl TempFile {
+    fn write(extension: &str, bytes: &[u8]) -> std::io::Result<TempFile> {
         let path = std::env::temp_dir().join(format!(
-            "reel-driver-{}-{}.mjs",
+            "reel-driver-{}-{}.{extension}",
             std::process::id(),
             crate::timetravel::runid::random_hex8()
         ));
@@ -293,13 +300,12 @@ impl ScriptFile {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path)?;
-        file.write_all(DRIVER_SOURCE.as_bytes())?;
-        file.sync_all()?;
-        Ok(ScriptFile { path })
+        file.write_all(bytes)?;
+        Ok(TempFile { path })
     }
 }
 
-impl Drop for ScriptFile {
+impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }

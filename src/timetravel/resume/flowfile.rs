@@ -5,7 +5,6 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use crate::bundle::sha256::sha256_reader;
 
@@ -16,10 +15,4 @@ pub fn sha256_of(path: &Path) -> Option<String> {
         return None;
     }
     sha256_reader(File::open(path).ok()?).ok()
-}
-
-/// The file's modification time in milliseconds since the epoch.
-pub fn modified_ms(path: &Path) -> Option<i64> {
-    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    i64::try_from(modified.duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()
 }

@@ -13,7 +13,6 @@ use super::driver::{self, Cancel, Request, SessionCheck};
 use super::engine::{self, Engine, EngineError};
 use super::flowfile;
 use super::{PermissionMode, ResumeOptions, SessionPolicy};
-use crate::bundle::timestamp::{format_iso_millis, parse_iso_millis};
 use crate::bundle::EventKind;
 use crate::model::{routing, Run};
 use crate::timetravel::layout::locate_run;
@@ -331,9 +330,8 @@ fn check_sessions(
     ))
 }
 
-/// The flow file changed since the fork (hash in the lineage) or was
-/// modified after the run started (mtime): the code that will run may not
-/// be the code that ran.
+/// The flow file changed since the fork (its hash is in the lineage): the
+/// code that will run may not be the code that ran.
 fn drift_warnings(run: &Run, flow_path: &Path) -> Vec<String> {
     let mut warnings = Vec::new();
     let manifest: Option<Value> = run.bundle.read_json(&run.bundle.paths.manifest).ok();
@@ -352,14 +350,6 @@ fn drift_warnings(run: &Run, flow_path: &Path) -> Vec<String> {
             ));
         }
     }
-    let started = run.started_at().as_deref().and_then(parse_iso_millis);
-    if let (Some(started), Some(modified)) = (started, flowfile::modified_ms(flow_path)) {
-        if modified > started && warnings.is_empty() {
-            warnings.push(format!(
-                "the flow file was modified at {}, after the run started",
-                format_iso_millis(modified)
-            ));
-        }
-    }
+    // (A file modified after the run started is the driver's warning.)
     warnings
 }
