@@ -103,3 +103,16 @@ fn refusals_write_nothing() {
 fn an_interrupt_leaves_a_valid_failed_run_that_undo_restores() {
     resume::cases::interrupt();
 }
+
+#[test]
+#[cfg_attr(
+    not(reel_shared),
+    ignore = "needs ../shared (absent when this was built)"
+)]
+#[cfg_attr(
+    all(reel_shared, reel_skip_acpx),
+    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
+)]
+fn a_killed_reel_stops_its_driver_and_recovery_accounts_for_it() {
+    resume::cases::killed_reel();
+}

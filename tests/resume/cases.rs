@@ -249,3 +249,63 @@ pub fn interrupt() {
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
 }
+
+/// reel killed outright (SIGKILL) mid-resume: the kernel tells the driver
+/// (PR_SET_PDEATHSIG → SIGINT), which ends the run `failed`/"Interrupted"
+/// as acpx does; the next reel command finds the audit record unfinished,
+/// settles it, and undo restores the waiting fork.
+pub fn killed_reel() {
+    let scene = recording_scene(&[INPUT_FLOW]);
+    let parent = scene.run_flow(INPUT_FLOW, &json!({"task": "slow"}));
+    let fork = fork(
+        &scene,
+        &parent,
+        "prepare#1",
+        &["--input-patch", r#"{"sleepMs":120000}"#],
+    );
+    let before = tree(&fork);
+    let asked = scene.prompts().len();
+    let mut child = scene
+        .reel()
+        .args(["resume", &s(&fork), "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start reel resume");
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while prompts_since(&scene, asked).is_empty() {
+        assert!(Instant::now() < deadline, "the agent never got its prompt");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL reel");
+    let _ = child.wait();
+    // The orphaned driver ends the run by itself.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while trace(&fork).last().expect("events")["type"] != "run_failed" {
+        assert!(
+            Instant::now() < deadline,
+            "the driver outlived reel without ending the run"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(manifest(&fork)["status"], "failed");
+    assert_validates(&scene, &fork);
+    let runs = s(&scene.runs);
+    let out = run_ok(&scene, &["audit", &runs, "--json"]);
+    let records = out.json()["records"].clone();
+    let resume_states: Vec<&str> = records
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["op"] == "resume")
+        .filter_map(|r| r["state"].as_str())
+        .collect();
+    assert_eq!(
+        resume_states.last(),
+        Some(&"done"),
+        "recovery settled the resume: {records}"
+    );
+    run_ok(&scene, &["undo", &s(&fork), "--yes"]);
+    assert_eq!(tree(&fork), before, "undo restores the waiting fork");
+}

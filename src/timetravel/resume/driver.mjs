@@ -494,6 +494,9 @@ function finish(code, state, error, attempts = []) {
 }
 
 async function main() {
+  // reel may die first (then the kernel sends SIGINT): its pipes close, and a write to them
+  // must not crash the driver before the bundle gets its ending.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   // A signal is only noted: before anything is written the driver stops by itself; after
   // that, acpx's own handler (runWithOwnership) ends the run `failed` / "Interrupted".
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {

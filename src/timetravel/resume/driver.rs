@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -138,13 +138,20 @@ pub fn run(
     let script = TempFile::write("mjs", DRIVER_SOURCE.as_bytes())?;
     let body = serde_json::to_vec(request).map_err(std::io::Error::other)?;
     let request_file = TempFile::write("json", &body)?;
+    // stderr goes to a file, not a pipe: if reel dies, the driver must
+    // still be able to write while it ends the run (a closed pipe there
+    // stops acpx's interrupt handling half-way).
+    let stderr_file = TempFile::write("log", b"")?;
+    let stderr = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&stderr_file.path)?;
     let mut command = Command::new(&engine.node);
     command
         .arg(&script.path)
         .arg(&request_file.path)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(stderr);
     // Where acpx runs when the bundle does not say (no kept ACP or shell
     // step records a cwd): beside the flow file, as `acpx flow run` is.
     if let Some(dir) = request
@@ -156,11 +163,6 @@ pub fn run(
     }
     die_with_parent(&mut command);
     let mut child = super::engine::spawn_retrying_busy(&mut command)?;
-    let stderr_tail = Arc::new(Mutex::new(Vec::new()));
-    let stderr_reader = child.stderr.take().map(|pipe| {
-        let tail = Arc::clone(&stderr_tail);
-        thread::spawn(move || keep_tail(pipe, &tail))
-    });
     let stopper = watch_cancel(&child, cancel);
     let mut finished = Finished {
         code: None,
@@ -185,11 +187,8 @@ pub fn run(
     }
     let status = child.wait()?;
     stopper.finish();
-    if let Some(reader) = stderr_reader {
-        let _ = reader.join();
-    }
     finished.code = exit_code(status);
-    finished.stderr_tail = stderr_tail.lock().map(|t| t.clone()).unwrap_or_default();
+    finished.stderr_tail = tail_of(&stderr_file.path);
     Ok(finished)
 }
 
@@ -204,17 +203,19 @@ fn exit_code(status: ExitStatus) -> Option<i32> {
     status.code()
 }
 
-/// The last 40 lines of the driver's stderr.
-fn keep_tail(pipe: impl Read, tail: &Mutex<Vec<String>>) {
-    for line in BufReader::new(pipe).lines() {
-        let Ok(line) = line else { break };
-        if let Ok(mut tail) = tail.lock() {
-            tail.push(line);
-            if tail.len() > 40 {
-                tail.remove(0);
-            }
-        }
-    }
+/// The last 40 lines of the driver's stderr (read from its end, bounded).
+fn tail_of(path: &std::path::Path) -> Vec<String> {
+    use std::io::{Seek, SeekFrom};
+    const MAX: u64 = 64 << 10;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(MAX)));
+    let mut text = String::new();
+    let _ = file.take(MAX).read_to_string(&mut text);
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[lines.len().saturating_sub(40)..].to_vec()
 }
 
 /// A thread that sends SIGINT to the driver once a cancel is requested.
