@@ -52,10 +52,17 @@ impl SessionFiles {
         }
         let (file, _) = safe_open::open(&self.root, &self.events)?;
         let span = |i: usize| (entries[i].offset, entries[i].len);
-        read_spans_batched(&file, &self.events, entries.len(), span, max_len, |i, line| {
-            each(&entries[i], parse(&self.events, entries[i].len, line)?);
-            Ok(())
-        })
+        read_spans_batched(
+            &file,
+            &self.events,
+            entries.len(),
+            span,
+            max_len,
+            |i, line| {
+                each(&entries[i], parse(&self.events, entries[i].len, line)?);
+                Ok(())
+            },
+        )
     }
 }
 

@@ -6,6 +6,7 @@
 //! use, payloads and artifacts are read when asked for.
 
 pub mod artifacts;
+pub mod capped;
 pub mod copy;
 pub mod error;
 pub mod flow;
@@ -13,6 +14,7 @@ pub mod intern;
 pub mod manifest;
 pub mod ndjson;
 pub mod paths;
+pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;
 pub mod session;
@@ -21,7 +23,6 @@ pub mod timestamp;
 pub mod trace;
 pub mod validate;
 pub mod window;
-pub mod capped;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -270,9 +271,13 @@ impl Bundle {
         mut each: impl FnMut(&TraceEntry, Value),
     ) -> Result<(), BundleError> {
         let span = |i: usize| (entries[i].offset, entries[i].len);
-        read_spans(&self.root, &self.paths.trace, entries.len(), span, |i, value| {
-            each(&entries[i], value)
-        })
+        read_spans(
+            &self.root,
+            &self.paths.trace,
+            entries.len(),
+            span,
+            |i, value| each(&entries[i], value),
+        )
     }
 
     /// The path of a bundle-relative file named inside the bundle's JSON

@@ -385,8 +385,8 @@ pub fn read_spans_batched(
         }
         let length = usize::try_from(end.saturating_sub(start))
             .map_err(|_| BundleError::invalid(path, "event span too large"))?;
-        let bytes = super::ndjson::read_at(file, start, length)
-            .map_err(|e| BundleError::io(path, e))?;
+        let bytes =
+            super::ndjson::read_at(file, start, length).map_err(|e| BundleError::io(path, e))?;
         for k in i..j {
             let (offset, len) = span(k);
             let from = usize::try_from(offset.saturating_sub(start)).unwrap_or(usize::MAX);

@@ -23,6 +23,7 @@ mod list;
 mod rewind;
 mod show;
 mod state;
+mod stream;
 mod synth;
 mod tree;
 mod validate;

@@ -139,10 +139,17 @@ fn batched_spans_match_the_lines_and_skip_long_ones() {
         offset += line.len() as u64 + 1;
     }
     let mut seen = Vec::new();
-    read_spans_batched(&file, Path::new("t"), spans.len(), |i| spans[i], 4096, |i, bytes| {
-        seen.push((i, bytes.map(<[u8]>::to_vec)));
-        Ok(())
-    })
+    read_spans_batched(
+        &file,
+        Path::new("t"),
+        spans.len(),
+        |i| spans[i],
+        4096,
+        |i, bytes| {
+            seen.push((i, bytes.map(<[u8]>::to_vec)));
+            Ok(())
+        },
+    )
     .expect("read");
     assert_eq!(seen.len(), lines.len());
     for (i, bytes) in seen {
