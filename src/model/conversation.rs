@@ -561,15 +561,26 @@ pub fn transcript_from_events(
     first: u32,
     last: u32,
 ) -> Result<Vec<TranscriptItem>, BundleError> {
+    transcript_window(session, first, last, FOLD_WINDOW)
+}
+
+/// `transcript_from_events` folding up to `window` events at each end.
+pub fn transcript_window(
+    session: &SessionFiles,
+    first: u32,
+    last: u32,
+    window: usize,
+) -> Result<Vec<TranscriptItem>, BundleError> {
     let index = session.index()?;
     let entries = &index.entries()[index.range(first, last)];
     let mut builder = TranscriptBuilder::default();
-    if entries.len() <= 2 * FOLD_WINDOW {
+    let window = window.max(1);
+    if entries.len() <= 2 * window {
         fold(session, entries, &mut builder)?;
         return Ok(builder.finish());
     }
-    let (head, rest) = entries.split_at(FOLD_WINDOW);
-    let (middle, tail) = rest.split_at(rest.len() - FOLD_WINDOW);
+    let (head, rest) = entries.split_at(window);
+    let (middle, tail) = rest.split_at(rest.len() - window);
     fold(session, head, &mut builder)?;
     builder.note_cut(middle[0].seq, cut_label(index, middle));
     fold(session, tail, &mut builder)?;

@@ -10,10 +10,12 @@ pub mod app;
 pub mod browser;
 pub mod dialog;
 pub mod graph;
+pub mod input;
 pub mod inspect;
 pub mod json_tree;
 pub mod keymap;
 pub mod message;
+pub mod pager;
 pub mod playback;
 pub mod run_view;
 pub mod search;
@@ -26,7 +28,6 @@ pub mod workers;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::thread;
 
 use anyhow::Result;
 use crossterm::event;
@@ -134,7 +135,7 @@ fn event_loop(
     };
     let (tx, rx) = mpsc::channel::<Msg>();
     let workers = Workers::new(tx.clone());
-    spawn_input(tx.clone());
+    let input = input::spawn(tx.clone());
     if tour.is_none() {
         for effect in app.start() {
             workers.run(effect);
@@ -199,6 +200,10 @@ fn event_loop(
         if app.quit {
             break;
         }
+        if let Some((run, source)) = take_pager(&mut app) {
+            open_pager(&mut app, &mut guard, &input, run, source)?;
+            changed = true;
+        }
         follower.follow(&app, &tx);
         if changed {
             draw(&mut app, &mut guard)?;
@@ -254,13 +259,31 @@ fn is_noise(msg: &Msg) -> bool {
     }
 }
 
-/// Terminal events on their own thread (a blocking read: no polling).
-fn spawn_input(tx: mpsc::Sender<Msg>) {
-    thread::spawn(move || {
-        while let Ok(event) = event::read() {
-            if tx.send(Msg::Input(event)).is_err() {
-                break;
-            }
-        }
-    });
+/// A pager asked for with `o`, with the run it reads from.
+fn take_pager(app: &mut App) -> Option<(std::sync::Arc<crate::model::Run>, inspect::PagerSource)> {
+    match &mut app.screen {
+        Screen::Run(view) => view.pager.take().map(|source| (view.run.clone(), source)),
+        _ => None,
+    }
+}
+
+/// Runs the pager with the terminal handed over to it: input stops being
+/// read, the screen is left, and both come back when the pager exits.
+fn open_pager(
+    app: &mut App,
+    guard: &mut terminal::TerminalGuard,
+    input: &input::Input,
+    run: std::sync::Arc<crate::model::Run>,
+    source: inspect::PagerSource,
+) -> Result<()> {
+    input.pause();
+    guard.suspend();
+    let result = pager::run(run, source);
+    let resumed = guard.resume();
+    input.resume();
+    resumed?;
+    if let Err(err) = result {
+        app.notice = Some(err);
+    }
+    Ok(())
 }

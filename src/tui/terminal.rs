@@ -32,6 +32,22 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Gives the terminal to a child program (a pager): raw mode, mouse
+    /// capture and the alternate screen are left; `resume` takes it back.
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    /// Takes the terminal back after `suspend`; the next draw repaints the
+    /// whole screen.
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
