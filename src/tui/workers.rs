@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::inspect::{InspectRequest, Inspector};
 use super::message::{Effect, Msg};
-use super::search::search;
+use super::search::search_until;
 use super::timetravel_effects;
 use crate::model::discovery::list_runs;
 use crate::model::Run;
@@ -65,10 +65,17 @@ pub fn execute_until(
                 post(Msg::Inspected { request, content });
             }
         }
-        Effect::Search { run, query } => {
-            let hits = search(&run, &query).map_err(|e| e.to_string());
-            post(Msg::Searched { query, hits });
-        }
+        Effect::Search { run, query } => match search_until(&run, &query, cancelled) {
+            Ok(Some(hits)) => post(Msg::Searched {
+                query,
+                hits: Ok(hits),
+            }),
+            Ok(None) => {}
+            Err(err) => post(Msg::Searched {
+                query,
+                hits: Err(err.to_string()),
+            }),
+        },
         Effect::Preview { run, attempt } => post(timetravel_effects::preview(&run, attempt)),
         Effect::Fork {
             run,
@@ -124,6 +131,8 @@ pub struct Workers {
     inspect_tx: Sender<InspectJob>,
     /// The number of the newest inspection asked for.
     inspect_latest: Arc<AtomicU64>,
+    /// The number of the newest search: an older one still running stops.
+    search_latest: Arc<AtomicU64>,
     /// The newest inspection asked for: asking again for the same one (any
     /// key re-asks until the answer arrives) must not restart it.
     inspect_last: std::cell::RefCell<Option<(std::sync::Weak<Run>, InspectRequest)>>,
@@ -165,6 +174,7 @@ impl Workers {
             inspect_tx,
             inspect_latest: latest,
             inspect_last: std::cell::RefCell::new(None),
+            search_latest: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -189,9 +199,15 @@ impl Workers {
             _ => {}
         }
         let tx = self.tx.clone();
+        let latest = self.search_latest.clone();
+        let number = match effect {
+            Effect::Search { .. } => latest.fetch_add(1, Ordering::Relaxed) + 1,
+            _ => 0,
+        };
         thread::spawn(move || {
             let mut inspector = Inspector::default();
-            execute(effect, &mut inspector, &mut |msg| {
+            let superseded = || number != 0 && latest.load(Ordering::Relaxed) != number;
+            execute_until(effect, &mut inspector, &superseded, &mut |msg| {
                 let _ = tx.send(msg);
             });
         });
