@@ -7,7 +7,7 @@ use std::io::{self, Stdout};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -40,11 +40,21 @@ impl TerminalGuard {
     }
 
     /// Takes the terminal back after `suspend`; the next draw repaints the
-    /// whole screen.
+    /// whole screen. (Not `Terminal::clear`: it asks the terminal where the
+    /// cursor is, and a terminal that does not answer would stall us.)
     pub fn resume(&mut self) -> io::Result<()> {
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-        self.terminal.clear()
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Clear(ClearType::All)
+        )?;
+        // A blank frame makes ratatui's idea of the screen match the
+        // cleared one, so the next frame is drawn in full.
+        self.terminal
+            .draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
+        Ok(())
     }
 }
 

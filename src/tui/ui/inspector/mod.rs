@@ -215,19 +215,21 @@ fn text_window(doc: &mut Doc, window: &TextWindow, cols: usize, theme: &Theme) {
         Some(n) => format!("{} more lines", humanize::count(n)),
         None => "more lines".to_string(),
     };
-    doc.marker(
-        truncate(
-            &format!(
-                "  … {more} ({}) · showing the first {} and the last {} of {} · o: all in $PAGER",
-                humanize::bytes(window.hidden_bytes),
-                humanize::bytes(window.head.len() as u64),
-                humanize::bytes(window.tail.len() as u64),
-                humanize::bytes(window.total),
-            ),
-            cols,
+    let said = [
+        format!(
+            "  … {more} ({}) · o: all in $PAGER",
+            humanize::bytes(window.hidden_bytes)
         ),
-        theme,
-    );
+        format!(
+            "  showing the first {} and the last {} of {}",
+            humanize::bytes(window.head.len() as u64),
+            humanize::bytes(window.tail.len() as u64),
+            humanize::bytes(window.total),
+        ),
+    ];
+    for line in said {
+        doc.marker(truncate(&line, cols), theme);
+    }
     doc.extend(lines(&window.tail));
 }
 
