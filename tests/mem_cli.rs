@@ -46,6 +46,8 @@ fn own(field: &str) -> u64 {
 
 /// Runs reel with `args`; its stdout goes to a file (so reading it cannot
 /// hold the child back), its peak memory comes from `wait4`.
+// The child is reaped by `wait4`, which `Child::wait` cannot replace.
+#[allow(clippy::zombie_processes)]
 fn reel(args: &[&str]) -> Ran {
     let _one = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak of this process");
@@ -152,5 +154,30 @@ fn state_of_a_step_with_a_huge_conversation_is_bounded() {
         doc["conversation"]["eventEndSeq"],
         13 + chunks + updates,
         "the range is the whole turn's"
+    );
+}
+
+#[test]
+fn state_and_diff_after_an_80_mb_output_do_not_load_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = hostile::copy_sample(hostile::SHELL_BASIC, dir.path());
+    let (output, len) = hostile::big_output(&path, 1_300_000);
+    assert!(len > 80_000_000, "{len}");
+    let run = path.to_str().expect("utf-8 path");
+    let baseline = reel(&["state", run, "--at", "prepare#1", "--json"]);
+    let state = reel(&["state", run, "--at", "finalize#1", "--json"]);
+    let diff = reel(&[
+        "diff",
+        &format!("{run}@big_output#1"),
+        &format!("{run}@finalize#1"),
+        "--json",
+    ]);
+    check("state --json", &state, &baseline);
+    check("diff --json", &diff, &baseline);
+    let doc: serde_json::Value = serde_json::from_slice(&state.stdout).expect("JSON");
+    let shown = doc["outputs"]["big_output"].as_str().expect("a marker");
+    assert!(
+        shown.starts_with(&format!("[output not loaded: {output} is ")),
+        "{shown}"
     );
 }

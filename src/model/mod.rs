@@ -425,6 +425,11 @@ impl ConversationLink {
     }
 }
 
+/// Output artifacts larger than this are not loaded as values (a parsed
+/// JSON value takes several times its text): `output_of_payload` gives a
+/// marker string naming the artifact and its size instead.
+pub const OUTPUT_LOAD_CAP: u64 = 64 << 20;
+
 /// The output held by a `node_outcome` payload or a step record.
 pub fn output_of_payload(bundle: &Bundle, payload: &Value) -> Result<Option<Value>, BundleError> {
     if let Some(inline) = payload.get("outputInline") {
@@ -434,6 +439,15 @@ pub fn output_of_payload(bundle: &Bundle, payload: &Value) -> Result<Option<Valu
         return Ok(None);
     };
     let path = artifact.get("path").and_then(Value::as_str).unwrap_or("");
+    let len = bundle.artifact_len(path)?;
+    if len > OUTPUT_LOAD_CAP {
+        // Artifacts are content-addressed: the path stands for the content.
+        return Ok(Some(Value::String(format!(
+            "[output not loaded: {path} is {}, over the {} reel loads]",
+            crate::humanize::bytes(len),
+            crate::humanize::bytes(OUTPUT_LOAD_CAP)
+        ))));
+    }
     let bytes = bundle.read_artifact(path)?;
     let is_json = artifact.get("mediaType").and_then(Value::as_str) == Some("application/json");
     if is_json {
