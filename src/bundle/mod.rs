@@ -116,7 +116,7 @@ impl SessionFiles {
 }
 
 /// Reads the `count` lines at `span(i)` (sorted, from one file) in reads of
-/// bounded size (see `window::read_spans_batched`), and parses each as JSON.
+/// bounded size (see `capped::read_spans_batched`), and parses each as JSON.
 fn read_spans(
     root: &Path,
     path: &Path,
@@ -128,7 +128,7 @@ fn read_spans(
         return Ok(());
     }
     let (file, _) = safe_open::open(root, path)?;
-    window::read_spans_batched(&file, path, count, span, usize::MAX, |i, line| {
+    capped::read_spans_batched(&file, path, count, span, usize::MAX, |i, line| {
         let line = line.unwrap_or_default();
         let value = serde_json::from_slice(line).map_err(|e| BundleError::json(path, &e))?;
         each(i, value);

@@ -1,18 +1,16 @@
 //! Reading bundle files in bounded windows, whatever their size: the head
-//! and the tail of an artifact with the size of what lies between, line
-//! spans read in batches of bounded bytes, a streamed case-insensitive
-//! search, and the whole of a file in chunks (for a pager). Nothing here
-//! holds more than a few MiB however large the file is.
+//! and the tail of an artifact with the size of what lies between, a
+//! streamed case-insensitive search, and the whole of a file in chunks (for
+//! a pager). Nothing here holds more than a few MiB however large the file
+//! is. (Lines by offset, in batches: `capped`.)
 
 use std::fs::File;
 use std::io;
-use std::path::Path;
 
 use super::error::BundleError;
 use super::{safe_open, Bundle};
 
-/// Bytes read from the file per batch of lines or per streamed chunk.
-pub const BATCH_BYTES: usize = 4 << 20;
+/// Bytes read per streamed chunk.
 const CHUNK: usize = 1 << 20;
 
 /// How much of a text to keep at each end.
@@ -349,55 +347,6 @@ fn is_continuation(byte: u8) -> bool {
 
 fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Reads the `count` lines at `span(i)` (byte offset and length, sorted)
-/// in batches of at most `BATCH_BYTES` of file, so a range of millions of
-/// lines never lands in memory at once. Lines longer than `max_len` are
-/// not read: `each` gets `None` for them.
-pub fn read_spans_batched(
-    file: &File,
-    path: &Path,
-    count: usize,
-    span: impl Fn(usize) -> (u64, u32),
-    max_len: usize,
-    mut each: impl FnMut(usize, Option<&[u8]>) -> Result<(), BundleError>,
-) -> Result<(), BundleError> {
-    let mut i = 0;
-    while i < count {
-        let (start, first_len) = span(i);
-        if first_len as usize > max_len {
-            each(i, None)?;
-            i += 1;
-            continue;
-        }
-        // Extend the batch while the bytes it covers stay within bounds.
-        let mut end = start + u64::from(first_len);
-        let mut j = i + 1;
-        while j < count {
-            let (offset, len) = span(j);
-            let next_end = offset + u64::from(len);
-            if len as usize > max_len || next_end.saturating_sub(start) > BATCH_BYTES as u64 {
-                break;
-            }
-            end = next_end;
-            j += 1;
-        }
-        let length = usize::try_from(end.saturating_sub(start))
-            .map_err(|_| BundleError::invalid(path, "event span too large"))?;
-        let bytes =
-            super::ndjson::read_at(file, start, length).map_err(|e| BundleError::io(path, e))?;
-        for k in i..j {
-            let (offset, len) = span(k);
-            let from = usize::try_from(offset.saturating_sub(start)).unwrap_or(usize::MAX);
-            let line = bytes
-                .get(from..from.saturating_add(len as usize))
-                .ok_or_else(|| BundleError::invalid(path, "the file changed while it was read"))?;
-            each(k, Some(line))?;
-        }
-        i = j;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -188,9 +188,22 @@ fn scalar_token(value: &Value) -> Token {
     }
 }
 
-/// A string as JSON writes it (`\u001b`, not Rust's `\u{1b}`).
+/// The most of a string a line shows (a line is a screen's width; a
+/// string of 50 MB would otherwise be encoded at every frame).
+const STRING_SHOWN: usize = 1024;
+
+/// A string as JSON writes it (`\u001b`, not Rust's `\u{1b}`); a long one
+/// cut, the cut marked `…` inside the quotes.
 fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    let mut cut = s.len().min(STRING_SHOWN);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let shown = serde_json::to_string(&s[..cut]).unwrap_or_else(|_| format!("{s:?}"));
+    if cut == s.len() {
+        return shown;
+    }
+    format!("{}…\"", shown.strip_suffix('"').unwrap_or(&shown))
 }
 
 /// The text of a line without styling (tests, search).
@@ -251,6 +264,15 @@ mod tests {
             assert_eq!(first, all[..max.min(all.len())], "max {max}");
             assert_eq!(first.len() + more, all.len(), "max {max}");
         }
+        let long = json!({"s": "é".repeat(STRING_SHOWN)});
+        let text: Vec<String> = lines(&long, &HashSet::new())
+            .iter()
+            .map(line_text)
+            .collect();
+        assert_eq!(
+            text[1],
+            format!("  \"s\": \"{}…\"", "é".repeat(STRING_SHOWN / 2))
+        );
         let big = Value::Array((0..100_000).map(|i| json!({"i": i})).collect());
         let (first, more) = lines_capped(&big, &HashSet::new(), 50);
         assert_eq!((first.len(), more), (50, 2 + 100_000 * 3 - 50));

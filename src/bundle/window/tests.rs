@@ -123,39 +123,3 @@ fn search_finds_matches_across_chunk_boundaries_ignoring_case() {
     .expect("search");
     assert_eq!(none, 0);
 }
-
-#[test]
-fn batched_spans_match_the_lines_and_skip_long_ones() {
-    // About 10 MB of lines: several batches.
-    let lines: Vec<String> = (0..5000)
-        .map(|i| "y".repeat(if i == 7 { 5000 } else { (i % 97 + 1) * 40 }))
-        .collect();
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let (_tmp, file) = file_with(text.as_bytes());
-    let mut spans = Vec::new();
-    let mut offset = 0u64;
-    for line in &lines {
-        spans.push((offset, line.len() as u32));
-        offset += line.len() as u64 + 1;
-    }
-    let mut seen = Vec::new();
-    read_spans_batched(
-        &file,
-        Path::new("t"),
-        spans.len(),
-        |i| spans[i],
-        4096,
-        |i, bytes| {
-            seen.push((i, bytes.map(<[u8]>::to_vec)));
-            Ok(())
-        },
-    )
-    .expect("read");
-    assert_eq!(seen.len(), lines.len());
-    for (i, bytes) in seen {
-        match bytes {
-            Some(bytes) => assert_eq!(bytes, lines[i].as_bytes(), "line {i}"),
-            None => assert_eq!(i, 7, "only the long line is skipped"),
-        }
-    }
-}
