@@ -1,6 +1,7 @@
 //! The real binary in a pseudo-terminal (portable-pty + vt100): `o` hands
 //! the terminal to `$PAGER` with the whole artifact (sanitized) and takes
-//! it back after, keys typed meanwhile go to the pager and not to reel;
+//! it back after, keys typed meanwhile go to the pager and not to reel, an
+//! interrupt sent to the pager's process group leaves the viewer running;
 //! and the Events tab of a step with 400k heartbeats does not hold the
 //! screen up. Every wait has a deadline; on a timeout the child is killed
 //! and the screen printed. Nothing is asserted on elapsed time (the time
@@ -187,6 +188,27 @@ fn o_opens_the_artifact_in_the_pager_and_the_viewer_comes_back() {
     // Back in the viewer, which took none of the pager's keys.
     tui.wait_text("run_shell#1 · action · ok");
     tui.wait_text("step 2/4");
+    tui.send("1");
+    tui.wait_text("this run has no agent sessions");
+    tui.quit();
+}
+
+#[test]
+fn an_interrupt_in_the_pager_does_not_end_the_viewer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = hostile::copy_sample(hostile::SHELL_BASIC, dir.path());
+    let paged = dir.path().join("paged");
+    // What ^C in the pager does: SIGINT to the whole foreground group.
+    let pager = format!("cat > '{}'; kill -INT 0", paged.display());
+    let mut tui = Tui::spawn(&run, &[("PAGER", pager.as_str())]);
+    tui.wait_text("step 1/4");
+    tui.send("j2");
+    tui.wait_text("run_shell#1 · action · ok");
+    tui.send("o");
+    tui.wait("the pager to have been given the output", |_| {
+        paged.is_file()
+    });
+    tui.wait_text("run_shell#1 · action · ok");
     tui.send("1");
     tui.wait_text("this run has no agent sessions");
     tui.quit();

@@ -139,6 +139,7 @@ pub fn command() -> String {
 /// given it the terminal (left raw mode and the alternate screen).
 pub fn run(run: Arc<Run>, source: PagerSource) -> Result<(), String> {
     let pager = command();
+    let _held = interrupts::hold();
     // Through the shell, like git: `PAGER="less -R"` works.
     let mut child = shell(&pager)
         .stdin(Stdio::piped())
@@ -153,13 +154,61 @@ pub fn run(run: Arc<Run>, source: PagerSource) -> Result<(), String> {
     let feeder = std::thread::spawn(move || feed(&run, &source, stdin));
     let status = child.wait().map_err(|e| e.to_string())?;
     let fed = feeder.join();
-    if !status.success() {
-        return Err(format!("the pager {pager:?} exited with {status}"));
+    // A pager ended by a signal (^C) was left on purpose; an exit code
+    // means it could not run (127: not found) or failed.
+    if let Some(code) = status.code().filter(|&c| c != 0) {
+        return Err(format!("the pager {pager:?} exited with code {code}"));
     }
     match fed {
         Ok(Err(err)) if err.kind() != io::ErrorKind::BrokenPipe => Err(err.to_string()),
         _ => Ok(()),
     }
+}
+
+/// While the pager runs, ^C and ^\ typed into it go to the whole
+/// foreground process group, the viewer included, whose default is to
+/// die. They are held off meanwhile; outside a pager the default stands.
+/// (Handlers, unlike ignored signals, are reset on exec: the pager still
+/// gets the default behaviour.)
+#[cfg(unix)]
+mod interrupts {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    use signal_hook::consts::{SIGINT, SIGQUIT};
+    use signal_hook::flag::register_conditional_default;
+
+    /// True: a signal does what it always did (end the process).
+    static DEFAULT: OnceLock<Option<Arc<AtomicBool>>> = OnceLock::new();
+
+    pub struct Held(Option<Arc<AtomicBool>>);
+
+    pub fn hold() -> Held {
+        let flag = DEFAULT.get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(true));
+            for signal in [SIGINT, SIGQUIT] {
+                register_conditional_default(signal, flag.clone()).ok()?;
+            }
+            Some(flag)
+        });
+        if let Some(flag) = flag {
+            flag.store(false, Ordering::SeqCst);
+        }
+        Held(flag.clone())
+    }
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            if let Some(flag) = &self.0 {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod interrupts {
+    pub fn hold() {}
 }
 
 #[cfg(unix)]
