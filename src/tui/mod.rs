@@ -200,10 +200,7 @@ fn event_loop(
         if app.quit {
             break;
         }
-        if let Some((run, source)) = take_pager(&mut app) {
-            open_pager(&mut app, &mut guard, &input, run, source)?;
-            changed = true;
-        }
+        changed |= pager::open_asked(&mut app, &mut guard, &input)?;
         follower.follow(&app, &tx);
         if changed {
             draw(&mut app, &mut guard)?;
@@ -257,33 +254,4 @@ fn is_noise(msg: &Msg) -> bool {
         Msg::Input(Event::FocusGained | Event::FocusLost) => true,
         _ => false,
     }
-}
-
-/// A pager asked for with `o`, with the run it reads from.
-fn take_pager(app: &mut App) -> Option<(std::sync::Arc<crate::model::Run>, inspect::PagerSource)> {
-    match &mut app.screen {
-        Screen::Run(view) => view.pager.take().map(|source| (view.run.clone(), source)),
-        _ => None,
-    }
-}
-
-/// Runs the pager with the terminal handed over to it: input stops being
-/// read, the screen is left, and both come back when the pager exits.
-fn open_pager(
-    app: &mut App,
-    guard: &mut terminal::TerminalGuard,
-    input: &input::Input,
-    run: std::sync::Arc<crate::model::Run>,
-    source: inspect::PagerSource,
-) -> Result<()> {
-    input.pause();
-    guard.suspend();
-    let result = pager::run(run, source);
-    let resumed = guard.resume();
-    input.resume();
-    resumed?;
-    if let Err(err) = result {
-        app.notice = Some(err);
-    }
-    Ok(())
 }

@@ -14,7 +14,10 @@ use crate::bundle::window::for_each_chunk;
 use crate::model::Run;
 use crate::sanitize::json::to_writer_pretty;
 use crate::sanitize::writer::Sanitized;
+use crate::tui::app::{App, Screen};
+use crate::tui::input::Input;
 use crate::tui::inspect::PagerSource;
+use crate::tui::terminal::TerminalGuard;
 
 /// Events read per batch when a list of them is written.
 const EVENTS_PER_READ: usize = 256;
@@ -133,6 +136,34 @@ pub fn command() -> String {
         .ok()
         .filter(|p| !p.trim().is_empty())
         .unwrap_or_else(|| "less".to_string())
+}
+
+/// Opens the pager the app asked for (`o`), if any, with the terminal
+/// handed over to it: input stops being read and the screen is left; both
+/// come back when the pager exits. Returns whether it ran (the screen
+/// needs a redraw).
+pub fn open_asked(
+    app: &mut App,
+    guard: &mut TerminalGuard,
+    input: &Input,
+) -> std::io::Result<bool> {
+    let Screen::Run(view) = &mut app.screen else {
+        return Ok(false);
+    };
+    let Some(source) = view.pager.take() else {
+        return Ok(false);
+    };
+    let run_of_view = view.run.clone();
+    input.pause();
+    guard.suspend();
+    let result = run(run_of_view, source);
+    let resumed = guard.resume();
+    input.resume();
+    resumed?;
+    if let Err(err) = result {
+        app.notice = Some(err);
+    }
+    Ok(true)
 }
 
 /// Runs the pager on `source` and waits for it to exit. The caller has

@@ -70,7 +70,7 @@ impl Doc {
         self.push(Line::styled(text.to_string(), theme.title), None);
     }
 
-    /// A marker for what is left out, in the dim style.
+    /// A marker line saying what is left out (and how to see it).
     fn marker(&mut self, text: String, theme: &Theme) {
         self.push(Line::styled(text, theme.key), None);
     }
