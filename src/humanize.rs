@@ -47,6 +47,38 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// `9,999,000`: a count with thousands separators.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `512 B`, `64 KiB`, `1.5 MiB`, `2.0 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 || value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +91,18 @@ mod tests {
         assert_eq!(duration(3_720_000), "1h02m");
         assert_eq!(plural(1, "step"), "1 step");
         assert_eq!(plural(0, "step"), "0 steps");
+    }
+
+    #[test]
+    fn sizes_and_counts_read_naturally() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(9_999_000), "9,999,000");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(64 << 10), "64 KiB");
+        assert_eq!(bytes(3 << 19), "1.5 MiB");
+        assert_eq!(bytes(2 << 30), "2 GiB");
+        assert_eq!(bytes((2 << 30) + (1 << 28)), "2.2 GiB");
     }
 }

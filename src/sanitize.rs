@@ -5,6 +5,7 @@
 //! is replaced by a visible placeholder so it is shown, never interpreted.
 
 pub mod json;
+pub mod writer;
 
 use std::borrow::Cow;
 

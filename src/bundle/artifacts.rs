@@ -1,6 +1,7 @@
 //! Artifact references (`{path, mediaType, bytes?, sha256}`) found in the
-//! trace. Only lines that mention `mediaType` are parsed, so scanning a large
-//! trace for references stays cheap.
+//! trace. Only lines that mention `mediaType` are looked at, and those are
+//! skimmed (`ref_skim`) rather than parsed into a `Value`, so scanning a
+//! large trace for references stays cheap.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,11 +15,12 @@ use super::ndjson;
 pub fn referenced_in_trace(root: &Path, trace: &Path) -> Result<BTreeSet<String>, BundleError> {
     let finder = memchr::memmem::Finder::new(b"\"mediaType\"");
     let mut refs = BTreeSet::new();
+    let mut found = Vec::new();
     ndjson::scan_file(root, trace, |line, raw| {
         if finder.find(raw).is_some() {
-            let value: Value = serde_json::from_slice(raw)
+            super::ref_skim::refs_in_line(raw, &mut found)
                 .map_err(|e| BundleError::syntax(trace, line.number, json_message(&e)))?;
-            collect_refs(&value, &mut refs);
+            refs.extend(found.drain(..));
         }
         Ok(())
     })?;

@@ -6,12 +6,14 @@
 //! use, payloads and artifacts are read when asked for.
 
 pub mod artifacts;
+pub mod capped;
 pub mod error;
 pub mod flow;
 pub mod intern;
 pub mod manifest;
 pub mod ndjson;
 pub mod paths;
+pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;
 pub mod session;
@@ -19,6 +21,7 @@ pub mod sha256;
 pub mod timestamp;
 pub mod trace;
 pub mod validate;
+pub mod window;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -104,39 +107,32 @@ impl SessionFiles {
         entries: &[session::SessionEntry],
         mut each: impl FnMut(&session::SessionEntry, Value),
     ) -> Result<(), BundleError> {
-        let spans: Vec<(u64, u32)> = entries.iter().map(|e| (e.offset, e.len)).collect();
-        read_spans(&self.root, &self.events, &spans, |i, value| {
+        let span = |i: usize| (entries[i].offset, entries[i].len);
+        read_spans(&self.root, &self.events, entries.len(), span, |i, value| {
             each(&entries[i], value)
         })
     }
 }
 
-/// Reads the lines at `spans` (sorted, from one file) with a single read of
-/// the bytes they cover, and parses each as JSON.
+/// Reads the `count` lines at `span(i)` (sorted, from one file) in reads of
+/// bounded size (see `capped::read_spans_batched`), and parses each as JSON.
 fn read_spans(
     root: &Path,
     path: &Path,
-    spans: &[(u64, u32)],
+    count: usize,
+    span: impl Fn(usize) -> (u64, u32),
     mut each: impl FnMut(usize, Value),
 ) -> Result<(), BundleError> {
-    let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+    if count == 0 {
         return Ok(());
-    };
-    let start = first.0;
-    let end = last.0 + u64::from(last.1);
+    }
     let (file, _) = safe_open::open(root, path)?;
-    let length = usize::try_from(end.saturating_sub(start))
-        .map_err(|_| BundleError::invalid(path, "event span too large"))?;
-    let bytes = ndjson::read_at(&file, start, length).map_err(|e| BundleError::io(path, e))?;
-    for (i, &(offset, len)) in spans.iter().enumerate() {
-        let from = (offset - start) as usize;
-        let line = bytes
-            .get(from..from + len as usize)
-            .ok_or_else(|| BundleError::invalid(path, "the file changed while it was read"))?;
+    capped::read_spans_batched(&file, path, count, span, usize::MAX, |i, line| {
+        let line = line.unwrap_or_default();
         let value = serde_json::from_slice(line).map_err(|e| BundleError::json(path, &e))?;
         each(i, value);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 impl SessionFiles {
@@ -260,7 +256,8 @@ impl Bundle {
         read_spans(
             &self.root,
             &self.paths.trace,
-            &[(entry.offset, entry.len)],
+            1,
+            |_| (entry.offset, entry.len),
             |_, value| parsed = Some(value),
         )?;
         parsed.ok_or_else(|| BundleError::invalid(&self.paths.trace, "event not found"))
@@ -272,10 +269,14 @@ impl Bundle {
         entries: &[TraceEntry],
         mut each: impl FnMut(&TraceEntry, Value),
     ) -> Result<(), BundleError> {
-        let spans: Vec<(u64, u32)> = entries.iter().map(|e| (e.offset, e.len)).collect();
-        read_spans(&self.root, &self.paths.trace, &spans, |i, value| {
-            each(&entries[i], value)
-        })
+        let span = |i: usize| (entries[i].offset, entries[i].len);
+        read_spans(
+            &self.root,
+            &self.paths.trace,
+            entries.len(),
+            span,
+            |i, value| each(&entries[i], value),
+        )
     }
 
     /// The path of a bundle-relative file named inside the bundle's JSON

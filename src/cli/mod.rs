@@ -25,6 +25,7 @@ mod resume;
 mod rewind;
 mod show;
 mod state;
+mod stream;
 mod synth;
 mod tree;
 mod validate;

@@ -1,99 +1,148 @@
 //! `reel show RUN [--json]`: the run, its nodes, attempts, sessions and
 //! artifacts.
 
+use std::io::{self, Write};
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
 use super::format::{clean, duration, pad, time_of_day};
+use super::stream::{self, Sanitized};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::bundle::artifacts::referenced_in_trace;
 use crate::bundle::timestamp::format_iso_millis;
 use crate::model::Run;
-use crate::sanitize::json::to_line;
 
 pub fn run(run: &Run, json: bool) -> CliResult {
-    let mut out = String::new();
-    let result = render(&mut out, run, json);
-    super::emit(&out);
-    result
-}
-
-fn render(out: &mut String, run: &Run, json: bool) -> CliResult {
-    let document = show_json(run)?;
-    if json {
-        outln!(out, "{}", to_line(&document));
-    } else {
-        print_human(out, run, &document);
-    }
+    // Everything that can fail comes first: an error prints nothing.
+    let summary = Summary::compute(run)?;
+    stream::to_stdout(|out| write(out, run, &summary, json));
     Ok(EXIT_OK)
 }
 
-/// The `show --json` document (its fields are a contract: see the README).
-pub fn show_json(run: &Run) -> Result<Value, CliError> {
-    let flow = &run.bundle.flow;
-    let visited = run.visited_nodes();
-    let nodes: Vec<Value> = flow
-        .nodes
-        .iter()
-        .zip(&visited)
-        .map(|(node, visited)| json!({"id": node.id, "nodeType": node.node_type, "visited": visited}))
-        .collect();
-    let attempts: Vec<Value> = run.attempts.iter().map(|a| attempt_json(run, a)).collect();
-    let mut sessions = Vec::new();
-    for session in &run.bundle.sessions {
-        let events = session.index().map_err(CliError::failure)?.len();
-        sessions.push(json!({"id": session.id, "handle": session.handle, "events": events}));
+/// Writes `show` (or `show --json`) for `run` as it goes: one attempt at a
+/// time, never the whole document in memory.
+fn write<W: Write>(
+    out: &mut Sanitized<W>,
+    run: &Run,
+    summary: &Summary,
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        crate::sanitize::json::to_writer(&mut *out, &ShowDoc { run, summary })?;
+        out.text("\n")
+    } else {
+        write_human(out, run, summary)
     }
-    let refs = referenced_in_trace(&run.bundle.root, &run.bundle.paths.trace)
-        .map_err(CliError::failure)?;
-    let missing = refs
-        .iter()
-        .filter(|r| {
-            run.bundle
-                .resolve(r)
-                .map_or(true, |p| run.bundle.open_file(&p).is_err())
-        })
-        .count();
-    Ok(json!({
-        "runId": run.run_id(),
-        "flowName": run.flow_name(),
-        "runTitle": run.bundle.manifest.run_title,
-        "status": run.status(),
-        "startedAt": run.started_at(),
-        "finishedAt": run.finished_at(),
-        "path": run.bundle.root,
-        "traceEvents": run.bundle.trace.len(),
-        "nodes": nodes,
-        "attempts": attempts,
-        "sessions": sessions,
-        "artifacts": {"referenced": refs.len(), "missing": missing},
-    }))
 }
 
-fn print_human(out: &mut String, run: &Run, doc: &Value) {
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+/// The parts of `show` that need reading beyond the index (and can fail).
+struct Summary {
+    sessions: Vec<Value>,
+    referenced: usize,
+    missing: usize,
+}
+
+impl Summary {
+    fn compute(run: &Run) -> Result<Summary, CliError> {
+        let mut sessions = Vec::new();
+        for session in &run.bundle.sessions {
+            let events = session.index().map_err(CliError::failure)?.len();
+            sessions.push(json!({"id": session.id, "handle": session.handle, "events": events}));
+        }
+        let refs = referenced_in_trace(&run.bundle.root, &run.bundle.paths.trace)
+            .map_err(CliError::failure)?;
+        let missing = refs
+            .iter()
+            .filter(|r| {
+                run.bundle
+                    .resolve(r)
+                    .map_or(true, |p| run.bundle.open_file(&p).is_err())
+            })
+            .count();
+        Ok(Summary {
+            sessions,
+            referenced: refs.len(),
+            missing,
+        })
+    }
+}
+
+/// The `show --json` document (its fields are a contract: see the README),
+/// serialized field by field; `attempts` is written one entry at a time.
+struct ShowDoc<'a> {
+    run: &'a Run,
+    summary: &'a Summary,
+}
+
+impl Serialize for ShowDoc<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let run = self.run;
+        let mut map = serializer.serialize_map(Some(12))?;
+        map.serialize_entry("runId", &run.run_id())?;
+        map.serialize_entry("flowName", run.flow_name())?;
+        map.serialize_entry("runTitle", &run.bundle.manifest.run_title)?;
+        map.serialize_entry("status", &run.status())?;
+        map.serialize_entry("startedAt", &run.started_at())?;
+        map.serialize_entry("finishedAt", &run.finished_at())?;
+        // Lossy rather than an error for a folder name that is not UTF-8.
+        map.serialize_entry("path", &run.bundle.root.to_string_lossy())?;
+        map.serialize_entry("traceEvents", &run.bundle.trace.len())?;
+        map.serialize_entry("nodes", &Nodes(run))?;
+        map.serialize_entry("attempts", &Attempts(run))?;
+        map.serialize_entry("sessions", &self.summary.sessions)?;
+        map.serialize_entry(
+            "artifacts",
+            &json!({"referenced": self.summary.referenced, "missing": self.summary.missing}),
+        )?;
+        map.end()
+    }
+}
+
+struct Nodes<'a>(&'a Run);
+
+impl Serialize for Nodes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let visited = self.0.visited_nodes();
+        serializer.collect_seq(self.0.bundle.flow.nodes.iter().zip(&visited).map(
+            |(node, visited)| json!({"id": node.id, "nodeType": node.node_type, "visited": visited}),
+        ))
+    }
+}
+
+struct Attempts<'a>(&'a Run);
+
+impl Serialize for Attempts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let run = self.0;
+        serializer.collect_seq(run.attempts.iter().map(|a| attempt_json(run, a)))
+    }
+}
+
+fn write_human<W: Write>(out: &mut Sanitized<W>, run: &Run, summary: &Summary) -> io::Result<()> {
+    let mut head = String::new();
     outln!(
-        out,
+        head,
         "{}  ({})",
         clean(run.title(), 100),
         clean(run.flow_name(), 60)
     );
-    outln!(out, "run       {}", clean(&run.run_id(), 100));
+    outln!(head, "run       {}", clean(&run.run_id(), 100));
     outln!(
-        out,
+        head,
         "status    {}   started {}   finished {}",
         clean(&run.status(), 20),
-        clean(&text(doc, "startedAt"), 30),
-        clean(&text(doc, "finishedAt"), 30),
+        clean(&run.started_at().unwrap_or_default(), 30),
+        clean(&run.finished_at().unwrap_or_default(), 30),
     );
-    let artifacts = &doc["artifacts"];
     outln!(
-        out,
+        head,
         "trace     {} events · {} attempts · {} sessions · {} artifacts ({} missing)",
         run.bundle.trace.len(),
         run.attempts.len(),
         run.bundle.sessions.len(),
-        artifacts["referenced"],
-        artifacts["missing"],
+        summary.referenced,
+        summary.missing,
     );
     let frames = run.node_frames_at(run.last_seq());
     let nodes: Vec<String> = run
@@ -111,10 +160,10 @@ fn print_human(out: &mut String, run: &Run, doc: &Value) {
             )
         })
         .collect();
-    outln!(out, "nodes     {}", nodes.join("  "));
-    outln!(out);
+    outln!(head, "nodes     {}", nodes.join("  "));
+    outln!(head);
     outln!(
-        out,
+        head,
         "   #  {}  {}  {}  {}  {}  session",
         pad("attempt", 22),
         pad("type", 10),
@@ -122,9 +171,12 @@ fn print_human(out: &mut String, run: &Run, doc: &Value) {
         pad("started", 12),
         pad("took", 7)
     );
+    out.text(&head)?;
     for (i, a) in run.attempts.iter().enumerate() {
-        outln!(out, "{}", attempt_row(run, i, a));
+        out.text(&attempt_row(run, i, a))?;
+        out.text("\n")?;
     }
+    Ok(())
 }
 
 /// One entry of `attempts` in `show --json` (also `show --follow --json`).
@@ -158,4 +210,92 @@ pub fn attempt_row(run: &Run, i: usize, a: &crate::model::Attempt) -> String {
         pad(&a.duration_ms.map(duration).unwrap_or_default(), 7),
         clean(run.session_id(a).unwrap_or(""), 40),
     )
+}
+
+/// The document as it was built before `show --json` streamed: the
+/// reference the streamed bytes are compared with.
+#[cfg(test)]
+pub fn show_json(run: &Run) -> Result<Value, CliError> {
+    let flow = &run.bundle.flow;
+    let visited = run.visited_nodes();
+    let nodes: Vec<Value> = flow
+        .nodes
+        .iter()
+        .zip(&visited)
+        .map(|(node, visited)| json!({"id": node.id, "nodeType": node.node_type, "visited": visited}))
+        .collect();
+    let attempts: Vec<Value> = run.attempts.iter().map(|a| attempt_json(run, a)).collect();
+    let summary = Summary::compute(run)?;
+    Ok(json!({
+        "runId": run.run_id(),
+        "flowName": run.flow_name(),
+        "runTitle": run.bundle.manifest.run_title,
+        "status": run.status(),
+        "startedAt": run.started_at(),
+        "finishedAt": run.finished_at(),
+        "path": run.bundle.root,
+        "traceEvents": run.bundle.trace.len(),
+        "nodes": nodes,
+        "attempts": attempts,
+        "sessions": summary.sessions,
+        "artifacts": {"referenced": summary.referenced, "missing": summary.missing},
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_sample_and_fixture() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut runs = Vec::new();
+        for dir in ["sample-runs", "tests/fixtures/bundles"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("runs").flatten() {
+                if entry.path().join("manifest.json").is_file() {
+                    runs.push(entry.path());
+                }
+            }
+        }
+        runs.sort();
+        runs
+    }
+
+    fn streamed(run: &Run, json: bool) -> String {
+        let summary = Summary::compute(run).unwrap_or_else(|e| panic!("{}", e.message));
+        let mut out = Sanitized::new(Vec::new());
+        write(&mut out, run, &summary, json).expect("write");
+        String::from_utf8(out.finish().expect("finish")).expect("utf-8")
+    }
+
+    #[test]
+    fn streamed_json_is_byte_identical_to_the_built_document() {
+        let runs = every_sample_and_fixture();
+        assert!(runs.len() >= 8, "{runs:?}");
+        for dir in runs {
+            let run = Run::open(&dir).expect("open");
+            let built = show_json(&run).unwrap_or_else(|e| panic!("{}", e.message));
+            let old = format!("{}\n", crate::sanitize::json::to_line(&built));
+            assert_eq!(streamed(&run, true), old, "{}", dir.display());
+        }
+    }
+
+    #[test]
+    fn human_output_lists_every_attempt_once() {
+        let dir = every_sample_and_fixture()
+            .into_iter()
+            .find(|d| d.to_string_lossy().contains("branching-review-432a4eb8"))
+            .expect("sample");
+        let run = Run::open(&dir).expect("open");
+        let text = streamed(&run, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 7 + run.attempts.len(), "{text}");
+        for (i, a) in run.attempts.iter().enumerate() {
+            assert!(lines[7 + i].contains(run.attempt_id(a)), "{}", lines[7 + i]);
+        }
+        assert!(
+            lines[3].contains("14 artifacts (0 missing)"),
+            "{}",
+            lines[3]
+        );
+    }
 }

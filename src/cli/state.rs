@@ -116,7 +116,7 @@ impl StateAt {
                     out,
                     "  {}  {}",
                     pad(&clean(node, 30), 30),
-                    clean(&value.to_string(), 110)
+                    clean(&json_head(value, 4096), 110)
                 );
             }
         }
@@ -124,6 +124,30 @@ impl StateAt {
             print_conversation(out, conversation);
         }
     }
+}
+
+/// The first `max` bytes of a value's JSON, without writing all of it (an
+/// output may be tens of MB; one line of it is shown).
+fn json_head(value: &Value, max: usize) -> String {
+    struct Head(Vec<u8>, usize);
+    impl std::io::Write for Head {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let room = self.1.saturating_sub(self.0.len());
+            if room == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            let n = buf.len().min(room);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut head = Head(Vec::new(), max);
+    // Stopping early is the point: the error only says the room is full.
+    let _ = serde_json::to_writer(&mut head, value);
+    String::from_utf8_lossy(&head.0).into_owned()
 }
 
 fn print_conversation(out: &mut String, conversation: &Conversation) {
@@ -207,5 +231,18 @@ fn print_block(out: &mut String, label: &str, text: &str) {
     let indent = " ".repeat(label.chars().count());
     for line in lines {
         outln!(out, "  {indent} {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_of_a_value_is_its_json_cut() {
+        let value = serde_json::json!({"a": [1, 2, 3], "b": "x".repeat(10_000)});
+        let whole = value.to_string();
+        assert_eq!(json_head(&value, 1_000_000), whole);
+        assert_eq!(json_head(&value, 20), whole[..20]);
     }
 }

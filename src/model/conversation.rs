@@ -11,8 +11,18 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::bundle::capped::Capped;
 use crate::bundle::session::{Direction, RpcKind, SessionEntry};
 use crate::bundle::{BundleError, SessionFiles};
+use crate::humanize;
+
+/// The most text one item keeps (an agent message of millions of chunks
+/// keeps its beginning and says how much was cut).
+pub const TEXT_CAP: usize = 64 << 10;
+/// A range longer than twice this is folded at both ends only.
+pub const FOLD_WINDOW: usize = 10_000;
+/// Event lines longer than this are not folded (named, not parsed).
+pub const FOLD_LINE_CAP: usize = 16 << 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -130,6 +140,8 @@ pub struct TranscriptBuilder {
     epoch: u32,
     /// While a `session/load` is unanswered, updates are history replay.
     replaying: bool,
+    /// Text left out of items over `TEXT_CAP`: item → (bytes, chunks).
+    cut: HashMap<usize, (u64, u64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,8 +170,54 @@ impl TranscriptBuilder {
         }
     }
 
-    pub fn finish(self) -> Vec<TranscriptItem> {
+    /// An honest marker for events left out of the fold.
+    pub fn note_cut(&mut self, seq: u32, label: String) {
+        self.items.push(TranscriptItem::Other { seq, label });
+    }
+
+    pub fn finish(mut self) -> Vec<TranscriptItem> {
+        for (index, (bytes, chunks)) in self.cut {
+            if let Some(
+                TranscriptItem::Agent { text, .. }
+                | TranscriptItem::Thought { text, .. }
+                | TranscriptItem::User { text, .. },
+            ) = self.items.get_mut(index)
+            {
+                let chunks = match chunks {
+                    0 => String::new(),
+                    n => format!(" in {} chunks", humanize::count(n)),
+                };
+                text.push_str(&format!(
+                    "\n… [text cut: {} more{chunks}]",
+                    humanize::bytes(bytes)
+                ));
+            }
+        }
         self.items
+    }
+
+    /// Appends `chunk` to the text of item `index` up to `TEXT_CAP`,
+    /// counting what does not fit.
+    fn append_capped(&mut self, index: usize, chunk: &str, is_chunk: bool) {
+        let Some(
+            TranscriptItem::Agent { text, .. }
+            | TranscriptItem::Thought { text, .. }
+            | TranscriptItem::User { text, .. },
+        ) = self.items.get_mut(index)
+        else {
+            return;
+        };
+        let room = TEXT_CAP.saturating_sub(text.len());
+        let mut keep = chunk.len().min(room);
+        while !chunk.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        text.push_str(&chunk[..keep]);
+        if keep < chunk.len() {
+            let entry = self.cut.entry(index).or_default();
+            entry.0 += (chunk.len() - keep) as u64;
+            entry.1 += u64::from(is_chunk);
+        }
     }
 
     fn key(&self, direction: Direction, id: String) -> (u32, bool, String) {
@@ -205,7 +263,11 @@ impl TranscriptBuilder {
                 // `call_1` on every turn): a new prompt starts a new scope.
                 self.tool_calls.clear();
                 let text = prompt_text(params.get("prompt"));
-                self.items.push(TranscriptItem::User { seq, text });
+                self.items.push(TranscriptItem::User {
+                    seq,
+                    text: String::new(),
+                });
+                self.append_capped(self.items.len() - 1, &text, false);
                 Pending::Prompt
             }
             "session/request_permission" => {
@@ -349,17 +411,21 @@ impl TranscriptBuilder {
 
     fn append_text(&mut self, seq: u32, update: &Value, kind: TextKind) {
         let chunk = content_text(update.get("content").unwrap_or(&Value::Null));
-        let last = self.items.last_mut();
-        match (kind, last) {
-            (TextKind::Agent, Some(TranscriptItem::Agent { text, .. }))
-            | (TextKind::Thought, Some(TranscriptItem::Thought { text, .. }))
-            | (TextKind::User, Some(TranscriptItem::User { text, .. })) => text.push_str(&chunk),
-            (TextKind::Agent, _) => self.items.push(TranscriptItem::Agent { seq, text: chunk }),
-            (TextKind::Thought, _) => self
-                .items
-                .push(TranscriptItem::Thought { seq, text: chunk }),
-            (TextKind::User, _) => self.items.push(TranscriptItem::User { seq, text: chunk }),
+        let continues = matches!(
+            (kind, self.items.last()),
+            (TextKind::Agent, Some(TranscriptItem::Agent { .. }))
+                | (TextKind::Thought, Some(TranscriptItem::Thought { .. }))
+                | (TextKind::User, Some(TranscriptItem::User { .. }))
+        );
+        if !continues {
+            let text = String::new();
+            self.items.push(match kind {
+                TextKind::Agent => TranscriptItem::Agent { seq, text },
+                TextKind::Thought => TranscriptItem::Thought { seq, text },
+                TextKind::User => TranscriptItem::User { seq, text },
+            });
         }
+        self.append_capped(self.items.len() - 1, &chunk, true);
     }
 
     fn tool_call(&mut self, seq: u32, update: &Value) {
@@ -487,19 +553,80 @@ fn prompt_text(prompt: Option<&Value>) -> String {
 }
 
 /// Rebuilds the transcript of session events with seq in `first..=last`.
+/// A range of more than `2 × FOLD_WINDOW` events is folded at both ends
+/// with a marker for what lies between, so a turn of millions of chunks
+/// costs as much as one of twenty thousand.
 pub fn transcript_from_events(
     session: &SessionFiles,
     first: u32,
     last: u32,
 ) -> Result<Vec<TranscriptItem>, BundleError> {
+    transcript_window(session, first, last, FOLD_WINDOW)
+}
+
+/// `transcript_from_events` folding up to `window` events at each end.
+pub fn transcript_window(
+    session: &SessionFiles,
+    first: u32,
+    last: u32,
+    window: usize,
+) -> Result<Vec<TranscriptItem>, BundleError> {
     let index = session.index()?;
+    let entries = &index.entries()[index.range(first, last)];
     let mut builder = TranscriptBuilder::default();
-    session.read_events(&index.entries()[index.range(first, last)], |entry, line| {
-        if let Some(message) = line.get("message") {
-            builder.push(entry.seq, entry_direction(entry), message);
-        }
-    })?;
+    let window = window.max(1);
+    if entries.len() <= 2 * window {
+        fold(session, entries, &mut builder)?;
+        return Ok(builder.finish());
+    }
+    let (head, rest) = entries.split_at(window);
+    let (middle, tail) = rest.split_at(rest.len() - window);
+    fold(session, head, &mut builder)?;
+    builder.note_cut(middle[0].seq, cut_label(index, middle));
+    fold(session, tail, &mut builder)?;
     Ok(builder.finish())
+}
+
+fn fold(
+    session: &SessionFiles,
+    entries: &[SessionEntry],
+    builder: &mut TranscriptBuilder,
+) -> Result<(), BundleError> {
+    session.read_events_capped(entries, FOLD_LINE_CAP, |entry, line| match line {
+        Capped::Parsed(line) => {
+            if let Some(message) = line.get("message") {
+                builder.push(entry.seq, entry_direction(entry), message);
+            }
+        }
+        Capped::TooLarge(len) => builder.note_cut(
+            entry.seq,
+            format!(
+                "event #{} not shown: {} is too large to fold",
+                entry.seq,
+                humanize::bytes(u64::from(len))
+            ),
+        ),
+    })
+}
+
+/// `conversation cut: 9,980,000 events not shown (9,979,990 agent_message_chunk)`.
+fn cut_label(index: &crate::bundle::SessionIndex, middle: &[SessionEntry]) -> String {
+    let mut kinds: HashMap<Option<crate::bundle::intern::Sym>, u64> = HashMap::new();
+    for entry in middle {
+        *kinds.entry(entry.update.or(entry.method)).or_default() += 1;
+    }
+    // The commonest kind; ties go to the first name, so the label is stable.
+    let commonest = kinds
+        .into_iter()
+        .filter_map(|(sym, n)| Some((index.resolve(sym?), n)))
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)));
+    let detail = commonest
+        .map(|(name, n)| format!(" ({} {name})", humanize::count(n)))
+        .unwrap_or_default();
+    format!(
+        "conversation cut: {} events not shown{detail}",
+        humanize::count(middle.len() as u64)
+    )
 }
 
 fn entry_direction(entry: &SessionEntry) -> Direction {
@@ -684,6 +811,37 @@ mod tests {
                 stop_reason: "end_turn".into()
             }
         );
+    }
+
+    #[test]
+    fn a_message_of_many_chunks_keeps_its_start_and_says_what_was_cut() {
+        let chunk = "0123456789";
+        let count = 20_000;
+        let mut messages = vec![(
+            Direction::Outbound,
+            json!({"id": 1, "method": "session/prompt", "params": {"prompt": []}}),
+        )];
+        for _ in 0..count {
+            messages.push(update(
+                json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": chunk}}),
+            ));
+        }
+        let items = fold(&messages);
+        let TranscriptItem::Agent { text, .. } = &items[1] else {
+            panic!("{:?}", &items[..2]);
+        };
+        let total = chunk.len() * count;
+        let whole_kept = TEXT_CAP / chunk.len();
+        // The chunk that crosses the cap is cut too.
+        let cut_chunks = count - whole_kept;
+        let expected_tail = format!(
+            "\n… [text cut: {} more in {} chunks]",
+            humanize::bytes((total - TEXT_CAP) as u64),
+            humanize::count(cut_chunks as u64)
+        );
+        assert!(text.ends_with(&expected_tail), "{}", &text[TEXT_CAP..]);
+        assert_eq!(text.len(), TEXT_CAP + expected_tail.len());
+        assert!(text.starts_with(&chunk.repeat(100)));
     }
 
     #[test]

@@ -288,6 +288,46 @@ impl Run {
         }))
     }
 
+    /// The session and event range of an ACP attempt's conversation,
+    /// without folding it: `(session id, first seq, last seq)`. `None` when
+    /// `conversation` would have no event range (not ACP, no session, or
+    /// only `record.json` to go by).
+    pub fn conversation_span(
+        &self,
+        attempt: &Attempt,
+    ) -> Result<Option<(String, u32, u32)>, BundleError> {
+        let is_acp = self.node_type(attempt) == "acp" || attempt.session.is_some();
+        if !is_acp {
+            return Ok(None);
+        }
+        let link = self.conversation_link(attempt)?;
+        let Some(session_id) = link
+            .as_ref()
+            .map(|l| l.session_id.clone())
+            .or_else(|| self.session_id(attempt).map(str::to_string))
+        else {
+            return Ok(None);
+        };
+        let Some(session) = self.bundle.session(&session_id) else {
+            return Ok(None);
+        };
+        let index = session.index()?;
+        let (first, last) = match &link {
+            Some(ConversationLink {
+                events: Some(range),
+                ..
+            }) => *range,
+            _ => self.event_range_by_time(attempt, index),
+        };
+        if index.range(first, last).is_empty() {
+            // No events: `conversation` decides (it may use record.json).
+            return Ok(self
+                .conversation(attempt)?
+                .and_then(|c| Some((c.session_id, c.event_start_seq?, c.event_end_seq?))));
+        }
+        Ok(Some((session_id, first, last)))
+    }
+
     /// `payload.conversation` of the attempt's outcome, or of its
     /// `acp_response_parsed` event when the attempt has no outcome.
     fn conversation_link(
@@ -386,6 +426,11 @@ impl ConversationLink {
     }
 }
 
+/// Output artifacts larger than this are not loaded as values (a parsed
+/// JSON value takes several times its text): `output_of_payload` gives a
+/// marker string naming the artifact and its size instead.
+pub const OUTPUT_LOAD_CAP: u64 = 64 << 20;
+
 /// The output held by a `node_outcome` payload or a step record.
 pub fn output_of_payload(bundle: &Bundle, payload: &Value) -> Result<Option<Value>, BundleError> {
     if let Some(inline) = payload.get("outputInline") {
@@ -395,6 +440,15 @@ pub fn output_of_payload(bundle: &Bundle, payload: &Value) -> Result<Option<Valu
         return Ok(None);
     };
     let path = artifact.get("path").and_then(Value::as_str).unwrap_or("");
+    let len = bundle.artifact_len(path)?;
+    if len > OUTPUT_LOAD_CAP {
+        // Artifacts are content-addressed: the path stands for the content.
+        return Ok(Some(Value::String(format!(
+            "[output not loaded: {path} is {}, over the {} reel loads]",
+            crate::humanize::bytes(len),
+            crate::humanize::bytes(OUTPUT_LOAD_CAP)
+        ))));
+    }
     let bytes = bundle.read_artifact(path)?;
     let is_json = artifact.get("mediaType").and_then(Value::as_str) == Some("application/json");
     if is_json {

@@ -20,6 +20,23 @@ pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     render(value, Escaping(PrettyFormatter::new()))
 }
 
+/// `to_line` written straight into `writer` as the serializer goes, for
+/// documents too large to build in memory first (same bytes as `to_line`).
+pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(writer: W, value: &T) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(writer, Escaping(CompactFormatter));
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// `to_pretty` written straight into `writer` (same bytes as `to_pretty`).
+pub fn to_writer_pretty<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> io::Result<()> {
+    let formatter = Escaping(PrettyFormatter::new());
+    let mut serializer = serde_json::Serializer::with_formatter(writer, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
 fn render<T: Serialize + ?Sized, F: Formatter>(value: &T, formatter: F) -> String {
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
@@ -112,6 +129,17 @@ mod tests {
             let back: Value = serde_json::from_str(&rendered).expect("valid JSON");
             assert_eq!(back, value);
         }
+    }
+
+    #[test]
+    fn writers_give_the_same_bytes() {
+        let value = json!({"a": [1, {"b": null}], "c": "x\u{9b}y\u{2028}", "d": {}});
+        let mut line = Vec::new();
+        to_writer(&mut line, &value).expect("write");
+        assert_eq!(String::from_utf8(line).expect("utf-8"), to_line(&value));
+        let mut pretty = Vec::new();
+        to_writer_pretty(&mut pretty, &value).expect("write");
+        assert_eq!(String::from_utf8(pretty).expect("utf-8"), to_pretty(&value));
     }
 
     #[test]

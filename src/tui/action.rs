@@ -27,6 +27,7 @@ pub enum Action {
     PanLeft,
     PanRight,
     NextSession,
+    OpenPager,
     PlayPause,
     Faster,
     Slower,
@@ -43,7 +44,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::NextStep,
         Action::PrevStep,
         Action::NextEvent,
@@ -67,6 +68,7 @@ impl Action {
         Action::PanLeft,
         Action::PanRight,
         Action::NextSession,
+        Action::OpenPager,
         Action::PlayPause,
         Action::Faster,
         Action::Slower,
@@ -107,6 +109,7 @@ impl Action {
             Action::PanLeft => "pan_left",
             Action::PanRight => "pan_right",
             Action::NextSession => "next_session",
+            Action::OpenPager => "open_pager",
             Action::PlayPause => "play_pause",
             Action::Faster => "faster",
             Action::Slower => "slower",
@@ -152,6 +155,7 @@ impl Action {
             Action::PanLeft => "graph: pan left",
             Action::PanRight => "graph: pan right",
             Action::NextSession => "inspector: next session",
+            Action::OpenPager => "inspector: open the whole of what is selected in $PAGER",
             Action::PlayPause => "play / pause the run like a video",
             Action::Faster => "play faster (1×, 2×, 5×, 10×, real time)",
             Action::Slower => "play slower",
@@ -193,6 +197,7 @@ impl Action {
             Action::PanLeft => "pan left",
             Action::PanRight => "pan right",
             Action::NextSession => "next session",
+            Action::OpenPager => "open in pager",
             Action::PlayPause => "play / pause",
             Action::Faster => "faster",
             Action::Slower => "slower",
@@ -220,6 +225,7 @@ impl Action {
             Action::ToggleGraphView => "view",
             Action::FitGraph => "fit",
             Action::NextSession => "session",
+            Action::OpenPager => "pager",
             Action::Back => "back",
             Action::NextHit => "next hit",
             _ => self.config_name(),

@@ -1,15 +1,25 @@
 //! What the inspector shows for a step, computed off the UI thread: reading
 //! payloads, artifacts and session events is I/O, so a worker builds an
 //! `InspectContent` and the UI only turns it into lines.
+//!
+//! Whatever the input, what is built is bounded: long lists of events keep
+//! their head and tail with a count of what lies between, artifacts their
+//! first and last lines, conversations are folded in windows. The whole
+//! of anything stays on disk, for the pager (`PagerSource`). A build that a
+//! newer request overtakes stops at its next check of `cancelled`.
+
+mod attempt;
+mod events;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::bundle::BundleError;
-use crate::model::conversation::transcript_from_events;
+use crate::model::conversation::transcript_window;
 use crate::model::{Run, TranscriptItem};
+
+pub use attempt::{ArtifactText, AttemptContent};
+pub use events::{EventRow, EventsContent, Hidden, EVENT_WINDOW};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InspectorTab {
@@ -68,68 +78,74 @@ pub struct SessionContent {
     pub first_loaded: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AttemptContent {
-    pub attempt_id: String,
-    pub node_type: String,
-    pub outcome: String,
-    pub started_at: Option<String>,
-    pub duration_ms: Option<u64>,
-    pub error: Option<String>,
-    pub output: Option<Value>,
-    pub prompt: Option<String>,
-    pub raw_response: Option<String>,
-    pub action: Option<Value>,
-    pub stdout: Option<String>,
-    pub stderr: Option<String>,
-    /// Artifacts the payload names that could not be read.
-    pub missing: Vec<String>,
+/// Where the whole of something shown in part lives, for the pager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagerSource {
+    /// A bundle-relative artifact path.
+    Artifact(String),
+    /// Trace events at entry positions `first..=last`, as pretty JSON.
+    TraceEvents { first: usize, last: usize },
+    /// The value at a JSON pointer inside one trace event (an inline output).
+    TraceValue { entry: usize, pointer: String },
+    /// Session events with seq in `first..=last`, as pretty JSON.
+    SessionEvents {
+        session: String,
+        first: u32,
+        last: u32,
+    },
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventRow {
-    pub seq: u32,
-    pub label: String,
-    pub detail: String,
-    pub body: Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EventsContent {
-    pub trace: Vec<EventRow>,
-    pub session_id: Option<String>,
-    pub session: Vec<EventRow>,
-}
+/// Polled by long builds: true once a newer request has replaced this one.
+pub type Cancelled<'a> = &'a dyn Fn() -> bool;
 
 /// Sessions up to this many events are folded whole and cached.
 const WHOLE_SESSION_LIMIT: usize = 50_000;
 /// Events folded before a step's slice in larger sessions.
 const WINDOW_EVENTS: u32 = 2_000;
 
+/// Whole-session transcripts kept between calls (the sessions viewed last).
+const CACHED_SESSIONS: usize = 8;
+
 /// Builds inspector content; keeps whole-session transcripts between calls
 /// so stepping through a long session folds its events once.
 #[derive(Default)]
 pub struct Inspector {
     transcripts: HashMap<String, Arc<Vec<TranscriptItem>>>,
+    /// Session ids in the order they were cached (oldest first).
+    cached: Vec<String>,
 }
 
 impl Inspector {
     pub fn inspect(&mut self, run: &Run, request: &InspectRequest) -> InspectContent {
+        self.inspect_until(run, request, &|| false)
+            .unwrap_or_else(|| InspectContent::Empty("cancelled".to_string()))
+    }
+
+    /// `inspect`, giving up (`None`) once `cancelled` says a newer request
+    /// has replaced this one.
+    pub fn inspect_until(
+        &mut self,
+        run: &Run,
+        request: &InspectRequest,
+        cancelled: Cancelled,
+    ) -> Option<InspectContent> {
         let Some(attempt) = run.attempts.get(request.attempt) else {
-            return InspectContent::Empty("no step selected".to_string());
+            return Some(InspectContent::Empty("no step selected".to_string()));
         };
         let result = match request.tab {
             InspectorTab::Session => self.session(run, request),
-            InspectorTab::Attempt => {
-                attempt_content(run, request.attempt).map(|c| InspectContent::Attempt(Box::new(c)))
-            }
+            InspectorTab::Attempt => attempt::attempt_content(run, request.attempt, cancelled)
+                .map(|c| InspectContent::Attempt(Box::new(c))),
             InspectorTab::Events => {
-                events_content(run, request.attempt).map(InspectContent::Events)
+                events::events_content(run, request.attempt).map(InspectContent::Events)
             }
         };
-        result.unwrap_or_else(|err| {
+        if cancelled() {
+            return None;
+        }
+        Some(result.unwrap_or_else(|err| {
             InspectContent::Empty(format!("{}: {err}", run.attempt_id(attempt)))
-        })
+        }))
     }
 
     fn session(
@@ -171,8 +187,8 @@ impl Inspector {
         // The slice of the inspected step on this session, if it used it.
         let slice = own
             .filter(|&i| run.session_id(&run.attempts[i]) == Some(session_id.as_str()))
-            .and_then(|i| run.conversation(&run.attempts[i]).ok().flatten())
-            .and_then(|c| c.event_start_seq.zip(c.event_end_seq));
+            .and_then(|i| run.conversation_span(&run.attempts[i]).ok().flatten())
+            .map(|(_, first, last)| (first, last));
         let horizon = slice.map_or_else(
             || session_horizon(run, request.attempt, &session_id),
             |(_, end)| end,
@@ -184,8 +200,8 @@ impl Inspector {
                 Some(cached) => cached.clone(),
                 None => {
                     let last = index.entries().last().map_or(0, |e| e.seq);
-                    let built = Arc::new(transcript_from_events(files, 1, last)?);
-                    self.transcripts.insert(session_id.clone(), built.clone());
+                    let built = Arc::new(transcript_window(files, 1, last, WHOLE_SESSION_LIMIT)?);
+                    self.cache(&session_id, built.clone());
                     built
                 }
             };
@@ -197,8 +213,9 @@ impl Inspector {
                 .map_or(horizon, |(start, _)| start)
                 .saturating_sub(WINDOW_EVENTS)
                 .max(1);
+            let window = crate::model::conversation::FOLD_WINDOW;
             (
-                Arc::new(transcript_from_events(files, start, end)?),
+                Arc::new(transcript_window(files, start, end, window)?),
                 Some(start).filter(|&s| s > 1),
             )
         };
@@ -213,6 +230,17 @@ impl Inspector {
             note,
             first_loaded,
         }))
+    }
+}
+
+impl Inspector {
+    fn cache(&mut self, session_id: &str, transcript: Arc<Vec<TranscriptItem>>) {
+        if self.cached.len() >= CACHED_SESSIONS {
+            let oldest = self.cached.remove(0);
+            self.transcripts.remove(&oldest);
+        }
+        self.cached.push(session_id.to_string());
+        self.transcripts.insert(session_id.to_string(), transcript);
     }
 }
 
@@ -249,129 +277,4 @@ pub fn item_seq(item: &TranscriptItem) -> u32 {
         TranscriptItem::ToolCall(call) => call.seq,
         TranscriptItem::Permission(p) => p.seq,
     }
-}
-
-fn text_artifact(
-    run: &Run,
-    payload: &Value,
-    key: &str,
-    missing: &mut Vec<String>,
-) -> Option<String> {
-    let path = payload.get(key)?.get("path")?.as_str()?;
-    match run.bundle.read_artifact(path) {
-        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(_) => {
-            missing.push(path.to_string());
-            None
-        }
-    }
-}
-
-fn attempt_content(run: &Run, position: usize) -> Result<AttemptContent, BundleError> {
-    let attempt = &run.attempts[position];
-    let mut content = AttemptContent {
-        attempt_id: run.attempt_id(attempt).to_string(),
-        node_type: run.node_type(attempt).to_string(),
-        outcome: attempt.outcome.name().to_string(),
-        started_at: attempt
-            .started_ms
-            .map(crate::bundle::timestamp::format_iso_millis),
-        duration_ms: attempt.duration_ms,
-        ..AttemptContent::default()
-    };
-    // The outcome carries everything; an unfinished attempt has only the
-    // events written so far (prompt prepared, action prepared …).
-    let mut payloads = Vec::new();
-    let entries = &run.bundle.trace.entries()[attempt.entry_start..=attempt.entry_end];
-    run.bundle.read_events(entries, |_, event| {
-        if let Some(payload) = event.get("payload") {
-            payloads.push(payload.clone());
-        }
-    })?;
-    for payload in &payloads {
-        if content.prompt.is_none() {
-            content.prompt = text_artifact(run, payload, "promptArtifact", &mut content.missing);
-        }
-        if let Some(action) = payload.get("action") {
-            content.action = Some(action.clone());
-        }
-    }
-    if let Some(payload) = run.outcome_payload(attempt)? {
-        content.error = payload
-            .get("error")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        content.raw_response =
-            text_artifact(run, &payload, "rawResponseArtifact", &mut content.missing);
-        content.stdout = text_artifact(run, &payload, "stdoutArtifact", &mut content.missing);
-        content.stderr = text_artifact(run, &payload, "stderrArtifact", &mut content.missing);
-        match crate::model::output_of_payload(&run.bundle, &payload) {
-            Ok(output) => content.output = output,
-            Err(err) => content.missing.push(err.to_string()),
-        }
-    }
-    content.missing.sort();
-    content.missing.dedup();
-    Ok(content)
-}
-
-fn events_content(run: &Run, position: usize) -> Result<EventsContent, BundleError> {
-    let attempt = &run.attempts[position];
-    let trace = &run.bundle.trace;
-    let mut content = EventsContent::default();
-    let entries = &trace.entries()[attempt.entry_start..=attempt.entry_end];
-    let mut offset = attempt.entry_start;
-    run.bundle.read_events(entries, |entry, event| {
-        let scope = event
-            .get("scope")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        content.trace.push(EventRow {
-            seq: entry.seq,
-            label: trace.type_name(offset).to_string(),
-            detail: scope,
-            body: event.get("payload").cloned().unwrap_or(Value::Null),
-        });
-        offset += 1;
-    })?;
-    if let Some(conversation) = run.conversation(attempt)? {
-        if let (Some(first), Some(last), Some(files)) = (
-            conversation.event_start_seq,
-            conversation.event_end_seq,
-            run.bundle.session(&conversation.session_id),
-        ) {
-            let index = files.index()?;
-            files.read_events(
-                &index.entries()[index.range(first, last)],
-                |entry, event| {
-                    let message = event.get("message").cloned().unwrap_or(Value::Null);
-                    let what = message
-                        .get("method")
-                        .and_then(Value::as_str)
-                        .map(|m| {
-                            match message
-                                .pointer("/params/update/sessionUpdate")
-                                .and_then(Value::as_str)
-                            {
-                                Some(update) => format!("{m} {update}"),
-                                None => m.to_string(),
-                            }
-                        })
-                        .unwrap_or_else(|| match message.get("error") {
-                            Some(_) => "error response".to_string(),
-                            None => "response".to_string(),
-                        });
-                    content.session.push(EventRow {
-                        seq: entry.seq,
-                        label: what,
-                        detail: entry.direction.name().to_string(),
-                        body: message,
-                    });
-                },
-            )?;
-            content.session_id = Some(conversation.session_id);
-        }
-    }
-    Ok(content)
 }

@@ -1,5 +1,7 @@
 //! A JSON value as foldable lines: objects and arrays can be folded to one
-//! line (`{…} 3 keys`), keyed by their JSON-pointer path.
+//! line (`{…} 3 keys`), keyed by their JSON-pointer path. `lines_capped`
+//! stops building at a line count and only counts the rest, so a value of
+//! millions of lines costs a screenful and a count.
 
 use std::collections::HashSet;
 
@@ -28,9 +30,45 @@ pub struct JsonLine {
 
 /// Flattens `value` into lines, honouring folded paths.
 pub fn lines(value: &Value, folded: &HashSet<String>) -> Vec<JsonLine> {
-    let mut out = Vec::new();
+    lines_capped(value, folded, usize::MAX).0
+}
+
+/// The first `max` lines of `lines(value, folded)` and how many follow.
+pub fn lines_capped(value: &Value, folded: &HashSet<String>, max: usize) -> (Vec<JsonLine>, usize) {
+    let mut out = Out {
+        lines: Vec::new(),
+        max,
+        more: 0,
+    };
     push(value, None, String::new(), 0, true, folded, &mut out);
-    out
+    (out.lines, out.more)
+}
+
+struct Out {
+    lines: Vec<JsonLine>,
+    max: usize,
+    /// Lines past `max`, counted rather than built.
+    more: usize,
+}
+
+impl Out {
+    fn push(&mut self, line: JsonLine) {
+        self.lines.push(line);
+    }
+
+    fn full(&self) -> bool {
+        self.lines.len() >= self.max
+    }
+}
+
+/// How many lines `value` takes unfolded (what lies past the cap; folds
+/// there cannot have been made on screen).
+fn count(value: &Value) -> usize {
+    match value {
+        Value::Object(map) if !map.is_empty() => 2 + map.values().map(count).sum::<usize>(),
+        Value::Array(items) if !items.is_empty() => 2 + items.iter().map(count).sum::<usize>(),
+        _ => 1,
+    }
 }
 
 fn push(
@@ -40,8 +78,16 @@ fn push(
     depth: usize,
     last: bool,
     folded: &HashSet<String>,
-    out: &mut Vec<JsonLine>,
+    out: &mut Out,
 ) {
+    if out.full() {
+        out.more += if folded.contains(&path) {
+            1
+        } else {
+            count(value)
+        };
+        return;
+    }
     let mut tokens = Vec::new();
     if let Some(key) = key {
         tokens.push(Token::Key(json_string(key)));
@@ -121,6 +167,10 @@ fn push(
             out,
         );
     }
+    if out.full() {
+        out.more += 1;
+        return;
+    }
     out.push(JsonLine {
         depth,
         path: format!("{path}#end"),
@@ -138,9 +188,22 @@ fn scalar_token(value: &Value) -> Token {
     }
 }
 
-/// A string as JSON writes it (`\u001b`, not Rust's `\u{1b}`).
+/// The most of a string a line shows (a line is a screen's width; a
+/// string of 50 MB would otherwise be encoded at every frame).
+const STRING_SHOWN: usize = 1024;
+
+/// A string as JSON writes it (`\u001b`, not Rust's `\u{1b}`); a long one
+/// cut, the cut marked `…` inside the quotes.
 fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    let mut cut = s.len().min(STRING_SHOWN);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let shown = serde_json::to_string(&s[..cut]).unwrap_or_else(|_| format!("{s:?}"));
+    if cut == s.len() {
+        return shown;
+    }
+    format!("{}…\"", shown.strip_suffix('"').unwrap_or(&shown))
 }
 
 /// The text of a line without styling (tests, search).
@@ -190,5 +253,28 @@ mod tests {
         let text: Vec<String> = lines(&value, &folded).iter().map(line_text).collect();
         assert_eq!(text[2], "  \"b\": {…} 1 keys,");
         assert_eq!(text.len(), 5);
+    }
+
+    #[test]
+    fn a_capped_tree_builds_the_first_lines_and_counts_the_rest() {
+        let value = json!({"a": [1, 2, {"b": [3, 4]}], "c": {"d": null}, "e": "x"});
+        let all = lines(&value, &HashSet::new());
+        for max in 0..=all.len() + 1 {
+            let (first, more) = lines_capped(&value, &HashSet::new(), max);
+            assert_eq!(first, all[..max.min(all.len())], "max {max}");
+            assert_eq!(first.len() + more, all.len(), "max {max}");
+        }
+        let long = json!({"s": "é".repeat(STRING_SHOWN)});
+        let text: Vec<String> = lines(&long, &HashSet::new())
+            .iter()
+            .map(line_text)
+            .collect();
+        assert_eq!(
+            text[1],
+            format!("  \"s\": \"{}…\"", "é".repeat(STRING_SHOWN / 2))
+        );
+        let big = Value::Array((0..100_000).map(|i| json!({"i": i})).collect());
+        let (first, more) = lines_capped(&big, &HashSet::new(), 50);
+        assert_eq!((first.len(), more), (50, 2 + 100_000 * 3 - 50));
     }
 }

@@ -11,10 +11,12 @@ pub mod browser;
 pub mod dialog;
 pub mod fault;
 pub mod graph;
+pub mod input;
 pub mod inspect;
 pub mod json_tree;
 pub mod keymap;
 pub mod message;
+pub mod pager;
 pub mod playback;
 pub mod run_view;
 pub mod search;
@@ -158,7 +160,7 @@ fn event_loop(
         None => None,
     };
     let workers = Workers::new(tx.clone());
-    spawn_input(tx.clone());
+    let input = input::spawn(tx.clone());
     if tour.is_none() {
         for effect in app.start() {
             workers.run(effect);
@@ -250,6 +252,7 @@ fn event_loop(
         if app.quit {
             break Ended::Quit;
         }
+        changed |= pager::open_asked(&mut app, &mut guard, &input)?;
         follower.follow(&app, &tx);
         if changed {
             if let Err(err) = draw(&mut app, &mut guard) {
@@ -326,26 +329,9 @@ fn is_noise(msg: &Msg) -> bool {
     }
 }
 
-/// Terminal events on their own thread (a blocking read: no polling).
-fn spawn_input(tx: mpsc::Sender<Msg>) {
-    workers::spawn_guarded(&tx.clone(), "input", move || loop {
-        match event::read() {
-            Ok(event) => {
-                if tx.send(Msg::Input(event)).is_err() {
-                    break;
-                }
-            }
-            Err(err) => {
-                let _ = tx.send(input_failed(&err));
-                break;
-            }
-        }
-    });
-}
-
 /// Input can no longer be read: the end, as for SIGHUP if the terminal
 /// hung up, else with the error.
-fn input_failed(err: &std::io::Error) -> Msg {
+pub(crate) fn input_failed(err: &std::io::Error) -> Msg {
     if hung_up() {
         return Msg::Signal(signals::SIGHUP);
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::action::Action;
 use super::graph::{map_layout, rail_layout, GraphLayout};
-use super::inspect::{InspectContent, InspectRequest, InspectorTab};
+use super::inspect::{InspectContent, InspectRequest, InspectorTab, PagerSource};
 use super::message::Effect;
 use super::playback::{presentation_ms, Playback, Speed, TICK_MS};
 use crate::model::Run;
@@ -91,6 +91,12 @@ pub struct RunView {
     pub inspector_pinned: bool,
     /// What Enter does on each inspector line (filled by the renderer).
     pub line_actions: Vec<Option<LineAction>>,
+    /// What `o` opens from each part of the inspector: `(first line,
+    /// source)` in line order (filled by the renderer).
+    pub pager_sections: Vec<(usize, Option<PagerSource>)>,
+    /// Something to open in `$PAGER`, asked for with `o`; the event loop
+    /// takes it (it has the terminal).
+    pub pager: Option<PagerSource>,
     /// Trace (true) / session (false) event seqs expanded in the Events tab.
     pub expanded: HashSet<(bool, u32)>,
     /// JSON pointers folded in the Attempt tab's output tree.
@@ -143,6 +149,8 @@ impl RunView {
             inspector_offset: 0,
             inspector_pinned: false,
             line_actions: Vec::new(),
+            pager_sections: Vec::new(),
+            pager: None,
             expanded: HashSet::new(),
             folded: HashSet::new(),
             session: None,
@@ -426,6 +434,7 @@ impl RunView {
                 self.graph_scroll.0 = self.graph_scroll.0.saturating_add(8);
             }
             (Action::NextSession, _) => self.next_session(),
+            (Action::OpenPager, _) => self.ask_pager(),
             (Action::PlayPause, _) => self.toggle_play(),
             (Action::Faster | Action::Slower, _) => {
                 let playback = self.playback.get_or_insert(Playback {
@@ -438,6 +447,23 @@ impl RunView {
             _ => return false,
         }
         true
+    }
+
+    /// `o`: the whole of the inspector part under the selection (else the
+    /// first part that has a whole) goes to the pager.
+    fn ask_pager(&mut self) {
+        let line = self.inspector_line;
+        let at = self
+            .pager_sections
+            .partition_point(|(start, _)| *start <= line);
+        let under = at
+            .checked_sub(1)
+            .and_then(|i| self.pager_sections[i].1.clone());
+        let first = || self.pager_sections.iter().find_map(|(_, s)| s.clone());
+        match under.or_else(first) {
+            Some(source) => self.pager = Some(source),
+            None => self.notice = Some("nothing here to open in the pager".to_string()),
+        }
     }
 
     fn set_tab(&mut self, tab: InspectorTab) {

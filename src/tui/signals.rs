@@ -30,9 +30,49 @@ pub enum Reaction {
     Ignore,
 }
 
+/// Set while a child program (the pager) has the terminal: the ^C and ^\
+/// typed into it go to the whole foreground process group, the viewer
+/// included, and are the child's, not ours.
+static CHILD_HAS_TERMINAL: AtomicBool = AtomicBool::new(false);
+/// Set in the signal handler itself when such a signal arrives while the
+/// child has the terminal (the signal thread may see it only after the
+/// child is gone).
+static CHILDS_SIGNAL: AtomicBool = AtomicBool::new(false);
+
+/// Held while a child program has the terminal.
+pub struct ChildHasTerminal;
+
+pub fn child_has_terminal() -> ChildHasTerminal {
+    CHILDS_SIGNAL.store(false, Ordering::SeqCst);
+    CHILD_HAS_TERMINAL.store(true, Ordering::SeqCst);
+    ChildHasTerminal
+}
+
+impl Drop for ChildHasTerminal {
+    fn drop(&mut self) {
+        CHILD_HAS_TERMINAL.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Whether `signal` is one a terminal sends for a typed key (^C, ^\).
+fn typed(signal: i32) -> bool {
+    #[cfg(unix)]
+    {
+        signal == SIGINT || signal == SIGQUIT
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = signal;
+        false
+    }
+}
+
 /// The reaction to `signal`; the first terminating signal flips
 /// `shutting_down`, so the next one exits.
 pub fn react(signal: i32, shutting_down: &AtomicBool) -> Reaction {
+    if typed(signal) && CHILDS_SIGNAL.swap(false, Ordering::SeqCst) {
+        return Reaction::Ignore;
+    }
     if signal == SIGTSTP {
         return if shutting_down.load(Ordering::SeqCst) {
             Reaction::Ignore
@@ -90,6 +130,18 @@ impl Drop for SignalWatch {
 
 #[cfg(unix)]
 fn spawn(tx: Sender<Msg>, shutting_down: Arc<AtomicBool>) {
+    // Registered before the iterator, so it runs first in the handler.
+    for signal in [SIGINT, SIGQUIT] {
+        // SAFETY: the action only loads and stores atomics, which is
+        // async-signal-safe.
+        let _ = unsafe {
+            signal_hook::low_level::register(signal, || {
+                if CHILD_HAS_TERMINAL.load(Ordering::SeqCst) {
+                    CHILDS_SIGNAL.store(true, Ordering::SeqCst);
+                }
+            })
+        };
+    }
     let Ok(mut signals) =
         signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP])
     else {

@@ -13,7 +13,7 @@ use std::thread::{self, ThreadId};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -87,6 +87,28 @@ impl TerminalGuard {
         let size = self.terminal.size()?;
         self.terminal
             .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+    }
+}
+
+impl TerminalGuard {
+    /// Gives the terminal to a child program (a pager): raw mode, mouse
+    /// capture and the alternate screen are left; `take_back` retakes it.
+    pub fn hand_over(&mut self) {
+        restore();
+    }
+
+    /// Takes the terminal back after `hand_over` (marked taken again, so
+    /// every ending restores it); the next draw repaints the whole screen.
+    /// (Not `Terminal::clear`: it asks the terminal where the cursor is,
+    /// and a terminal that does not answer would stall us.)
+    pub fn take_back(&mut self) -> io::Result<()> {
+        take()?;
+        execute!(io::stdout(), Clear(ClearType::All))?;
+        // A blank frame makes ratatui's idea of the screen match the
+        // cleared one, so the next frame is drawn in full.
+        self.terminal
+            .draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
+        Ok(())
     }
 }
 

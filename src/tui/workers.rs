@@ -2,6 +2,7 @@
 //! (tests call it inline); `Workers` runs it on threads and posts results
 //! back into the UI loop's channel.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread;
@@ -9,13 +10,25 @@ use std::time::{Duration, Instant};
 
 use super::inspect::{InspectRequest, Inspector};
 use super::message::{Effect, Msg};
-use super::search::search;
+use super::search::search_until;
 use super::timetravel_effects;
 use crate::model::discovery::list_runs;
 use crate::model::Run;
 
 /// Runs one effect to completion, reporting every message through `post`.
 pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(Msg)) {
+    execute_until(effect, inspector, &|| false, post);
+}
+
+/// `execute`, with a check that says when the effect's answer is no longer
+/// wanted (a newer inspection replaced it): long work stops there and
+/// posts nothing.
+pub fn execute_until(
+    effect: Effect,
+    inspector: &mut Inspector,
+    cancelled: &dyn Fn() -> bool,
+    post: &mut dyn FnMut(Msg),
+) {
     match effect {
         Effect::ListRuns(dir) => {
             let result = list_runs(&dir)
@@ -48,13 +61,21 @@ pub fn execute(effect: Effect, inspector: &mut Inspector, post: &mut dyn FnMut(M
             post(Msg::RunLoaded { path, result });
         }
         Effect::Inspect { run, request } => {
-            let content = inspector.inspect(&run, &request);
-            post(Msg::Inspected { request, content });
+            if let Some(content) = inspector.inspect_until(&run, &request, cancelled) {
+                post(Msg::Inspected { request, content });
+            }
         }
-        Effect::Search { run, query } => {
-            let hits = search(&run, &query).map_err(|e| e.to_string());
-            post(Msg::Searched { query, hits });
-        }
+        Effect::Search { run, query } => match search_until(&run, &query, cancelled) {
+            Ok(Some(hits)) => post(Msg::Searched {
+                query,
+                hits: Ok(hits),
+            }),
+            Ok(None) => {}
+            Err(err) => post(Msg::Searched {
+                query,
+                hits: Err(err.to_string()),
+            }),
+        },
         Effect::Preview { run, attempt } => post(timetravel_effects::preview(&run, attempt)),
         Effect::Fork {
             run,
@@ -97,18 +118,33 @@ pub fn settle_with(app: &mut super::app::App, effects: Vec<Effect>, inspector: &
     }
 }
 
+/// An inspection job: the run, what to inspect, and its number (a job is
+/// superseded once a later number has been handed out).
+type InspectJob = (Arc<Run>, InspectRequest, u64);
+
 /// Threads for effects. Inspection has one long-lived worker that keeps its
-/// transcript cache and skips requests overtaken by newer ones.
+/// transcript cache, skips requests overtaken by newer ones, and stops a
+/// build that a newer request overtakes while it runs (so a step change
+/// never waits for a huge build of the previous step).
 pub struct Workers {
     tx: Sender<Msg>,
-    inspect_tx: Sender<(Arc<Run>, InspectRequest)>,
+    inspect_tx: Sender<InspectJob>,
+    /// The number of the newest inspection asked for.
+    inspect_latest: Arc<AtomicU64>,
+    /// The number of the newest search: an older one still running stops.
+    search_latest: Arc<AtomicU64>,
+    /// The newest inspection asked for: asking again for the same one (any
+    /// key re-asks until the answer arrives) must not restart it.
+    inspect_last: std::cell::RefCell<Option<(std::sync::Weak<Run>, InspectRequest)>>,
     refresh_tx: Sender<Arc<Run>>,
 }
 
 impl Workers {
     pub fn new(tx: Sender<Msg>) -> Workers {
-        let (inspect_tx, inspect_rx) = mpsc::channel::<(Arc<Run>, InspectRequest)>();
+        let (inspect_tx, inspect_rx) = mpsc::channel::<InspectJob>();
         let results = tx.clone();
+        let latest = Arc::new(AtomicU64::new(0));
+        let newest = latest.clone();
         spawn_guarded(&tx, "inspect", move || {
             let mut inspector = Inspector::default();
             let mut current: Option<Arc<Run>> = None;
@@ -116,14 +152,15 @@ impl Workers {
                 while let Ok(newer) = inspect_rx.try_recv() {
                     job = newer;
                 }
-                let (run, request) = job;
+                let (run, request, number) = job;
                 if !current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &run)) {
                     inspector = Inspector::default();
                     current = Some(run.clone());
                 }
                 let effect = Effect::Inspect { run, request };
+                let superseded = || newest.load(Ordering::Relaxed) != number;
                 let mut closed = false;
-                execute(effect, &mut inspector, &mut |msg| {
+                execute_until(effect, &mut inspector, &superseded, &mut |msg| {
                     closed |= results.send(msg).is_err()
                 });
                 if closed {
@@ -135,13 +172,24 @@ impl Workers {
             refresh_tx: spawn_refresher(tx.clone()),
             tx,
             inspect_tx,
+            inspect_latest: latest,
+            inspect_last: std::cell::RefCell::new(None),
+            search_latest: Arc::new(AtomicU64::new(0)),
         }
     }
 
     pub fn run(&self, effect: Effect) {
         match effect {
             Effect::Inspect { run, request } => {
-                let _ = self.inspect_tx.send((run, request));
+                let mut last = self.inspect_last.borrow_mut();
+                let same = last.as_ref().is_some_and(|(weak, asked)| {
+                    *asked == request && weak.upgrade().is_some_and(|r| Arc::ptr_eq(&r, &run))
+                });
+                if !same {
+                    *last = Some((Arc::downgrade(&run), request.clone()));
+                    let number = self.inspect_latest.fetch_add(1, Ordering::Relaxed) + 1;
+                    let _ = self.inspect_tx.send((run, request, number));
+                }
                 return;
             }
             Effect::Refresh { run } => {
@@ -151,10 +199,16 @@ impl Workers {
             _ => {}
         }
         let tx = self.tx.clone();
+        let latest = self.search_latest.clone();
+        let number = match effect {
+            Effect::Search { .. } => latest.fetch_add(1, Ordering::Relaxed) + 1,
+            _ => 0,
+        };
         spawn_guarded(&self.tx, "effect", move || {
             super::fault::panic_if(super::fault::Fault::WorkerPanic, "worker-panic");
             let mut inspector = Inspector::default();
-            execute(effect, &mut inspector, &mut |msg| {
+            let superseded = || number != 0 && latest.load(Ordering::Relaxed) != number;
+            execute_until(effect, &mut inspector, &superseded, &mut |msg| {
                 let _ = tx.send(msg);
             });
         });
