@@ -69,6 +69,12 @@ pub struct App {
     pub caption: Option<(String, String)>,
     /// Start playing the next loaded run from its first step (`reel play`).
     pub play_on_load: Option<super::playback::Speed>,
+    /// A continuation running on a worker (at most one at a time).
+    pub resume: Option<super::resume::ResumeJob>,
+    /// The newest resume plan asked for (older answers are dropped).
+    pub plan_generation: u64,
+    /// Open the continue dialog on the next loaded run ("fork and continue").
+    pub continue_on_load: bool,
 }
 
 impl App {
@@ -88,6 +94,9 @@ impl App {
             open_at_end: false,
             play_on_load: None,
             caption: None,
+            resume: None,
+            plan_generation: 0,
+            continue_on_load: false,
         }
     }
 
@@ -155,11 +164,15 @@ impl App {
                             view.apply(Action::FirstStep, 1);
                             view.playback = Some(super::playback::Playback::new(speed));
                         }
-                        let effects = view.inspect_effect().into_iter().collect();
+                        let mut effects: Vec<Effect> = view.inspect_effect().into_iter().collect();
                         self.screen = Screen::Run(Box::new(view));
+                        if std::mem::take(&mut self.continue_on_load) {
+                            effects.extend(self.open_resume_dialog());
+                        }
                         effects
                     }
                     (Err(message), _) => {
+                        self.continue_on_load = false;
                         self.screen = Screen::Failed { path, message };
                         Vec::new()
                     }
@@ -192,15 +205,18 @@ impl App {
                 attempt,
                 lines,
                 rerun,
+                continue_blocked,
             } => {
                 if let Some(Dialog::Fork {
                     attempt: a,
                     preview,
+                    can_continue,
                     ..
                 }) = &mut self.dialog
                 {
                     if *a == attempt {
                         *preview = Some(lines);
+                        *can_continue = Some(continue_blocked.map_or(Ok(()), Err));
                         if let Screen::Run(view) = &mut self.screen {
                             let flow = &view.run.bundle.flow;
                             view.rerun_nodes = rerun
@@ -214,6 +230,9 @@ impl App {
             }
             Msg::OperationDone { what, result } => {
                 self.dialog = None;
+                if result.is_err() {
+                    self.continue_on_load = false;
+                }
                 match result {
                     Ok(path) => {
                         self.notice = Some(format!(
@@ -264,6 +283,9 @@ impl App {
             },
             // The event loop's own (shutdown, suspend), never sent here.
             Msg::Signal(_) | Msg::Fatal(_) => Vec::new(),
+            Msg::ResumePlanned { generation, result } => self.resume_planned(generation, result),
+            Msg::ResumeProgress { run_dir, next } => self.resume_progress(run_dir, next),
+            Msg::ResumeFinished { run_dir, result } => self.resume_finished(run_dir, result),
             Msg::LineageListed { rows } => {
                 self.dialog = Some(Dialog::Lineage { rows, selected: 0 });
                 Vec::new()
@@ -348,7 +370,9 @@ impl App {
     pub fn act(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => {
-                self.quit = true;
+                if !self.guard_leaving(super::resume_app::AfterStop::Quit) {
+                    self.quit = true;
+                }
                 return Vec::new();
             }
             Action::Help => {
@@ -370,6 +394,8 @@ impl App {
                 browser.apply(action, page);
                 Vec::new()
             }
+            Screen::Run(_) if action == Action::Continue => self.continue_action(),
+            Screen::Run(_) if action == Action::StopContinue => self.stop_action(),
             Screen::Run(_)
                 if matches!(
                     action,
@@ -420,7 +446,17 @@ impl App {
             }
             DialogOutcome::Open(path) => {
                 self.dialog = None;
+                if self.resume.is_some() {
+                    self.notice = Some(self.busy_notice());
+                    return Vec::new();
+                }
                 self.reopen(path)
+            }
+            DialogOutcome::ResumeReplan => self.replan(),
+            DialogOutcome::ResumeRun => self.start_resume(),
+            DialogOutcome::Confirmed(PendingOp::StopResume { then }) => {
+                self.dialog = None;
+                self.stop_resume(then)
             }
             DialogOutcome::Confirmed(op) => {
                 let (title, effect) = match op {
@@ -438,6 +474,7 @@ impl App {
                         "restoring the last backup…".to_string(),
                         Effect::Undo { run_dir },
                     ),
+                    PendingOp::StopResume { .. } => return Vec::new(),
                 };
                 self.dialog = Some(Dialog::Working { title });
                 vec![effect]
@@ -446,6 +483,7 @@ impl App {
                 attempt,
                 patch,
                 label,
+                then_continue,
             } => {
                 let Screen::Run(view) = &self.screen else {
                     return Vec::new();
@@ -465,6 +503,7 @@ impl App {
                 };
                 let label = Some(label.trim().to_string()).filter(|l| !l.is_empty());
                 let run = view.run.clone();
+                self.continue_on_load = then_continue;
                 self.dialog = Some(Dialog::Working {
                     title: "forking…".to_string(),
                 });
@@ -480,6 +519,13 @@ impl App {
 
     /// The time-travel actions of the run view.
     fn time_travel(&mut self, action: Action) -> Vec<Effect> {
+        if self.resume.is_some() && matches!(action, Action::Fork | Action::Rewind | Action::Undo) {
+            let busy = self.busy_notice();
+            if let Screen::Run(view) = &mut self.screen {
+                view.notice = Some(busy);
+            }
+            return Vec::new();
+        }
         let Screen::Run(view) = &mut self.screen else {
             return Vec::new();
         };
@@ -499,6 +545,7 @@ impl App {
                     label: String::new(),
                     field: ForkField::Patch,
                     error: None,
+                    can_continue: None,
                 });
                 vec![Effect::Preview { run, attempt }]
             }
@@ -590,6 +637,16 @@ impl App {
         vec![Effect::LoadRun(path)]
     }
 
+    /// What the status bar says to a key that must wait for the
+    /// continuation running now.
+    fn busy_notice(&self) -> String {
+        let stop = self
+            .keymap
+            .key_for(super::keymap::Mode::Run, Action::StopContinue)
+            .map_or("x".to_string(), |k| k.to_string());
+        format!("a continuation is running: wait for it, or stop it ({stop}) first")
+    }
+
     /// `q`/`Esc`: close what is open, back to the browser, or quit.
     fn back(&mut self) -> Vec<Effect> {
         if let Screen::Run(view) = &mut self.screen {
@@ -597,6 +654,14 @@ impl App {
                 view.event_level = false;
                 return Vec::new();
             }
+        }
+        let then = if self.parked_browser.is_some() {
+            super::resume_app::AfterStop::Back
+        } else {
+            super::resume_app::AfterStop::Quit
+        };
+        if self.guard_leaving(then) {
+            return Vec::new();
         }
         match self.parked_browser.take() {
             Some(browser) if !matches!(self.screen, Screen::Browser(_)) => {

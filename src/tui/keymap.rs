@@ -264,7 +264,7 @@ mod tests {
             run(KeyCode::Char('c'), KeyModifiers::CONTROL),
             Some(Action::Quit)
         );
-        assert_eq!(run(KeyCode::Char('x'), KeyModifiers::NONE), None);
+        assert_eq!(run(KeyCode::Char('w'), KeyModifiers::NONE), None);
         // Every action has at least one default key in the run view.
         for action in Action::ALL {
             assert!(
@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn user_overrides_replace_an_action_keys() {
         let keymap = Keymap::defaults()
-            .with_overrides("[run]\nnext_step = [\"ctrl-n\", \"x\"]\n")
+            .with_overrides("[run]\nnext_step = [\"ctrl-n\", \"w\"]\n")
             .expect("valid");
         let run = |code, m| keymap.action(Mode::Run, &key(code, m));
         assert_eq!(
@@ -285,7 +285,7 @@ mod tests {
             Some(Action::NextStep)
         );
         assert_eq!(
-            run(KeyCode::Char('x'), KeyModifiers::NONE),
+            run(KeyCode::Char('w'), KeyModifiers::NONE),
             Some(Action::NextStep)
         );
         assert_eq!(run(KeyCode::Char('j'), KeyModifiers::NONE), None);
