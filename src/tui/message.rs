@@ -57,7 +57,8 @@ pub enum Msg {
     /// to options changed since).
     ResumePlanned {
         generation: u64,
-        result: Result<(Box<PlanFacts>, PlanHandle), String>,
+        /// The facts shown and the plan to run (`None` only in tests).
+        result: Result<(Box<PlanFacts>, Option<PlanHandle>), String>,
     },
     /// The continuation wrote its `run_resumed` event: it goes on at `next`.
     ResumeProgress {

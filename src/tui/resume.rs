@@ -192,7 +192,7 @@ impl ResumeDialog {
     pub fn planned(
         &mut self,
         generation: u64,
-        result: Result<(Box<PlanFacts>, PlanHandle), String>,
+        result: Result<(Box<PlanFacts>, Option<PlanHandle>), String>,
     ) {
         if generation != self.generation {
             return;
@@ -200,7 +200,7 @@ impl ResumeDialog {
         self.plan = match result {
             Ok((facts, handle)) => {
                 self.last_facts = Some(facts.clone());
-                PlanState::Ready(facts, Some(handle))
+                PlanState::Ready(facts, handle)
             }
             Err(err) => PlanState::Failed(err),
         };

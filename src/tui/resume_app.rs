@@ -69,9 +69,13 @@ impl App {
 
     /// Opens the continue dialog on the run shown and asks for its plan.
     pub(super) fn open_resume_dialog(&mut self) -> Vec<Effect> {
-        let Screen::Run(view) = &self.screen else {
+        let Screen::Run(view) = &mut self.screen else {
             return Vec::new();
         };
+        // The graph then shows the state the run goes on from.
+        let head = view.head();
+        view.set_cursor(head);
+        let mut effects: Vec<Effect> = view.inspect_effect().into_iter().collect();
         self.plan_generation += 1;
         let run = &view.run;
         let dialog = ResumeDialog::new(
@@ -86,7 +90,8 @@ impl App {
             generation: dialog.generation,
         };
         self.dialog = Some(Dialog::Resume(Box::new(dialog)));
-        vec![effect]
+        effects.push(effect);
+        effects
     }
 
     /// An option changed in the dialog: plan again.
@@ -107,7 +112,7 @@ impl App {
     pub(super) fn resume_planned(
         &mut self,
         generation: u64,
-        result: Result<(Box<PlanFacts>, PlanHandle), String>,
+        result: Result<(Box<PlanFacts>, Option<PlanHandle>), String>,
     ) -> Vec<Effect> {
         let Some(Dialog::Resume(dialog)) = &mut self.dialog else {
             return Vec::new();

@@ -23,7 +23,7 @@ pub fn plan(run_dir: &Path, options: &ResumeOptions, generation: u64) -> Msg {
     let result = resume::plan(run_dir, options)
         .map(|plan| {
             let facts = Box::new(PlanFacts::from_plan(&plan));
-            (facts, PlanHandle(Arc::new(plan)))
+            (facts, Some(PlanHandle(Arc::new(plan))))
         })
         .map_err(|e| explain(&e));
     Msg::ResumePlanned { generation, result }

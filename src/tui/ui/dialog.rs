@@ -78,7 +78,11 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, keyma
                 })
                 .collect();
             lines.push(Line::styled("Enter opens a branch · Esc closes", theme.dim));
-            ("Lineage".to_string(), lines, 100)
+            (
+                "Lineage".to_string(),
+                lines,
+                area.width.saturating_sub(4).clamp(40, 140),
+            )
         }
     };
     let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
