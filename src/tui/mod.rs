@@ -7,6 +7,8 @@
 
 pub mod action;
 pub mod app;
+mod app_dialogs;
+mod app_mouse;
 pub mod browser;
 pub mod dialog;
 pub mod fault;
