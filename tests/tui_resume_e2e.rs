@@ -194,11 +194,13 @@ fn trace_types(run: &Path) -> Vec<String> {
 /// Opens the continue dialog and waits for its plan; picks fresh sessions
 /// when the preview says one diverged, and checks the preview on the way.
 fn open_and_choose(tui: &mut Tui) {
+    let asked = Instant::now();
     tui.send("C");
     wait_text(tui, "Continue this run");
     wait_long(tui, "the preview", Duration::from_secs(60), |s| {
         s.contains("Enter continue") || s.contains("Enter is off") || s.contains("cannot continue")
     });
+    println!("the preview was on screen {:?} after C", asked.elapsed());
     let text = tui.screen_text();
     assert!(
         !text.contains("cannot continue"),
