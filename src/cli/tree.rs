@@ -4,6 +4,8 @@
 //! ● 432a4eb8  Review: fix flaky login test  completed  9 steps
 //! ├─⑂ 7f3a91c2  fork at review_loop#2 (seq 37) "stricter reviewer"  waiting  5 steps
 //! │  └─⑂ …
+//! ├─⑂ de1d1f54  fork at review_loop#1 (seq 29)  completed  9 steps  ↻ continued at decide_more, 6 steps ran
+//! │  └─⟲ backup 20261201T114341143Z-f35087b0  before resume (waiting after review_loop#1)
 //! └─⟲ backup 20261123T181512123Z-ab12cd34  before rewind to classify#1
 //! ```
 
@@ -189,7 +191,7 @@ fn fork_point(node: &LineageNode) -> String {
     text
 }
 
-/// Status, steps, rewind marker, and the focus arrow.
+/// Status, steps, rewind and continuation markers, and the focus arrow.
 fn run_facts(node: &LineageNode, focus: Option<&str>) -> String {
     let mut text = format!("  {}", clean(&node.status, 20));
     if let Some(steps) = node.steps {
@@ -201,6 +203,9 @@ fn run_facts(node: &LineageNode, focus: Option<&str>) -> String {
             .as_deref()
             .map(|a| format!(" to {}", clean(a, 40)));
         text.push_str(&format!("  ⟲ rewound{}", to.unwrap_or_default()));
+    }
+    if let Some(continued) = &node.continued {
+        text.push_str(&format!("  ↻ {}", clean(&continued.summary(), 160)));
     }
     if let Some(error) = &node.error {
         text.push_str(&format!("  ({})", clean(error, 120)));
@@ -214,6 +219,10 @@ fn run_facts(node: &LineageNode, focus: Option<&str>) -> String {
 fn backup_line(backup: &BackupInfo) -> String {
     let what = match (backup.op.as_deref(), backup.attempt_id.as_deref()) {
         (Some("undo"), _) => "before undo".to_string(),
+        // A resume keeps the run as it waited, after its last step.
+        (Some("resume"), Some(last)) => {
+            format!("before resume (waiting after {})", clean(last, 40))
+        }
         (Some(op), Some(to)) => format!("before {} to {}", clean(op, 20), clean(to, 40)),
         (Some(op), None) => format!("before {}", clean(op, 20)),
         (None, Some(to)) => format!("before rewind to {}", clean(to, 40)),

@@ -2,22 +2,26 @@
 //! run named by its manifest's `lineage.parentRunId`; each run also lists
 //! the backups rewind/undo kept of it (`.reel/backups/<runId>/<opId>/`).
 //!
-//! Built from manifests and a byte count of `node_started` in each trace,
-//! never a full trace index, so a folder of thousands of runs stays cheap.
+//! Built from manifests and a byte count of `node_started` and
+//! `run_resumed` in each trace, never a full trace index, so a folder of
+//! thousands of runs stays cheap. A run continued in place says where it
+//! went on and how it ended.
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Result, TimeTravelError};
-use crate::bundle::{folder_name, paths::resolve_inside};
+use crate::bundle::folder_name;
 use crate::model::discovery::is_reserved_name;
 
 use super::layout::StateDirs;
+
+mod scan;
+pub use scan::{count_steps, scan as scan_trace, Continued, TraceScan};
 
 /// `manifest.lineage` of a fork.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -61,6 +65,8 @@ pub struct ManifestExtras {
     pub status: Option<String>,
     pub started_at: Option<String>,
     pub trace: Option<String>,
+    /// `paths.liveProjection`.
+    pub live_projection: Option<String>,
     pub lineage: Option<LineageRef>,
     pub rewound: Option<RewoundRef>,
 }
@@ -78,6 +84,10 @@ pub fn read_extras(dir: &Path) -> Result<ManifestExtras> {
         started_at: text("startedAt"),
         trace: value
             .pointer("/paths/trace")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        live_projection: value
+            .pointer("/paths/liveProjection")
             .and_then(Value::as_str)
             .map(str::to_string),
         lineage: lenient(&value, "lineage"),
@@ -111,6 +121,9 @@ pub struct LineageNode {
     pub lineage_cycle: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rewound: Option<RewoundRef>,
+    /// Continued in place (its trace has `run_resumed`): where, how far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued: Option<Continued>,
     /// Why the manifest could not be read (the run is listed anyway).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -142,6 +155,22 @@ pub struct BackupInfo {
     pub steps: Option<usize>,
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// Whether the run in `dir` was continued in place: where it went on, how
+/// many steps ran since, and why it failed if it did.
+pub fn continuation(dir: &Path) -> Option<Continued> {
+    let extras = read_extras(dir).ok()?;
+    let trace = extras.trace.as_deref();
+    let scanned = scan_trace(dir, trace)?;
+    let status = extras.status.as_deref().unwrap_or("unknown");
+    scan::continued(
+        dir,
+        trace,
+        &scanned,
+        status,
+        extras.live_projection.as_deref(),
+    )
 }
 
 /// The forest of every run in `runs_dir`: roots oldest first, forks under
@@ -246,6 +275,7 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
         parent_missing: false,
         lineage_cycle: false,
         rewound: None,
+        continued: None,
         error: None,
         backups: Vec::new(),
         children: Vec::new(),
@@ -253,10 +283,16 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
     };
     match read_extras(dir) {
         Ok(extras) => {
-            node.steps = count_steps(dir, extras.trace.as_deref());
+            let trace = extras.trace.as_deref();
+            let scanned = scan_trace(dir, trace);
+            node.steps = scanned.as_ref().map(|s| s.steps);
             node.run_id = extras.run_id.unwrap_or(name);
             node.title = extras.title.unwrap_or_default();
             node.status = extras.status.unwrap_or(node.status);
+            node.continued = scanned.as_ref().and_then(|s| {
+                let live = extras.live_projection.as_deref();
+                scan::continued(dir, trace, s, &node.status, live)
+            });
             node.started_at = extras.started_at;
             node.lineage = extras.lineage;
             node.rewound = extras.rewound;
@@ -340,47 +376,4 @@ fn modified(path: &Path) -> Option<String> {
     Some(crate::bundle::timestamp::format_iso_millis(
         i64::try_from(ms).ok()?,
     ))
-}
-
-/// Attempts in a trace, counted as `"node_started"` byte strings in 1 MiB
-/// chunks: no parsing and bounded memory. (Inside a JSON string the quotes
-/// would be escaped, so only the event type matches.)
-pub fn count_steps(bundle: &Path, trace: Option<&str>) -> Option<usize> {
-    const NEEDLE: &[u8] = b"\"node_started\"";
-    let path = resolve_inside(bundle, trace.unwrap_or("trace.ndjson")).ok()?;
-    let (mut file, _) = crate::bundle::safe_open::open(bundle, &path).ok()?;
-    let finder = memchr::memmem::Finder::new(NEEDLE);
-    let mut buf = vec![0u8; 1 << 20];
-    let (mut kept, mut count) = (0usize, 0usize);
-    loop {
-        let read = file.read(&mut buf[kept..]).ok()?;
-        if read == 0 {
-            return Some(count);
-        }
-        let filled = kept + read;
-        count += finder.find_iter(&buf[..filled]).count();
-        // Keep a tail shorter than the needle: a match split across two
-        // reads is found next time, and none is counted twice.
-        kept = (NEEDLE.len() - 1).min(filled);
-        buf.copy_within(filled - kept..filled, 0);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A match split across two 1 MiB reads is counted once.
-    #[test]
-    fn counts_steps_across_read_boundaries() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let line = b"{\"type\":\"node_started\"}\n";
-        let mut bytes = vec![b' '; (1 << 20) - 10];
-        bytes.extend_from_slice(line); // straddles the first read
-        bytes.extend_from_slice(b"{\"text\":\"\\\"node_started\\\"\"}\n"); // escaped: not a step
-        bytes.extend_from_slice(line);
-        fs::write(dir.path().join("trace.ndjson"), &bytes).expect("write");
-        assert_eq!(count_steps(dir.path(), None), Some(2));
-        assert_eq!(count_steps(dir.path(), Some("../escape.ndjson")), None);
-    }
 }

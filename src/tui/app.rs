@@ -3,18 +3,15 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
-};
-use ratatui::layout::{Position, Rect};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::Rect;
 
 use super::action::Action;
 use super::browser::BrowserState;
-use super::dialog::{Dialog, DialogOutcome, ForkField, PendingOp};
+use super::dialog::Dialog;
 use super::keymap::{Keymap, Mode};
-use super::message::DiffTarget;
 use super::message::{Effect, Msg};
-use super::run_view::{Pane, RunView};
+use super::run_view::RunView;
 use super::theme::Theme;
 
 #[derive(Debug)]
@@ -69,6 +66,12 @@ pub struct App {
     pub caption: Option<(String, String)>,
     /// Start playing the next loaded run from its first step (`reel play`).
     pub play_on_load: Option<super::playback::Speed>,
+    /// A continuation running on a worker (at most one at a time).
+    pub resume: Option<super::resume::ResumeJob>,
+    /// The newest resume plan asked for (older answers are dropped).
+    pub plan_generation: u64,
+    /// Open the continue dialog on the next loaded run ("fork and continue").
+    pub continue_on_load: bool,
 }
 
 impl App {
@@ -88,6 +91,9 @@ impl App {
             open_at_end: false,
             play_on_load: None,
             caption: None,
+            resume: None,
+            plan_generation: 0,
+            continue_on_load: false,
         }
     }
 
@@ -155,11 +161,15 @@ impl App {
                             view.apply(Action::FirstStep, 1);
                             view.playback = Some(super::playback::Playback::new(speed));
                         }
-                        let effects = view.inspect_effect().into_iter().collect();
+                        let mut effects: Vec<Effect> = view.inspect_effect().into_iter().collect();
                         self.screen = Screen::Run(Box::new(view));
+                        if std::mem::take(&mut self.continue_on_load) {
+                            effects.extend(self.open_resume_dialog());
+                        }
                         effects
                     }
                     (Err(message), _) => {
+                        self.continue_on_load = false;
                         self.screen = Screen::Failed { path, message };
                         Vec::new()
                     }
@@ -192,15 +202,18 @@ impl App {
                 attempt,
                 lines,
                 rerun,
+                continue_blocked,
             } => {
                 if let Some(Dialog::Fork {
                     attempt: a,
                     preview,
+                    can_continue,
                     ..
                 }) = &mut self.dialog
                 {
                     if *a == attempt {
                         *preview = Some(lines);
+                        *can_continue = Some(continue_blocked.map_or(Ok(()), Err));
                         if let Screen::Run(view) = &mut self.screen {
                             let flow = &view.run.bundle.flow;
                             view.rerun_nodes = rerun
@@ -214,6 +227,9 @@ impl App {
             }
             Msg::OperationDone { what, result } => {
                 self.dialog = None;
+                if result.is_err() {
+                    self.continue_on_load = false;
+                }
                 match result {
                     Ok(path) => {
                         self.notice = Some(format!(
@@ -264,6 +280,9 @@ impl App {
             },
             // The event loop's own (shutdown, suspend), never sent here.
             Msg::Signal(_) | Msg::Fatal(_) => Vec::new(),
+            Msg::ResumePlanned { generation, result } => self.resume_planned(generation, result),
+            Msg::ResumeProgress { run_dir, next } => self.resume_progress(run_dir, next),
+            Msg::ResumeFinished { run_dir, result } => self.resume_finished(run_dir, result),
             Msg::LineageListed { rows } => {
                 self.dialog = Some(Dialog::Lineage { rows, selected: 0 });
                 Vec::new()
@@ -348,7 +367,9 @@ impl App {
     pub fn act(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => {
-                self.quit = true;
+                if !self.guard_leaving(super::resume_app::AfterStop::Quit) {
+                    self.quit = true;
+                }
                 return Vec::new();
             }
             Action::Help => {
@@ -370,6 +391,8 @@ impl App {
                 browser.apply(action, page);
                 Vec::new()
             }
+            Screen::Run(_) if action == Action::Continue => self.continue_action(),
+            Screen::Run(_) if action == Action::StopContinue => self.stop_action(),
             Screen::Run(_)
                 if matches!(
                     action,
@@ -396,183 +419,13 @@ impl App {
     }
 
     /// Opens a run after a time-travel operation, keeping the browser.
-    fn reopen(&mut self, path: PathBuf) -> Vec<Effect> {
+    pub(super) fn reopen(&mut self, path: PathBuf) -> Vec<Effect> {
         self.screen = Screen::Loading {
             path: path.clone(),
             done: 0,
             total: 0,
         };
         vec![Effect::LoadRun(path)]
-    }
-
-    fn dialog_outcome(&mut self, outcome: DialogOutcome) -> Vec<Effect> {
-        if outcome != DialogOutcome::Stay {
-            // The fork preview overlay lives only as long as its dialog.
-            if let Screen::Run(view) = &mut self.screen {
-                view.rerun_nodes.clear();
-            }
-        }
-        match outcome {
-            DialogOutcome::Stay => Vec::new(),
-            DialogOutcome::Close => {
-                self.dialog = None;
-                Vec::new()
-            }
-            DialogOutcome::Open(path) => {
-                self.dialog = None;
-                self.reopen(path)
-            }
-            DialogOutcome::Confirmed(op) => {
-                let (title, effect) = match op {
-                    PendingOp::Rewind {
-                        run_dir,
-                        attempt_id,
-                    } => (
-                        format!("rewinding to {attempt_id}…"),
-                        Effect::Rewind {
-                            run_dir,
-                            attempt_id,
-                        },
-                    ),
-                    PendingOp::Undo { run_dir } => (
-                        "restoring the last backup…".to_string(),
-                        Effect::Undo { run_dir },
-                    ),
-                };
-                self.dialog = Some(Dialog::Working { title });
-                vec![effect]
-            }
-            DialogOutcome::Fork {
-                attempt,
-                patch,
-                label,
-            } => {
-                let Screen::Run(view) = &self.screen else {
-                    return Vec::new();
-                };
-                let patch = if patch.trim().is_empty() {
-                    None
-                } else {
-                    match serde_json::from_str::<serde_json::Value>(&patch) {
-                        Ok(value) => Some(value),
-                        Err(err) => {
-                            if let Some(Dialog::Fork { error, .. }) = &mut self.dialog {
-                                *error = Some(format!("input patch is not JSON: {err}"));
-                            }
-                            return Vec::new();
-                        }
-                    }
-                };
-                let label = Some(label.trim().to_string()).filter(|l| !l.is_empty());
-                let run = view.run.clone();
-                self.dialog = Some(Dialog::Working {
-                    title: "forking…".to_string(),
-                });
-                vec![Effect::Fork {
-                    run,
-                    attempt,
-                    patch,
-                    label,
-                }]
-            }
-        }
-    }
-
-    /// The time-travel actions of the run view.
-    fn time_travel(&mut self, action: Action) -> Vec<Effect> {
-        let Screen::Run(view) = &mut self.screen else {
-            return Vec::new();
-        };
-        let Some(attempt) = view.current_attempt() else {
-            view.notice = Some("move the cursor onto a step first".to_string());
-            return Vec::new();
-        };
-        let run = view.run.clone();
-        let attempt_id = run.attempt_id(&run.attempts[attempt]).to_string();
-        let run_dir = run.bundle.root.clone();
-        match action {
-            Action::Fork => {
-                self.dialog = Some(Dialog::Fork {
-                    attempt,
-                    preview: None,
-                    patch: String::new(),
-                    label: String::new(),
-                    field: ForkField::Patch,
-                    error: None,
-                });
-                vec![Effect::Preview { run, attempt }]
-            }
-            Action::Rewind => {
-                let cut: Vec<String> = run.attempts[attempt + 1..]
-                    .iter()
-                    .take(12)
-                    .map(|a| run.attempt_id(a).to_string())
-                    .collect();
-                let later = run.attempts.len() - attempt - 1;
-                let mut body = vec![
-                    format!(
-                        "Rewind this run in place to {attempt_id} (step {}/{}).",
-                        attempt + 1,
-                        run.attempts.len()
-                    ),
-                    format!("{later} later step(s) are cut and kept in a backup; u undoes."),
-                ];
-                if !cut.is_empty() {
-                    body.push(format!(
-                        "cut: {}{}",
-                        cut.join(", "),
-                        if later > cut.len() { ", …" } else { "" }
-                    ));
-                }
-                body.push(String::new());
-                body.push("y / Enter: rewind    n / Esc: cancel".to_string());
-                self.dialog = Some(Dialog::Confirm {
-                    title: "Rewind".to_string(),
-                    body,
-                    op: PendingOp::Rewind {
-                        run_dir,
-                        attempt_id,
-                    },
-                });
-                Vec::new()
-            }
-            Action::Undo => {
-                self.dialog = Some(Dialog::Confirm {
-                    title: "Undo".to_string(),
-                    body: vec![
-                        "Restore the most recent backup of this run?".to_string(),
-                        "The current bundle is kept as a backup too.".to_string(),
-                        String::new(),
-                        "y / Enter: restore    n / Esc: cancel".to_string(),
-                    ],
-                    op: PendingOp::Undo { run_dir },
-                });
-                Vec::new()
-            }
-            Action::Mark => {
-                view.mark = Some(attempt);
-                view.notice = Some(format!("marked {attempt_id}: move and press d to diff"));
-                Vec::new()
-            }
-            Action::Diff => {
-                let b = view.mark.map_or(DiffTarget::Parent, DiffTarget::Frame);
-                self.dialog = Some(Dialog::Working {
-                    title: "comparing…".to_string(),
-                });
-                vec![Effect::Diff {
-                    a: run,
-                    a_attempt: attempt,
-                    b,
-                }]
-            }
-            Action::Lineage => {
-                self.dialog = Some(Dialog::Working {
-                    title: "reading the lineage…".to_string(),
-                });
-                vec![Effect::Lineage { run }]
-            }
-            _ => Vec::new(),
-        }
     }
 
     fn open(&mut self, path: PathBuf) -> Vec<Effect> {
@@ -590,6 +443,16 @@ impl App {
         vec![Effect::LoadRun(path)]
     }
 
+    /// What the status bar says to a key that must wait for the
+    /// continuation running now.
+    pub(super) fn busy_notice(&self) -> String {
+        let stop = self
+            .keymap
+            .key_for(super::keymap::Mode::Run, Action::StopContinue)
+            .map_or("x".to_string(), |k| k.to_string());
+        format!("a continuation is running: wait for it, or stop it ({stop}) first")
+    }
+
     /// `q`/`Esc`: close what is open, back to the browser, or quit.
     fn back(&mut self) -> Vec<Effect> {
         if let Screen::Run(view) = &mut self.screen {
@@ -597,6 +460,14 @@ impl App {
                 view.event_level = false;
                 return Vec::new();
             }
+        }
+        let then = if self.parked_browser.is_some() {
+            super::resume_app::AfterStop::Back
+        } else {
+            super::resume_app::AfterStop::Quit
+        };
+        if self.guard_leaving(then) {
+            return Vec::new();
         }
         match self.parked_browser.take() {
             Some(browser) if !matches!(self.screen, Screen::Browser(_)) => {
@@ -609,86 +480,6 @@ impl App {
                 self.quit = true;
                 Vec::new()
             }
-        }
-    }
-
-    fn mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
-        let at = Position::new(mouse.column, mouse.row);
-        let hits = &self.hits;
-        match &mut self.screen {
-            Screen::Run(view) => {
-                match mouse.kind {
-                    MouseEventKind::Down(_) => {
-                        if let Some(&(_, attempt)) =
-                            hits.timeline_rows.iter().find(|(r, _)| r.contains(at))
-                        {
-                            view.focus = Pane::Timeline;
-                            view.set_cursor(view.run.attempts[attempt].seq_end);
-                        } else if let Some(&(_, node)) =
-                            hits.graph_nodes.iter().find(|(r, _)| r.contains(at))
-                        {
-                            view.focus = Pane::Graph;
-                            // A node jumps to its latest attempt (or stays put if unvisited).
-                            if let Some(&last) = view.run.node_attempts.of(node).last() {
-                                view.set_cursor(view.run.attempts[last as usize].seq_end);
-                            }
-                        } else if hits.inspector.contains(at) {
-                            view.focus = Pane::Inspector;
-                        } else if hits.graph.contains(at) {
-                            view.focus = Pane::Graph;
-                        }
-                    }
-                    MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                        let down = mouse.kind == MouseEventKind::ScrollDown;
-                        if hits.inspector.contains(at) {
-                            view.focus = Pane::Inspector;
-                            view.apply(
-                                if down {
-                                    Action::NextStep
-                                } else {
-                                    Action::PrevStep
-                                },
-                                1,
-                            );
-                        } else if hits.timeline.contains(at) {
-                            view.focus = Pane::Timeline;
-                            view.apply(
-                                if down {
-                                    Action::NextStep
-                                } else {
-                                    Action::PrevStep
-                                },
-                                1,
-                            );
-                        }
-                    }
-                    _ => return Vec::new(),
-                }
-                view.inspect_effect().into_iter().collect()
-            }
-            Screen::Browser(browser) => {
-                match mouse.kind {
-                    MouseEventKind::Down(_) => {
-                        if let Some(&(_, index)) =
-                            hits.browser_rows.iter().find(|(r, _)| r.contains(at))
-                        {
-                            if browser.selected == index {
-                                return self.act(Action::Activate);
-                            }
-                            browser.selected = index;
-                        }
-                    }
-                    MouseEventKind::ScrollDown => {
-                        browser.apply(Action::NextStep, 1);
-                    }
-                    MouseEventKind::ScrollUp => {
-                        browser.apply(Action::PrevStep, 1);
-                    }
-                    _ => {}
-                }
-                Vec::new()
-            }
-            _ => Vec::new(),
         }
     }
 }

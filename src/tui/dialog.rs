@@ -1,10 +1,14 @@
 //! Modal dialogs over the run view: confirmations for destructive
-//! operations, the fork dialog (preview + optional input patch and label),
-//! reports (diffs) and the lineage list. Keys go to the open dialog first.
+//! operations, the fork dialog (preview + optional input patch and label,
+//! fork or fork and continue), the continue dialog (`resume.rs`), reports
+//! (diffs) and the lineage list. Keys go to the open dialog first.
 
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::resume::{ResumeDialog, ResumeKey};
+use super::resume_app::AfterStop;
 
 /// A destructive operation waiting for a yes.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +19,10 @@ pub enum PendingOp {
     },
     Undo {
         run_dir: PathBuf,
+    },
+    /// Stop the running continuation, then stay, go back or quit.
+    StopResume {
+        then: AfterStop,
     },
 }
 
@@ -39,7 +47,11 @@ pub enum Dialog {
         label: String,
         field: ForkField,
         error: Option<String>,
+        /// Whether "fork and continue" can work (`None`: not known yet).
+        can_continue: Option<Result<(), String>>,
     },
+    /// Continue a waiting run (preview, options, run).
+    Resume(Box<ResumeDialog>),
     /// Something running on a worker (fork, rewind, undo, diff).
     Working { title: String },
     Report {
@@ -63,8 +75,14 @@ pub enum DialogOutcome {
         attempt: usize,
         patch: String,
         label: String,
+        /// Open the fork's continue dialog once it is made.
+        then_continue: bool,
     },
     Open(PathBuf),
+    /// The continue dialog's options changed: plan again.
+    ResumeReplan,
+    /// Continue the run as the dialog shows.
+    ResumeRun,
 }
 
 impl Dialog {
@@ -89,11 +107,21 @@ impl Dialog {
                 label,
                 field,
                 error,
+                can_continue,
                 ..
             } => {
                 *error = None;
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
                 match key.code {
                     KeyCode::Esc => DialogOutcome::Close,
+                    // Fork and continue: ctrl-r (shift-Enter where the
+                    // terminal reports it).
+                    KeyCode::Char('r') if ctrl => {
+                        fork_and_continue(attempt, patch, label, can_continue, error)
+                    }
+                    KeyCode::Enter if key.modifiers.contains(KeyModifiers::SHIFT) => {
+                        fork_and_continue(attempt, patch, label, can_continue, error)
+                    }
                     KeyCode::Tab | KeyCode::BackTab | KeyCode::Down | KeyCode::Up => {
                         *field = match field {
                             ForkField::Patch => ForkField::Label,
@@ -105,6 +133,7 @@ impl Dialog {
                         attempt: *attempt,
                         patch: patch.clone(),
                         label: label.clone(),
+                        then_continue: false,
                     },
                     _ => {
                         let text = match field {
@@ -120,6 +149,12 @@ impl Dialog {
                     }
                 }
             }
+            Dialog::Resume(dialog) => match dialog.key(key) {
+                ResumeKey::Stay => DialogOutcome::Stay,
+                ResumeKey::Close => DialogOutcome::Close,
+                ResumeKey::Replan => DialogOutcome::ResumeReplan,
+                ResumeKey::Run => DialogOutcome::ResumeRun,
+            },
             Dialog::Working { .. } => DialogOutcome::Stay,
             Dialog::Report { scroll, body, .. } => match key.code {
                 KeyCode::Char('j') | KeyCode::Down => {
@@ -159,6 +194,32 @@ impl Dialog {
     }
 }
 
+/// ctrl-r in the fork dialog: only when continuing can work, else why not.
+fn fork_and_continue(
+    attempt: &usize,
+    patch: &str,
+    label: &str,
+    can_continue: &Option<Result<(), String>>,
+    error: &mut Option<String>,
+) -> DialogOutcome {
+    match can_continue {
+        Some(Ok(())) => DialogOutcome::Fork {
+            attempt: *attempt,
+            patch: patch.to_string(),
+            label: label.to_string(),
+            then_continue: true,
+        },
+        Some(Err(why)) => {
+            *error = Some(format!("fork and continue cannot work here: {why}"));
+            DialogOutcome::Stay
+        }
+        None => {
+            *error = Some("still checking whether the fork could be continued…".to_string());
+            DialogOutcome::Stay
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +255,7 @@ mod tests {
             label: String::new(),
             field: ForkField::Patch,
             error: None,
+            can_continue: None,
         };
         for c in "{\"a\":1}".chars() {
             press(&mut dialog, KeyCode::Char(c));
@@ -207,7 +269,8 @@ mod tests {
             DialogOutcome::Fork {
                 attempt: 4,
                 patch: "{\"a\":1}".into(),
-                label: "try".into()
+                label: "try".into(),
+                then_continue: false,
             }
         );
     }

@@ -264,7 +264,7 @@ mod tests {
             run(KeyCode::Char('c'), KeyModifiers::CONTROL),
             Some(Action::Quit)
         );
-        assert_eq!(run(KeyCode::Char('x'), KeyModifiers::NONE), None);
+        assert_eq!(run(KeyCode::Char('w'), KeyModifiers::NONE), None);
         // Every action has at least one default key in the run view.
         for action in Action::ALL {
             assert!(
@@ -274,10 +274,31 @@ mod tests {
         }
     }
 
+    /// No default key is bound to two actions of one mode (the later
+    /// binding would silently win): `c` follows the cursor, `C` continues.
+    #[test]
+    fn default_keys_do_not_clash() {
+        let keymap = Keymap::defaults();
+        for mode in [Mode::Run, Mode::Browser] {
+            let mut seen: HashMap<KeyChord, Action> = HashMap::new();
+            for (action, keys) in keymap.bindings(mode) {
+                for key in keys {
+                    if let Some(other) = seen.insert(*key, *action) {
+                        panic!("{key} is bound to {other:?} and {action:?} in {mode:?}");
+                    }
+                }
+            }
+        }
+        let run = |code| keymap.action(Mode::Run, &key(code, KeyModifiers::NONE));
+        assert_eq!(run(KeyCode::Char('c')), Some(Action::FollowCursor));
+        assert_eq!(run(KeyCode::Char('C')), Some(Action::Continue));
+        assert_eq!(run(KeyCode::Char('x')), Some(Action::StopContinue));
+    }
+
     #[test]
     fn user_overrides_replace_an_action_keys() {
         let keymap = Keymap::defaults()
-            .with_overrides("[run]\nnext_step = [\"ctrl-n\", \"x\"]\n")
+            .with_overrides("[run]\nnext_step = [\"ctrl-n\", \"w\"]\n")
             .expect("valid");
         let run = |code, m| keymap.action(Mode::Run, &key(code, m));
         assert_eq!(
@@ -285,7 +306,7 @@ mod tests {
             Some(Action::NextStep)
         );
         assert_eq!(
-            run(KeyCode::Char('x'), KeyModifiers::NONE),
+            run(KeyCode::Char('w'), KeyModifiers::NONE),
             Some(Action::NextStep)
         );
         assert_eq!(run(KeyCode::Char('j'), KeyModifiers::NONE), None);

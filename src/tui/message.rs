@@ -8,8 +8,10 @@ use std::sync::Arc;
 use crossterm::event::Event;
 
 use super::inspect::{InspectContent, InspectRequest};
+use super::resume::{PlanFacts, PlanHandle};
 use crate::model::discovery::RunSummary;
 use crate::model::Run;
+use crate::timetravel::resume::{Cancel, ResumeOptions, ResumeOutcome};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -47,6 +49,26 @@ pub enum Msg {
         lines: Vec<String>,
         /// Ids of the nodes that would run again.
         rerun: Vec<String>,
+        /// Why "fork and continue" cannot work here (no engine, no flow
+        /// file); `None`: it can.
+        continue_blocked: Option<String>,
+    },
+    /// A resume plan for the continue dialog (`generation` drops answers
+    /// to options changed since).
+    ResumePlanned {
+        generation: u64,
+        /// The facts shown and the plan to run (`None` only in tests).
+        result: Result<(Box<PlanFacts>, Option<PlanHandle>), String>,
+    },
+    /// The continuation wrote its `run_resumed` event: it goes on at `next`.
+    ResumeProgress {
+        run_dir: PathBuf,
+        next: Option<String>,
+    },
+    /// The continuation ended (the driver exited), or could not start.
+    ResumeFinished {
+        run_dir: PathBuf,
+        result: Result<ResumeOutcome, String>,
     },
     /// A fork, rewind or undo finished: the run to open, or why it failed.
     OperationDone {
@@ -118,6 +140,20 @@ pub enum Effect {
     },
     Refresh {
         run: Arc<Run>,
+    },
+    /// The preview of a continuation: checks everything, runs nothing.
+    PlanResume {
+        run_dir: PathBuf,
+        options: ResumeOptions,
+        generation: u64,
+    },
+    /// Continues a waiting run to its end (long: a worker of its own).
+    /// `plan` is the one the dialog showed (`None`: planned again).
+    Resume {
+        run_dir: PathBuf,
+        options: ResumeOptions,
+        plan: Option<PlanHandle>,
+        cancel: Cancel,
     },
 }
 

@@ -7,6 +7,8 @@
 
 pub mod action;
 pub mod app;
+mod app_dialogs;
+mod app_mouse;
 pub mod browser;
 pub mod dialog;
 pub mod fault;
@@ -18,6 +20,9 @@ pub mod keymap;
 pub mod message;
 pub mod pager;
 pub mod playback;
+pub mod resume;
+pub mod resume_app;
+pub mod resume_effects;
 pub mod run_view;
 pub mod search;
 pub mod signals;
@@ -260,6 +265,22 @@ fn event_loop(
             }
         }
     };
+    // A continuation still running is stopped as acpx stops on ctrl-c and
+    // waited for, briefly, so no driver goes on writing after the viewer
+    // (were reel to die first, the driver gets SIGINT from the kernel).
+    if app.stop_resume_for_exit() {
+        let _ = draw(&mut app, &mut guard);
+        let deadline = std::time::Instant::now() + RESUME_STOP_WAIT;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(msg) if App::ends_resume(&msg) => break,
+                // A signal while stopping: the signal thread ends a second one.
+                Ok(Msg::Signal(signal)) if !signals::is_suspend(signal) => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
     // From here a signal ends the process at once (cleanup is short).
     signal_watch.shutting_down();
     drop(guard);
@@ -268,6 +289,10 @@ fn event_loop(
     }
     Ok(ended)
 }
+
+/// How long leaving waits for a stopped continuation to end (acpx writes
+/// `run_failed` and closes its agent sessions).
+const RESUME_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// ctrl-z: a key in raw mode (the terminal sends no SIGTSTP then).
 fn is_suspend_key(key: &event::KeyEvent) -> bool {

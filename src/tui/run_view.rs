@@ -119,8 +119,12 @@ pub struct RunView {
     /// life): follow mode and the LIVE hint apply.
     pub live: bool,
     /// Flow nodes a fork at the cursor would run again (while the fork
-    /// dialog is open): drawn as an overlay on the graph.
+    /// dialog is open), or that a continuation can run (the continue
+    /// dialog): drawn as an overlay on the graph.
     pub rerun_nodes: Vec<usize>,
+    /// The viewer is continuing this run: it counts as live (followed,
+    /// `● LIVE`) whatever its heartbeats say.
+    pub resuming: bool,
 }
 
 impl RunView {
@@ -164,6 +168,7 @@ impl RunView {
             rerun_nodes: Vec::new(),
             playback: None,
             live,
+            resuming: false,
         }
     }
 
@@ -225,9 +230,12 @@ impl RunView {
 
     /// Re-evaluates liveness (the writer may have died since the last change).
     pub fn check_live(&mut self) {
-        self.live =
-            crate::timetravel::liveness::live_age_ms(&self.run, crate::timetravel::runid::now_ms())
-                .is_some();
+        self.live = self.resuming
+            || crate::timetravel::liveness::live_age_ms(
+                &self.run,
+                crate::timetravel::runid::now_ms(),
+            )
+            .is_some();
     }
 
     /// Takes a newer state of the same run (live tail). A cursor at the head

@@ -16,6 +16,7 @@ pub fn preview(run: &Run, attempt: usize) -> Msg {
         attempt,
         rerun: preview.rerun.iter().map(|n| n.id.clone()).collect(),
         lines: preview_lines(&preview),
+        continue_blocked: super::resume_effects::continue_blocked(run),
     }
 }
 
@@ -181,21 +182,28 @@ fn push_rows(
         .steps
         .map(|n| format!("  {n} steps"))
         .unwrap_or_default();
+    // Which forks were continued, and how far they got.
+    let continued = node
+        .continued
+        .as_ref()
+        .map(|c| format!("  ↻ {}", c.summary()))
+        .unwrap_or_default();
     let suffix = node.run_id.rsplit('-').next().unwrap_or("");
     rows.push((
         format!(
-            "{indent}{here}{suffix}  {}  {}{steps}{fork}",
+            "{indent}{here}{suffix}  {}  {}{steps}{fork}{continued}",
             node.title, node.status
         ),
         Some(node.path.clone()),
     ));
     for backup in &node.backups {
         let what = backup.op.as_deref().unwrap_or("backup");
-        let at = backup
-            .attempt_id
-            .as_deref()
-            .map(|a| format!(" to {a}"))
-            .unwrap_or_default();
+        let at = match (what, backup.attempt_id.as_deref()) {
+            // A resume keeps the run as it waited, after its last step.
+            ("resume", Some(last)) => format!(", waiting after {last}"),
+            (_, Some(to)) => format!(" to {to}"),
+            (_, None) => String::new(),
+        };
         rows.push((
             format!("{indent}  ⟲ backup {} (before {what}{at})", backup.op_id),
             None,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::inspect::{InspectRequest, Inspector};
 use super::message::{Effect, Msg};
 use super::search::search_until;
-use super::timetravel_effects;
+use super::{resume_effects, timetravel_effects};
 use crate::model::discovery::list_runs;
 use crate::model::Run;
 
@@ -90,6 +90,17 @@ pub fn execute_until(
         Effect::Undo { run_dir } => post(timetravel_effects::undo_run(&run_dir)),
         Effect::Diff { a, a_attempt, b } => post(timetravel_effects::diff(&a, a_attempt, &b)),
         Effect::Lineage { run } => post(timetravel_effects::lineage_rows(&run)),
+        Effect::PlanResume {
+            run_dir,
+            options,
+            generation,
+        } => post(resume_effects::plan(&run_dir, &options, generation)),
+        Effect::Resume {
+            run_dir,
+            options,
+            plan,
+            cancel,
+        } => resume_effects::run(&run_dir, &options, plan, &cancel, post),
         Effect::Refresh { run } => match run.refreshed() {
             Ok(Some(fresh)) => post(Msg::RunRefreshed(Arc::new(fresh))),
             Ok(None) => {}

@@ -24,6 +24,15 @@ pub fn print_parent(out: &mut String, diff: &ParentDiff, fork: &Run) {
             .map(|l| format!("  \"{}\"", clean(l, 60)))
             .unwrap_or_default()
     );
+    // A fork continued in place (`reel resume`): what went on after it.
+    if let Some(continued) = crate::timetravel::lineage::continuation(&fork.bundle.root) {
+        let _ = writeln!(
+            out,
+            "{}; the fork is {} now",
+            clean(&continued.summary(), 200),
+            clean(&fork.status(), 20)
+        );
+    }
     let at = &diff.at_fork;
     if at.identical {
         let _ = writeln!(out, "at the fork point (step {}): identical", at.a.step);
@@ -167,7 +176,11 @@ fn print_changes(out: &mut String, changes: &[crate::timetravel::diff::JsonChang
                 .map_or(String::new(), |v| clean(&v.to_string(), 50))
         };
         let text = match change.change {
-            ChangeKind::Changed => format!("{} → {}", value(&change.a), value(&change.b)),
+            ChangeKind::Changed => {
+                let shown = |v: &Option<Value>| v.as_ref().map_or(String::new(), Value::to_string);
+                let (a, b) = changed_pair(&shown(&change.a), &shown(&change.b), 50);
+                format!("{a} → {b}")
+            }
             ChangeKind::Added => format!("+ {}", value(&change.b)),
             ChangeKind::Removed => format!("− {}", value(&change.a)),
         };
@@ -176,6 +189,26 @@ fn print_changes(out: &mut String, changes: &[crate::timetravel::diff::JsonChang
     if changes.len() > SHOWN {
         let _ = writeln!(out, "{indent}… {} more (see --json)", changes.len() - SHOWN);
     }
+}
+
+/// Two values of a change, each at most `max` characters. Long values that
+/// begin alike are shown from shortly before where they differ, so the
+/// difference is on screen rather than cut away.
+fn changed_pair(a: &str, b: &str, max: usize) -> (String, String) {
+    let (a, b) = (
+        crate::sanitize::sanitize_line(a).into_owned(),
+        crate::sanitize::sanitize_line(b).into_owned(),
+    );
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let fits = |t: &str| t.chars().count() <= max;
+    // Context kept before the first difference.
+    const LEAD: usize = 12;
+    if (fits(&a) && fits(&b)) || common + LEAD / 2 < max {
+        return (clean(&a, max), clean(&b, max));
+    }
+    let from = common.saturating_sub(LEAD);
+    let window = |t: &str| format!("…{}", t.chars().skip(from).collect::<String>());
+    (clean(&window(&a), max), clean(&window(&b), max))
 }
 
 fn print_conversation(out: &mut String, diff: &FrameDiff) {
@@ -201,5 +234,26 @@ fn print_conversation(out: &mut String, diff: &FrameDiff) {
         let _ = writeln!(out, "  first difference at item {}", first.index + 1);
         let _ = writeln!(out, "    a: {}", item(&first.a));
         let _ = writeln!(out, "    b: {}", item(&first.b));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_pair;
+
+    #[test]
+    fn long_values_show_where_they_differ() {
+        let a = "\"All review rounds finished; checks passed with 12 tests.\"";
+        let b = "\"All review rounds finished; checks passed with 13 tests.\"";
+        let (x, y) = changed_pair(a, b, 50);
+        assert!(
+            x.contains("12 tests") && y.contains("13 tests"),
+            "{x} / {y}"
+        );
+        assert!(x.starts_with('…') && x.chars().count() <= 50, "{x}");
+        // Short values, or ones differing early, are shown from the start.
+        assert_eq!(changed_pair("1", "2", 50), ("1".into(), "2".into()));
+        let (x, _) = changed_pair(&format!("a{}", "x".repeat(80)), "b", 50);
+        assert!(x.starts_with("ax") && x.ends_with('…'), "{x}");
     }
 }

@@ -1,17 +1,22 @@
-//! Drawing the modal dialogs over the run view.
+//! Drawing the modal dialogs over the run view. Lines are wrapped to the
+//! box before it is sized, so no message is cut off.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::text::clean;
+use super::text::{clean, wrap_lines};
 use super::{centered, pane_block};
 use crate::tui::dialog::{Dialog, ForkField};
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, keymap: &Keymap) {
     let (title, lines, width) = match dialog {
+        Dialog::Resume(resume) => {
+            return super::resume_dialog::draw(frame, area, resume, theme, keymap)
+        }
         Dialog::Confirm { title, body, .. } => (
             title.clone(),
             body.iter().map(|l| Line::raw(clean(l))).collect::<Vec<_>>(),
@@ -24,15 +29,15 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             label,
             field,
             error,
+            can_continue,
             ..
         } => (
             "Fork a new run here".to_string(),
             fork_lines(
                 preview.as_deref(),
-                patch,
-                label,
-                *field,
+                (patch, label, *field),
                 error.as_deref(),
+                can_continue.as_ref(),
                 theme,
             ),
             84,
@@ -42,15 +47,20 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             body,
             scroll,
         } => {
-            let height = area.height.saturating_sub(6) as usize;
+            // Scrolled by source lines, shown wrapped: the room left is
+            // filled with the wrapped lines from the scrolled-to one on.
+            let width = 110.min(area.width);
+            let inner = usize::from(width.saturating_sub(2)).max(1);
+            let footer = Line::styled("j/k scroll · any other key closes", theme.dim);
+            let room = usize::from(area.height.saturating_sub(3)).max(1);
             let mut lines: Vec<Line> = body
                 .iter()
                 .skip(*scroll)
-                .take(height)
-                .map(|l| Line::raw(clean(l)))
+                .flat_map(|l| wrap_lines(&[Line::raw(clean(l))], inner, 2))
+                .take(room)
                 .collect();
-            lines.push(Line::styled("j/k scroll · any other key closes", theme.dim));
-            (title.clone(), lines, 110)
+            lines.push(footer);
+            (title.clone(), lines, width)
         }
         Dialog::Lineage { rows, selected } => {
             let mut lines: Vec<Line> = rows
@@ -68,9 +78,15 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 })
                 .collect();
             lines.push(Line::styled("Enter opens a branch · Esc closes", theme.dim));
-            ("Lineage".to_string(), lines, 100)
+            (
+                "Lineage".to_string(),
+                lines,
+                area.width.saturating_sub(4).clamp(40, 140),
+            )
         }
     };
+    let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let lines = wrap_lines(&lines, inner, 2);
     let height = (lines.len() as u16 + 2).min(area.height);
     let mut rect = centered(area, width, height);
     if matches!(dialog, Dialog::Fork { .. }) {
@@ -82,10 +98,9 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
 
 fn fork_lines<'a>(
     preview: Option<&[String]>,
-    patch: &str,
-    label: &str,
-    field: ForkField,
+    (patch, label, field): (&str, &str, ForkField),
     error: Option<&str>,
+    can_continue: Option<&Result<(), String>>,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = match preview {
@@ -112,6 +127,17 @@ fn fork_lines<'a>(
         "patch: JSON merge patch on the run input (optional) · Tab field · Enter fork · Esc cancel",
         theme.dim,
     ));
+    lines.push(match can_continue {
+        Some(Ok(())) => Line::styled(
+            "ctrl-r: fork and continue (the fork's continue dialog opens; nothing runs before you confirm there)",
+            theme.key,
+        ),
+        Some(Err(why)) => Line::styled(
+            format!("fork and continue is not offered: {}", clean(why)),
+            theme.dim,
+        ),
+        None => Line::styled("checking whether the fork could be continued…", theme.dim),
+    });
     lines
 }
 

@@ -20,6 +20,7 @@ mod graph_pane;
 mod header;
 mod help;
 mod inspector;
+mod resume_dialog;
 mod status;
 pub mod text;
 mod timeline;
@@ -41,16 +42,26 @@ pub struct Ctx<'a> {
     pub notice: Option<&'a str>,
     /// Epoch ms, for ages.
     pub now: i64,
+    /// A continuation in progress, for the status bar.
+    pub resume: Option<String>,
 }
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     let mut hits = HitAreas::default();
+    let stop_key = app
+        .keymap
+        .key_for(
+            super::keymap::Mode::Run,
+            super::action::Action::StopContinue,
+        )
+        .map_or("x".to_string(), |k| k.to_string());
     let ctx = Ctx {
         keymap: &app.keymap,
         theme: &app.theme,
         notice: app.notice.as_deref(),
         now: app.fixed_now.unwrap_or_else(now_ms),
+        resume: app.resume.as_ref().map(|job| job.status(&stop_key)),
     };
     let mut page = app.page;
     match &mut app.screen {
@@ -65,7 +76,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         dialog::draw_caption(frame, area, title, text, ctx.theme);
     }
     if let Some(open) = &app.dialog {
-        dialog::draw(frame, area, open, ctx.theme);
+        dialog::draw(frame, area, open, ctx.theme, ctx.keymap);
     }
     if app.help {
         help::draw(frame, area, ctx.keymap, app.mode(), ctx.theme);
@@ -90,10 +101,15 @@ pub struct RunLayout {
 }
 
 pub fn run_layout(area: Rect, focus: Pane) -> RunLayout {
+    run_layout_with(area, focus, 1)
+}
+
+/// The layout with a status bar `status_rows` tall (a long message).
+pub fn run_layout_with(area: Rect, focus: Pane, status_rows: u16) -> RunLayout {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows.max(1)),
     ])
     .areas(area);
     let empty = Rect::new(body.x, body.y, 0, 0);
@@ -137,8 +153,13 @@ fn draw_run(
     ctx: &Ctx,
     hits: &mut HitAreas,
 ) -> usize {
-    let (keymap, theme, notice) = (ctx.keymap, ctx.theme, ctx.notice);
-    let layout = run_layout(area, view.focus);
+    let (keymap, theme) = (ctx.keymap, ctx.theme);
+    let extra = status::Extra {
+        notice: ctx.notice,
+        resume: ctx.resume.as_deref(),
+    };
+    let status_rows = status::rows(view, keymap, theme, &extra, area.width);
+    let layout = run_layout_with(area, view.focus, status_rows);
     header::draw(frame, layout.header, view, theme);
     if layout.graph.width > 0 {
         graph_pane::draw(frame, layout.graph, view, theme, hits);
@@ -149,7 +170,7 @@ fn draw_run(
     if layout.inspector.width > 0 {
         inspector::draw(frame, layout.inspector, view, theme);
     }
-    status::draw(frame, layout.status, view, keymap, theme, notice);
+    status::draw(frame, layout.status, view, keymap, theme, &extra);
     hits.graph = layout.graph;
     hits.timeline = layout.timeline;
     hits.inspector = layout.inspector;

@@ -1,16 +1,54 @@
 //! The status bar: the cursor as `step I/N` and the attemptId, the frame
-//! seq, search state, and key hints for the focused pane.
+//! seq, search state, a continuation in progress, and key hints for the
+//! focused pane. A message too long for the line gets more lines (wrapped,
+//! never cut).
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::text::{clean, truncate};
+use super::text::{clean, truncate, width, wrap_line};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Keymap, Mode};
 use crate::tui::run_view::{Pane, RunView};
 use crate::tui::theme::Theme;
+
+/// The most rows the bar may take for a long message.
+const MAX_ROWS: u16 = 4;
+
+/// What the bar shows besides the view's own state.
+pub struct Extra<'a> {
+    pub notice: Option<&'a str>,
+    /// A continuation in progress (`continuing… (x stop)`).
+    pub resume: Option<&'a str>,
+}
+
+/// Rows the bar needs at `cols` columns.
+pub fn rows(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra, cols: u16) -> u16 {
+    if view.search.input.is_some() {
+        return 1;
+    }
+    let Some(message) = message(view, extra) else {
+        return 1;
+    };
+    let left: usize = left_spans(view, keymap, theme, extra)
+        .iter()
+        .map(|s| width(&s.content))
+        .sum();
+    if left + 2 + width(&clean(message)) <= usize::from(cols) {
+        return 1;
+    }
+    let wrapped = wrap_line(&Line::raw(format!(" {}", clean(message))), cols.into(), 1);
+    (1 + wrapped.len() as u16).min(MAX_ROWS)
+}
+
+fn message<'a>(view: &'a RunView, extra: &Extra<'a>) -> Option<&'a str> {
+    extra
+        .notice
+        .or(view.notice.as_deref())
+        .or(view.search.error.as_deref())
+}
 
 pub fn draw(
     frame: &mut Frame,
@@ -18,10 +56,8 @@ pub fn draw(
     view: &RunView,
     keymap: &Keymap,
     theme: &Theme,
-    notice: Option<&str>,
+    extra: &Extra,
 ) {
-    let run = &view.run;
-    let total = run.attempts.len();
     let mut spans = Vec::new();
     if let Some(input) = &view.search.input {
         spans.push(Span::styled(" / ", theme.key));
@@ -34,6 +70,33 @@ pub fn draw(
         );
         return;
     }
+    spans = left_spans(view, keymap, theme, extra);
+    spans.push(Span::raw("  "));
+    let mut lines = Vec::new();
+    match message(view, extra) {
+        Some(message) if area.height > 1 => {
+            // Too long for the line: on rows of its own, wrapped.
+            lines.push(Line::from(spans));
+            let text = Line::styled(format!(" {}", clean(message)), theme.key);
+            lines.extend(wrap_line(&text, area.width.into(), 1));
+        }
+        Some(message) => {
+            spans.push(Span::styled(clean(message), theme.key));
+            lines.push(Line::from(spans));
+        }
+        None => {
+            spans.extend(hints(view, keymap, theme, extra));
+            lines.push(Line::from(spans));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).style(theme.status_bar), area);
+}
+
+/// Step, seq, playback, liveness, search and continuation state.
+fn left_spans<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra) -> Vec<Span<'a>> {
+    let run = &view.run;
+    let total = run.attempts.len();
+    let mut spans = Vec::new();
     let (step, attempt_id) = match view.current_attempt() {
         Some(i) => (i + 1, clean(run.attempt_id(&run.attempts[i]))),
         None => (0, "—".to_string()),
@@ -77,23 +140,23 @@ pub fn draw(
             theme.dim,
         ));
     }
-    spans.push(Span::raw("  "));
-    if let Some(message) = notice
-        .or(view.notice.as_deref())
-        .or(view.search.error.as_deref())
-    {
-        spans.push(Span::styled(clean(message), theme.key));
-    } else {
-        spans.extend(hints(view.focus, keymap, theme));
+    if let Some(resume) = extra.resume {
+        spans.push(Span::styled(format!("  {}", clean(resume)), theme.key));
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.status_bar),
-        area,
-    );
+    spans
 }
 
-/// `key label` pairs for the focused pane, from the keymap.
-fn hints<'a>(focus: Pane, keymap: &Keymap, theme: &Theme) -> Vec<Span<'a>> {
+/// `key label` pairs for the focused pane, from the keymap; a waiting run
+/// also offers to continue.
+fn hints<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra) -> Vec<Span<'a>> {
+    let focus = view.focus;
+    let mut spans = Vec::new();
+    if extra.resume.is_none() && view.run.status() == "waiting" {
+        if let Some(key) = keymap.key_for(Mode::Run, Action::Continue) {
+            spans.push(Span::styled(format!("{key} "), theme.key));
+            spans.push(Span::styled("continue  ", theme.dim));
+        }
+    }
     let actions: &[Action] = match focus {
         Pane::Timeline => &[
             Action::NextStep,
@@ -121,7 +184,6 @@ fn hints<'a>(focus: Pane, keymap: &Keymap, theme: &Theme) -> Vec<Span<'a>> {
             Action::Help,
         ],
     };
-    let mut spans = Vec::new();
     for action in actions {
         if let Some(key) = keymap.key_for(Mode::Run, *action) {
             let label = match (focus, action) {

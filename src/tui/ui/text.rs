@@ -80,6 +80,97 @@ pub fn wrap(
     lines
 }
 
+/// Wraps a styled line to `cols` columns on spaces (a word longer than a
+/// line is split), keeping each span's style; continuation lines start
+/// with `indent` spaces. Nothing is dropped but the spaces at a break, so
+/// a box sized to the result shows all of the text.
+pub fn wrap_line(line: &Line<'_>, cols: usize, indent: usize) -> Vec<Line<'static>> {
+    let cols = cols.max(1);
+    let indent = if indent * 2 > cols { 0 } else { indent };
+    let cells: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|span| {
+            let style = line.style.patch(span.style);
+            span.content.chars().map(move |c| (c, style))
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let mut current: Vec<(char, Style)> = Vec::new();
+    let (mut used, mut base) = (0usize, 0usize);
+    let mut i = 0;
+    while i < cells.len() {
+        let start = i;
+        while i < cells.len() && cells[i].0 != ' ' {
+            i += 1;
+        }
+        let word = &cells[start..i];
+        let spaces_start = i;
+        while i < cells.len() && cells[i].0 == ' ' {
+            i += 1;
+        }
+        let word_width: usize = word.iter().map(|(c, _)| c.width().unwrap_or(0)).sum();
+        let mut push_line =
+            |current: &mut Vec<(char, Style)>, used: &mut usize, base: &mut usize| {
+                lines.push(styled_line(std::mem::take(current)));
+                current.extend(std::iter::repeat_n((' ', Style::default()), indent));
+                *used = indent;
+                *base = indent;
+            };
+        if used + word_width > cols && used > base {
+            push_line(&mut current, &mut used, &mut base);
+        }
+        for &(c, style) in word {
+            let w = c.width().unwrap_or(0);
+            if used + w > cols && used > base {
+                push_line(&mut current, &mut used, &mut base);
+            }
+            current.push((c, style));
+            used += w;
+        }
+        for &(c, style) in &cells[spaces_start..i] {
+            if used < cols {
+                current.push((c, style));
+                used += 1;
+            }
+        }
+    }
+    lines.push(styled_line(current));
+    lines
+}
+
+/// Cells back into spans (one per run of a style), trailing spaces trimmed.
+fn styled_line(mut cells: Vec<(char, Style)>) -> Line<'static> {
+    while cells.last().is_some_and(|(c, _)| *c == ' ') {
+        cells.pop();
+    }
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut text = String::new();
+    let mut style = None;
+    for (c, s) in cells {
+        if style.is_some_and(|current| current != s) {
+            spans.push(Span::styled(
+                std::mem::take(&mut text),
+                style.unwrap_or_default(),
+            ));
+        }
+        style = Some(s);
+        text.push(c);
+    }
+    if !text.is_empty() {
+        spans.push(Span::styled(text, style.unwrap_or_default()));
+    }
+    Line::from(spans)
+}
+
+/// Wraps every line (see `wrap_line`).
+pub fn wrap_lines(lines: &[Line<'_>], cols: usize, indent: usize) -> Vec<Line<'static>> {
+    lines
+        .iter()
+        .flat_map(|line| wrap_line(line, cols, indent))
+        .collect()
+}
+
 /// Splits at the last space within `cols` columns (or hard at `cols`).
 fn split_at_width(text: &str, cols: usize) -> (&str, &str) {
     let mut used = 0;
@@ -123,6 +214,37 @@ mod tests {
         );
         let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         assert_eq!(text, ["> alpha beta", "  gamma\u{241b}[2J"]);
+    }
+
+    #[test]
+    fn styled_lines_wrap_on_words_without_losing_text() {
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let line = Line::from(vec![
+            Span::raw("label  "),
+            Span::styled("alpha beta", bold),
+            Span::raw(" gamma-delta-epsilon-zeta"),
+        ]);
+        let wrapped = wrap_line(&line, 12, 2);
+        let text: Vec<String> = wrapped.iter().map(|l| l.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "label  alpha",
+                "  beta",
+                "  gamma-delt",
+                "  a-epsilon-",
+                "  zeta"
+            ]
+        );
+        assert!(wrapped.iter().all(|l| l.width() <= 12));
+        // The bold words keep their style across the break.
+        assert_eq!(wrapped[0].spans[1].style, bold);
+        assert_eq!(wrapped[1].spans[1].content, "beta");
+        assert_eq!(wrapped[1].spans[1].style, bold);
+        // Every character but the spaces at the breaks is still there.
+        let kept: String = text.concat().chars().filter(|c| *c != ' ').collect();
+        let source: String = line.to_string().chars().filter(|c| *c != ' ').collect();
+        assert_eq!(kept, source);
     }
 
     #[test]
