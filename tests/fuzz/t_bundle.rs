@@ -71,10 +71,14 @@ pub fn bundle(ctx: &mut Ctx) -> CaseResult {
     exercise(&mut ctx.rng, &scene.bundle)
 }
 
-/// Positions worth looking at: the first, the last and a few at random.
+/// Positions worth looking at: all of a short run's, else the first, the
+/// last and `n` at random.
 fn sample(rng: &mut Rng, len: usize, n: usize) -> Vec<usize> {
+    if len <= 16 {
+        return (0..len).collect();
+    }
     let mut out: BTreeSet<usize> = BTreeSet::new();
-    if len > 0 {
+    {
         out.insert(0);
         out.insert(len - 1);
         for _ in 0..n {
@@ -180,7 +184,12 @@ pub fn exercise(rng: &mut Rng, dir: &Path) -> CaseResult {
         }
     }
     let mut inspector = Inspector::default();
-    for i in sample(rng, run.attempts.len(), 1) {
+    let len = run.attempts.len();
+    let few: BTreeSet<usize> = [rng.below(len), rng.below(len)]
+        .into_iter()
+        .filter(|_| len > 0)
+        .collect();
+    for i in few {
         let _ = preview(&run, i);
         let diff = diff_frames(&run, i, &run, i);
         if diff.first_divergence.is_some() || !diff.nodes.is_empty() || !diff.outputs.is_empty() {
