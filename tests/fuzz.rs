@@ -163,10 +163,9 @@ fn fork() {
     run(folder("fork", 100), t_fork::fork);
 }
 
-/// Known to fail: `fork()` takes `ForkOptions::run_id` as a folder name
-/// unchecked, and the tour player builds it from the bundle's `runId`.
+/// `fork()` takes `ForkOptions::run_id` as a folder name (the tour player
+/// builds one from the bundle's `runId`): a hostile id must be refused.
 #[test]
-#[ignore = "known issue: fork() trusts ForkOptions::run_id; un-ignore once it refuses non-plain ids"]
 fn fork_hostile_run_id() {
     run(folder("fork_hostile_run_id", 30), t_fork::fork_hostile_id);
 }

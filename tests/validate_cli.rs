@@ -438,7 +438,7 @@ fn a_running_manifest_takes_the_status_of_the_trace_end() {
 }
 
 #[test]
-fn an_altered_artifact_is_a_warning_naming_it() {
+fn an_altered_artifact_is_an_error_naming_it() {
     let (_tmp, dir) = copy_of_bundle();
     let artifact = fs::read_dir(dir.join("artifacts"))
         .unwrap()
@@ -450,7 +450,8 @@ fn an_altered_artifact_is_a_warning_naming_it() {
     bytes.extend_from_slice(b"tampered");
     fs::write(&artifact, bytes).unwrap();
     let out = validate(&[&dir]);
-    assert_exit(&out, 0);
+    // What it holds is not what the run recorded: the bundle is damaged.
+    assert_exit(&out, 1);
     let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
     let warned = out
         .combined()
@@ -458,7 +459,7 @@ fn an_altered_artifact_is_a_warning_naming_it() {
         .any(|line| line.contains(&name) && line.contains("does not match"));
     assert!(
         warned,
-        "expected a warning about {name}:\n{}",
+        "expected an error about {name}:\n{}",
         out.describe()
     );
 }

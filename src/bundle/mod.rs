@@ -209,13 +209,19 @@ impl Bundle {
     ) -> Result<Bundle, BundleError> {
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
-        let manifest: Manifest = read_json_as(&root, &manifest_path).map_err(|err| {
+        let manifest: Value = read_json_as(&root, &manifest_path).map_err(|err| {
             if safe_open::is_absent(&err) {
                 BundleError::invalid(&root, "not a run bundle (no manifest.json in this folder)")
             } else {
                 err
             }
         })?;
+        // An object, not an array serde would read by position.
+        if !manifest.is_object() {
+            return Err(BundleError::invalid(&manifest_path, "not a JSON object"));
+        }
+        let manifest: Manifest = serde_json::from_value(manifest)
+            .map_err(|e| BundleError::invalid(&manifest_path, e.to_string()))?;
         check_schema(&manifest, &manifest_path)?;
         let paths = resolve_paths(&root, &manifest, &manifest_path)?;
         let flow_value: Value = read_json_as(&root, &paths.flow)?;

@@ -117,6 +117,19 @@ pub fn scan_file_with_progress(
     }
 }
 
+/// Every NDJSON line of a bundle is one JSON object. (serde reads a struct
+/// from an array too, by position: `[1, "x"]` must not pass as an event.)
+pub fn require_object(raw: &[u8], path: &Path, line: Line) -> Result<(), BundleError> {
+    match raw.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(BundleError::syntax(
+            path,
+            line.number,
+            "not a JSON object (each line is one event object)",
+        )),
+    }
+}
+
 /// Checks an event's `seq`: it fits the index and is above the previous
 /// one (both NDJSON logs number their lines strictly increasing).
 pub fn next_seq(

@@ -134,6 +134,7 @@ impl SessionIndex {
         raw: &[u8],
         path: &Path,
     ) -> Result<(), BundleError> {
+        super::ndjson::require_object(raw, path, line)?;
         let peek: EventPeek = serde_json::from_slice(raw)
             .map_err(|err| BundleError::syntax(path, line.number, json_message(&err)))?;
         let seq = next_seq(peek.seq, self.entries.last().map(|e| e.seq), path, line)?;

@@ -231,6 +231,7 @@ impl TraceIndex {
         raw: &[u8],
         path: &Path,
     ) -> Result<(), BundleError> {
+        super::ndjson::require_object(raw, path, line)?;
         let envelope: Envelope = serde_json::from_slice(raw).map_err(|err| {
             BundleError::syntax(path, line.number, crate::bundle::error::json_message(&err))
         })?;

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+mod lines;
 mod ranges;
 
 use super::error::{Problem, Severity};
@@ -43,6 +44,7 @@ fn check_opened(bundle: &Bundle, problems: &mut Vec<Problem>) {
     check_projections(bundle, problems);
     check_sessions(bundle, problems);
     ranges::check_conversation_ranges(bundle, problems);
+    lines::check_lines(bundle, problems);
     check_artifacts(bundle, problems);
 }
 
@@ -257,7 +259,9 @@ fn check_artifact_hash(path: &Path, file: std::fs::File, problems: &mut Vec<Prob
         return;
     };
     match sha256_reader(file) {
-        Ok(actual) if actual != expected.to_ascii_lowercase() => problems.push(Problem::warning(
+        // Altered or truncated after acpx wrote it: what it holds is not
+        // what the run recorded.
+        Ok(actual) if actual != expected.to_ascii_lowercase() => problems.push(Problem::error(
             path,
             None,
             format!("content does not match its name (sha256 {actual})"),

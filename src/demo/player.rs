@@ -244,7 +244,11 @@ fn fork_here(app: &App, label: Option<String>, n: usize) -> Result<PathBuf, Stri
         input_patch: None,
         sandbox: true,
         now_ms: last_event + 1,
-        run_id: Some(format!("{}-tour{n}", run.run_id())),
+        // The id is the bundle's: only its plain characters make a name.
+        run_id: Some(format!(
+            "{}-tour{n}",
+            crate::timetravel::runid::slug(&run.run_id())
+        )),
     };
     crate::timetravel::fork::fork(run, attempt, &options)
         .map(|summary| summary.dir)

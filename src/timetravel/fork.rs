@@ -108,6 +108,13 @@ pub fn fork_with(
         .run_id
         .clone()
         .unwrap_or_else(|| new_run_id(run.flow_name(), options.now_ms));
+    // The id names the fork's folder beside its source: one plain,
+    // visible component, or the fork would be written somewhere else.
+    if !super::layout::is_plain_name(&run_id) {
+        return Err(TimeTravelError::Invalid(format!(
+            "run id {run_id:?} is not a plain folder name"
+        )));
+    }
     let staging = runs_dir.join(format!("{TEMP_PREFIX}{run_id}"));
     let published = runs_dir.join(&run_id);
     if fs::symlink_metadata(&published).is_ok() {

@@ -107,5 +107,5 @@ pub fn locate_run(path: &Path) -> super::Result<RunPath> {
 /// Whether a name is safe as one path component of reel's state (a run id,
 /// an op id): never empty, a separator, `.`/`..` or hidden.
 pub fn is_plain_name(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
+    crate::bundle::safe_open::is_plain_name(name) && !name.starts_with('.')
 }

@@ -146,9 +146,10 @@ fn fork_case(ctx: &mut Ctx, hostile_id: bool) -> CaseResult {
         ));
     }
     let after_runs = listing(&scene.runs);
+    // `.reel/` is reel's own state (the fork takes its new run's lock there).
     let added: Vec<&String> = after_runs
         .iter()
-        .filter(|n| !before_runs.contains(n))
+        .filter(|n| !before_runs.contains(n) && n.as_str() != ".reel")
         .collect();
     let summary = match result {
         Err(err) if added.is_empty() => {
