@@ -158,3 +158,34 @@ fn a_run_whose_writer_stopped_is_shown_as_stale() {
     assert!(text.contains("stale"), "{text}");
     assert!(!text.contains("LIVE"), "{text}");
 }
+
+/// acpx writes a run's manifest before its first trace event: a run opened
+/// in that moment waits for it instead of failing, and opens on the
+/// watcher's next event (or the next second's retry).
+#[test]
+fn a_run_opened_before_its_first_event_waits_for_it() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = temp.path().join("run");
+    copy_dir(&branching_review(), &run);
+    let trace = fs::read(run.join("trace.ndjson")).expect("trace");
+    fs::write(run.join("trace.ndjson"), b"").expect("empty trace");
+    let mut app = run_app(&run);
+    assert!(
+        matches!(&app.screen, reel::tui::app::Screen::Starting { path } if *path == run),
+        "the viewer waits for the first event"
+    );
+    assert_eq!(app.watched(), Some((Some(run.clone()), None)));
+    assert!(app.tick_interval().is_some(), "it retries while waiting");
+    // Nothing written yet: a retry keeps waiting.
+    send(&mut app, Msg::Tick);
+    assert!(matches!(
+        app.screen,
+        reel::tui::app::Screen::Starting { .. }
+    ));
+    fs::write(run.join("trace.ndjson"), &trace).expect("the first events");
+    send(&mut app, Msg::RunChanged(run.clone()));
+    assert!(
+        matches!(app.screen, reel::tui::app::Screen::Run(_)),
+        "opened once the trace has events"
+    );
+}

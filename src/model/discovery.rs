@@ -54,6 +54,27 @@ pub fn is_staging(dir: &Path) -> bool {
                 == Some(crate::timetravel::layout::STATE_DIR))
 }
 
+/// Whether `dir` is a run acpx has created but not yet started writing:
+/// its manifest is there, its trace holds no complete event yet (acpx
+/// writes the manifest first). Opening it is a matter of a moment.
+pub fn not_started(dir: &Path) -> bool {
+    use std::io::Read;
+    if !is_bundle(dir) {
+        return false;
+    }
+    let trace = dir.join("trace.ndjson");
+    let Ok(metadata) = std::fs::symlink_metadata(&trace) else {
+        return true;
+    };
+    if !metadata.is_file() || metadata.len() > 1 << 20 {
+        return false;
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&trace)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut bytes))
+        .is_ok_and(|_| !bytes.contains(&b'\n'))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     #[error("{0}: not a run bundle (no manifest.json in this folder)")]

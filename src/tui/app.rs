@@ -23,6 +23,12 @@ pub enum Screen {
         total: u64,
     },
     Run(Box<RunView>),
+    /// A run acpx has just created, whose trace holds no event yet: it is
+    /// opened as soon as one is written (the watcher, or a retry each
+    /// second).
+    Starting {
+        path: PathBuf,
+    },
     /// A run that failed to open, with the reason.
     Failed {
         path: PathBuf,
@@ -111,6 +117,7 @@ impl App {
     pub fn watched(&self) -> Option<(Option<PathBuf>, Option<PathBuf>)> {
         match &self.screen {
             Screen::Run(view) => Some((Some(view.run.bundle.root.clone()), None)),
+            Screen::Starting { path } => Some((Some(path.clone()), None)),
             Screen::Browser(browser) => Some((None, Some(browser.dir.clone()))),
             _ => None,
         }
@@ -125,6 +132,7 @@ impl App {
                 Some(std::time::Duration::from_millis(super::playback::TICK_MS))
             }
             Screen::Run(view) if view.live => Some(std::time::Duration::from_secs(2)),
+            Screen::Starting { .. } => Some(std::time::Duration::from_secs(1)),
             _ => None,
         }
     }
@@ -167,6 +175,11 @@ impl App {
                             effects.extend(self.open_resume_dialog());
                         }
                         effects
+                    }
+                    (Err(_), at_end) if crate::model::discovery::not_started(&path) => {
+                        self.open_at_end = at_end;
+                        self.screen = Screen::Starting { path };
+                        Vec::new()
                     }
                     (Err(message), _) => {
                         self.continue_on_load = false;
@@ -254,6 +267,9 @@ impl App {
                 Vec::new()
             }
             Msg::RunChanged(path) => match &self.screen {
+                Screen::Starting { path: starting } if *starting == path => {
+                    vec![Effect::LoadRun(path)]
+                }
                 Screen::Run(view) if view.run.bundle.root == path => vec![Effect::Refresh {
                     run: view.run.clone(),
                 }],
@@ -264,6 +280,9 @@ impl App {
                 _ => Vec::new(),
             },
             Msg::Tick => {
+                if let Screen::Starting { path } = &self.screen {
+                    return vec![Effect::LoadRun(path.clone())];
+                }
                 if let Screen::Run(view) = &mut self.screen {
                     view.check_live();
                     view.tick_playback();

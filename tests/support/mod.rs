@@ -159,6 +159,7 @@ pub fn screen_name(screen: &Screen) -> String {
         Screen::Browser(_) => "browser".to_string(),
         Screen::Loading { path, .. } => format!("loading {}", path.display()),
         Screen::Run(_) => "run".to_string(),
+        Screen::Starting { path } => format!("waiting for {} to start", path.display()),
         Screen::Failed { message, .. } => format!("failed: {message}"),
     }
 }

@@ -69,6 +69,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Screen::Loading { path, done, total } => {
             draw_loading(frame, area, path, *done, *total, ctx.theme)
         }
+        Screen::Starting { path } => draw_starting(frame, area, path, ctx.theme),
         Screen::Failed { path, message } => draw_failed(frame, area, path, message, ctx.theme),
         Screen::Run(view) => page = draw_run(frame, area, view, &ctx, &mut hits),
     }
@@ -192,6 +193,23 @@ pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a
             theme.border
         })
         .title(title)
+}
+
+/// A run whose writer has not written its first event yet.
+fn draw_starting(frame: &mut Frame, area: Rect, path: &std::path::Path, theme: &Theme) {
+    let block = pane_block(Line::styled(" Opening run ", theme.title), true, theme);
+    let inner = centered(area, 70, 5);
+    frame.render_widget(Clear, inner);
+    let text = format!(
+        "{} has not written its first event yet: it opens as soon as it does (q back)",
+        text::clean(&path.display().to_string())
+    );
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(text)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block),
+        inner,
+    );
 }
 
 fn draw_loading(
