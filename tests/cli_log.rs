@@ -165,3 +165,16 @@ fn a_log_file_that_cannot_be_opened_is_refused_before_anything_runs() {
         out.describe()
     );
 }
+
+#[test]
+fn hostile_strings_stay_on_their_log_line_escaped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("reel.log");
+    let hostile = "gone/\u{1b}[2J\n2026-01-01T00:00:00Z  INFO main fake event";
+    let out = reel(&[("REEL_LOG", &log)], &["show", hostile]);
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    let text = read(&log);
+    assert_eq!(text.lines().count(), 3, "start, failed, end:\n{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(!text.lines().any(|l| l.starts_with("2026-01-01")), "{text}");
+}

@@ -57,7 +57,9 @@ impl Run {
                 took_ms,
                 "run opened"
             ),
-            Err(err) => tracing::warn!(path = ?dir, took_ms, error = %err, "run did not open"),
+            Err(err) => {
+                tracing::warn!(path = ?dir, took_ms, error = ?err.to_string(), "run did not open")
+            }
         }
     }
 

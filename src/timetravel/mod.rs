@@ -104,6 +104,8 @@ pub(crate) fn log_op<T>(
     let took_ms = started.elapsed().as_millis() as u64;
     match result {
         Ok(_) => tracing::info!(op, run = ?run, took_ms, "{op} done"),
-        Err(err) => tracing::warn!(op, run = ?run, took_ms, error = %err, "{op} refused or failed"),
+        Err(err) => {
+            tracing::warn!(op, run = ?run, took_ms, error = ?err.to_string(), "{op} refused or failed")
+        }
     }
 }

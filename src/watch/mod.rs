@@ -125,7 +125,9 @@ pub fn watch(
             tracing::warn!(run = ?run, runs_dir = ?runs_dir, "native file watcher unavailable: polling")
         }
         Ok(_) => tracing::debug!(run = ?run, runs_dir = ?runs_dir, "watching"),
-        Err(err) => tracing::warn!(run = ?run, runs_dir = ?runs_dir, error = %err, "not watching"),
+        Err(err) => {
+            tracing::warn!(run = ?run, runs_dir = ?runs_dir, error = ?err.to_string(), "not watching")
+        }
     }
     watcher
 }
@@ -234,7 +236,7 @@ fn forwarder(
         let touch = match result {
             Ok(event) => targets.classify(&event),
             Err(err) => {
-                tracing::warn!(error = %err, "file watcher error: refreshing everything watched");
+                tracing::warn!(error = ?err.to_string(), "file watcher error: refreshing everything watched");
                 filter::Touch {
                     run: targets.run.is_some(),
                     runs_dir: targets.runs_dir.is_some(),
