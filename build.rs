@@ -9,9 +9,16 @@
 //! - cfg `reel_skip_acpx`: `REEL_SKIP_ACPX_TESTS` is set (not empty, not
 //!   `0`): the tests that run the real acpx are ignored, saying so. Without
 //!   it they fail when node, npm or acpx cannot be had.
+//!
+//! And one for the binary:
+//!
+//! - env `REEL_GIT_COMMIT`: the short commit hash of the checkout, with
+//!   ` dirty` when tracked files differ from it, for `reel --version`;
+//!   `unknown` outside a git checkout of this crate (a crates tarball).
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(reel_shared)");
@@ -42,5 +49,64 @@ fn main() {
     let skip_acpx = env::var("REEL_SKIP_ACPX_TESTS").is_ok_and(|v| !v.is_empty() && v != "0");
     if skip_acpx {
         println!("cargo::rustc-cfg=reel_skip_acpx");
+    }
+
+    println!("cargo::rustc-env=REEL_GIT_COMMIT={}", git_commit(&manifest));
+}
+
+/// `abc1234`, `abc1234 dirty` or `unknown`. Only this crate's own checkout
+/// counts: a tarball unpacked inside some other repository has no `.git`
+/// of its own and must not report that repository's commit.
+fn git_commit(manifest: &Path) -> String {
+    if !manifest.join(".git").exists() {
+        return "unknown".to_string();
+    }
+    let git = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(manifest)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let Some(hash) = git(&["rev-parse", "--short", "HEAD"]).filter(|h| !h.is_empty()) else {
+        return "unknown".to_string();
+    };
+    // Rebuilt when HEAD moves (a commit, a checkout) or the index changes
+    // (staging), and when the sources change, which may make the tree
+    // dirty or clean again. Paths that do not exist are left out: cargo
+    // would rerun the script on every build for them.
+    let mut watched = vec![
+        "HEAD".to_string(),
+        "index".to_string(),
+        "packed-refs".to_string(),
+    ];
+    if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        watched.push(head_ref);
+    }
+    for name in watched {
+        if let Some(path) = git(&["rev-parse", "--git-path", &name]) {
+            let path = manifest.join(path);
+            if path.exists() {
+                println!("cargo::rerun-if-changed={}", path.display());
+            }
+        }
+    }
+    for source in ["src", "assets", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo::rerun-if-changed={source}");
+    }
+    // `--no-optional-locks`: no opportunistic index refresh, which would
+    // touch the index and rerun this script on the next build.
+    match git(&[
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+    ]) {
+        Some(changes) if changes.is_empty() => hash,
+        Some(_) => format!("{hash} dirty"),
+        None => hash,
     }
 }

@@ -414,7 +414,7 @@ fn the_viewer_follows_a_real_acpx_run() {
     std::fs::create_dir_all(&runs).expect("runs dir");
     let runs_arg = runs.to_string_lossy().into_owned();
     let mut tui = Tui::spawn(&[&runs_arg], 160, 48, &[]);
-    tui.wait_text("no runs here yet");
+    tui.wait_text("No runs in");
     let started = Instant::now();
     let mut flow = acpx::start_flow(&bin, &home, &flows, "live-stream.flow.ts");
     tui.wait_for("the new run in the browser", |s| {

@@ -7,13 +7,8 @@ use super::format::{clean, pad};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::timetravel::{audit, recovery};
 
+/// `runs_dir` exists (the caller checked, with the words every command uses).
 pub fn run(runs_dir: &Path, json: bool) -> CliResult {
-    if !runs_dir.is_dir() {
-        return Err(CliError::usage(format!(
-            "{}: no such runs directory",
-            runs_dir.display()
-        )));
-    }
     let recovered = recovery::recover(runs_dir).map_err(CliError::failure)?;
     let records = audit::read_all(runs_dir).map_err(CliError::failure)?;
     let mut out = String::new();

@@ -19,6 +19,7 @@ use crate::tui::workers::settle;
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// A `.tour` file (see assets/tours/).
+    #[arg(value_name = "TOUR")]
     tour: PathBuf,
     /// Write an asciicast v2 recording (playable with asciinema).
     #[arg(long, value_name = "OUT.cast")]
@@ -64,6 +65,10 @@ fn headless_app() -> App {
 }
 
 pub fn demo(args: &DemoArgs) -> CliResult {
+    super::errors::input_file(&args.tour)?;
+    if let Some(out) = &args.record {
+        super::errors::output_file(out, "--record")?;
+    }
     let tour = tour::load(&args.tour).map_err(CliError::failure)?;
     let title = format!("reel tour {}", args.tour.display());
     if args.headless {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::errors::RunsDir;
 use super::{CliError, CliResult, EXIT_OK};
 use crate::model::discovery::{self, resolve_run};
 use crate::model::Run;
@@ -17,24 +18,26 @@ pub struct DiffArgs {
     /// alone is its last step). With no B: a fork against its parent.
     #[arg(value_name = "A")]
     pub a: String,
+    /// The frame to compare A with: `RUN@ATTEMPT`, or `RUN` for its last step.
     #[arg(value_name = "B")]
     pub b: Option<String>,
+    /// Print the diff as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(args: &DiffArgs, runs_dir: Option<&Path>) -> CliResult {
+pub fn run(args: &DiffArgs, runs: Option<&RunsDir>) -> CliResult {
     let mut out = String::new();
-    let result = render(&mut out, args, runs_dir);
+    let result = render(&mut out, args, runs);
     super::emit(&out);
     result
 }
 
-fn render(out: &mut String, args: &DiffArgs, runs_dir: Option<&Path>) -> CliResult {
+fn render(out: &mut String, args: &DiffArgs, runs: Option<&RunsDir>) -> CliResult {
     match &args.b {
         Some(b) => {
-            let (a_run, a_at) = open_frame(&args.a, runs_dir)?;
-            let (b_run, b_at) = open_frame(b, runs_dir)?;
+            let (a_run, a_at) = open_frame(&args.a, runs)?;
+            let (b_run, b_at) = open_frame(b, runs)?;
             let diff = diff_frames(&a_run, a_at, &b_run, b_at);
             if args.json {
                 outln!(out, "{}", to_json(&diff));
@@ -43,7 +46,7 @@ fn render(out: &mut String, args: &DiffArgs, runs_dir: Option<&Path>) -> CliResu
             }
         }
         None => {
-            let (fork, parent) = open_fork(&args.a, runs_dir)?;
+            let (fork, parent) = open_fork(&args.a, runs)?;
             let diff = diff_against_parent(&fork, &parent).map_err(CliError::failure)?;
             if args.json {
                 outln!(out, "{}", to_json(&diff));
@@ -78,35 +81,30 @@ pub fn split_frame(spec: &str) -> Result<(&str, Option<&str>), CliError> {
 }
 
 /// The run and attempt position a frame argument names.
-fn open_frame(spec: &str, runs_dir: Option<&Path>) -> Result<(Run, usize), CliError> {
+fn open_frame(spec: &str, runs: Option<&RunsDir>) -> Result<(Run, usize), CliError> {
     let (run_spec, attempt) = split_frame(spec)?;
-    let run = super::open_run(run_spec, runs_dir)?;
-    let position = match attempt {
-        Some(attempt) => run.find_attempt(attempt).ok_or_else(|| {
-            CliError::failure(format!(
-                "no attempt {attempt:?} in run {} (give an attemptId such as node#1 or a step number 1..{})",
-                run.run_id(),
-                run.attempts.len()
-            ))
-        })?,
-        None => run
-            .attempts
-            .len()
-            .checked_sub(1)
-            .ok_or_else(|| CliError::failure(format!("run {} has no steps yet", run.run_id())))?,
-    };
+    let run = super::open_run(run_spec, runs)?;
+    let position =
+        match attempt {
+            Some(attempt) => run
+                .find_attempt(attempt)
+                .ok_or_else(|| super::errors::unknown_attempt(&run, attempt))?,
+            None => run.attempts.len().checked_sub(1).ok_or_else(|| {
+                CliError::failure(format!("run {} has no steps yet", run.run_id()))
+            })?,
+        };
     Ok((run, position))
 }
 
 /// A fork and its parent, looked up by runId beside the fork (else in the
 /// runs directory).
-fn open_fork(spec: &str, runs_dir: Option<&Path>) -> Result<(Run, Run), CliError> {
+fn open_fork(spec: &str, runs: Option<&RunsDir>) -> Result<(Run, Run), CliError> {
     if split_frame(spec)?.1.is_some() {
         return Err(CliError::usage(
             "give two frames (reel diff A B), or one fork without @ATTEMPT (reel diff FORK)",
         ));
     }
-    let fork = super::open_run(spec, runs_dir)?;
+    let fork = super::open_run(spec, runs)?;
     let extras = read_extras(&fork.bundle.root).map_err(CliError::failure)?;
     let lineage = extras.lineage.ok_or_else(|| {
         CliError::failure(format!(
@@ -123,7 +121,7 @@ fn open_fork(spec: &str, runs_dir: Option<&Path>) -> Result<(Run, Run), CliError
         .map(|located| located.runs_dir.join(parent_id));
     let parent_dir = match beside.filter(|d| discovery::is_bundle(d)) {
         Some(dir) => dir,
-        None => resolve_run(parent_id, runs_dir).map_err(|err| {
+        None => resolve_run(parent_id, runs.map(|d| d.path.as_path())).map_err(|err| {
             CliError::failure(format!(
                 "the parent of fork {} is missing: {err}",
                 fork.run_id()

@@ -54,14 +54,9 @@ pub fn run(run: &Run, args: &ForkArgs) -> CliResult {
 }
 
 fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
-    let position = run.find_attempt(&args.at).ok_or_else(|| {
-        CliError::failure(format!(
-            "no attempt {:?} in run {} (give an attemptId such as node#1 or a step number 1..{})",
-            args.at,
-            run.run_id(),
-            run.attempts.len()
-        ))
-    })?;
+    let position = run
+        .find_attempt(&args.at)
+        .ok_or_else(|| super::errors::unknown_attempt(run, &args.at))?;
     let input_patch = match args.input_patch.as_deref() {
         Some(text) => Some(parse_patch(text).map_err(CliError::usage)?),
         None => None,

@@ -1,12 +1,14 @@
-//! `reel list [DIR] [--json]`: the runs of a folder, newest first.
+//! `reel list [DIR] [--json]`: the runs of a folder, newest first (the
+//! caller has checked that the folder exists).
 
 use std::path::Path;
 
 use serde_json::json;
 
+use super::errors::{from_resolve, Origin};
 use super::format::{clean, pad};
-use super::{CliError, CliResult, EXIT_OK};
-use crate::model::discovery::{list_runs, ResolveError};
+use super::{CliResult, EXIT_OK};
+use crate::model::discovery::list_runs;
 use crate::model::Run;
 use crate::sanitize::json::to_line;
 
@@ -19,10 +21,7 @@ pub fn run(dir: &Path, json: bool) -> CliResult {
 }
 
 fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
-    let rows = list_runs(dir).map_err(|err| match err {
-        ResolveError::Io { .. } => CliError::usage(err),
-        other => CliError::failure(other),
-    })?;
+    let rows = list_runs(dir).map_err(|err| from_resolve(err, Origin::Given))?;
     let mut listed = Vec::new();
     for row in rows {
         match row {
@@ -52,7 +51,7 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
         return Ok(EXIT_OK);
     }
     if listed.is_empty() {
-        outln!(out, "No runs in {}", super::format::path(dir));
+        outln!(out, "no runs in {}", super::format::path(dir));
         return Ok(EXIT_OK);
     }
     outln!(out, "{}", super::format::path(dir));

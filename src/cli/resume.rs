@@ -27,7 +27,12 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 pub struct ContinueArgs {
     /// Go on in the recorded agent sessions (`reuse`), in new ones (`fresh`),
     /// or (`auto`) reuse them only if nobody went on in them since.
-    #[arg(long, value_name = "auto|reuse|fresh", default_value = "auto")]
+    #[arg(
+        long,
+        value_name = "auto|reuse|fresh",
+        default_value = "auto",
+        value_parser = ["auto", "reuse", "fresh"]
+    )]
     pub sessions: String,
     /// The flow file, when the run's `flowPath` moved.
     #[arg(long, value_name = "FILE")]

@@ -34,6 +34,7 @@ pub struct RewindArgs {
     /// Rewind even a run that is still being written.
     #[arg(long)]
     force: bool,
+    /// Print the outcome as JSON (opId, runId, backup, attemptId, steps).
     #[arg(long)]
     json: bool,
 }
@@ -42,10 +43,13 @@ pub struct RewindArgs {
 pub struct UndoArgs {
     /// Bundle path, runId or unique runId suffix.
     run: String,
+    /// Do not ask for confirmation.
     #[arg(long)]
     yes: bool,
+    /// Undo even while the run is still being written.
     #[arg(long)]
     force: bool,
+    /// Print the outcome as JSON (opId, runId, backup, attemptId, steps).
     #[arg(long)]
     json: bool,
 }
@@ -66,7 +70,7 @@ pub fn rewind(run_dir: &Path, args: &RewindArgs) -> CliResult {
     let run = Run::open(run_dir).map_err(CliError::failure)?;
     let position = run
         .find_attempt(&args.to)
-        .ok_or_else(|| CliError::failure(TimeTravelError::UnknownAttempt(args.to.clone())))?;
+        .ok_or_else(|| super::errors::unknown_attempt(&run, &args.to))?;
     let cut: Vec<String> = run.attempts[position + 1..]
         .iter()
         .map(|a| clean(run.attempt_id(a), 40))

@@ -18,13 +18,9 @@ pub fn run(run: &Run, at: &str, json: bool) -> CliResult {
 }
 
 fn render(out: &mut String, run: &Run, at: &str, json: bool) -> CliResult {
-    let position = run.find_attempt(at).ok_or_else(|| {
-        CliError::failure(format!(
-            "no attempt {at:?} in run {} (give an attemptId such as node#1 or a step number 1..{})",
-            run.run_id(),
-            run.attempts.len()
-        ))
-    })?;
+    let position = run
+        .find_attempt(at)
+        .ok_or_else(|| super::errors::unknown_attempt(run, at))?;
     let state = StateAt::compute(run, position)?;
     if json {
         outln!(out, "{}", to_line(&state.to_json(run)));

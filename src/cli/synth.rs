@@ -16,6 +16,7 @@ pub struct SynthArgs {
     /// Every Nth loop iteration prompts the agent.
     #[arg(long, default_value_t = 4)]
     acp_every: usize,
+    /// Seed of the pseudo-random choices (the same seed, the same bundle).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Where to write the bundle (default: the runs directory).
@@ -36,6 +37,11 @@ fn render(out: &mut String, args: &SynthArgs, runs_dir: Option<&Path>) -> CliRes
         .as_deref()
         .or(runs_dir)
         .ok_or_else(|| CliError::usage("give --out DIR"))?;
+    if target.exists() && !target.is_dir() {
+        return Err(CliError::failure(
+            crate::model::discovery::ResolveError::NotARunsDir(target.to_path_buf()),
+        ));
+    }
     std::fs::create_dir_all(target)
         .map_err(|e| CliError::failure(format!("{}: {e}", target.display())))?;
     let spec = SynthSpec {

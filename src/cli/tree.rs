@@ -25,6 +25,7 @@ pub struct TreeArgs {
     /// path, runId or unique suffix) to show only the tree it belongs to.
     #[arg(value_name = "DIR|RUN")]
     pub target: Option<String>,
+    /// Print JSON instead of text (one document on stdout).
     #[arg(long)]
     pub json: bool,
 }

@@ -500,16 +500,14 @@ fn parse_pause(word: &str) -> Result<Pause, String> {
 }
 
 fn parse_speed(word: &str) -> Result<Speed, String> {
-    if word == "real" {
-        return Ok(Speed::Real);
-    }
-    let times = word
-        .strip_suffix('x')
-        .or_else(|| word.strip_suffix('×'))
-        .and_then(|n| n.parse::<u32>().ok());
-    match times {
-        Some(n @ (1 | 2 | 5 | 10)) => Ok(Speed::Times(n)),
-        _ => Err(format!("bad speed `{word}`: use 1x, 2x, 5x, 10x or real")),
+    // The tour form names the factor (`2x`); a bare number is the CLI's.
+    let named = word == "real" || word.ends_with('x') || word.ends_with('×');
+    // The speeds themselves are the viewer's ladder.
+    use crate::tui::playback::Speed as Ladder;
+    match Ladder::parse(word).filter(|_| named) {
+        Some(Ladder::Times(n)) => Ok(Speed::Times(n)),
+        Some(Ladder::Real) => Ok(Speed::Real),
+        None => Err(format!("bad speed `{word}`: use 1x, 2x, 5x, 10x or real")),
     }
 }
 

@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::bundle::{folder_name, read_json_as, BundleError, Manifest, TRANSIENT_WRITE_PREFIX};
 
+mod search;
+pub use search::{find_bundles, BundleSearch, SEARCH_DEPTH, SEARCH_FOLDERS};
+
 /// The environment variable the acpx viewer honours for the runs folder.
 pub const RUNS_DIR_ENV: &str = "ACPX_FLOW_RUNS_DIR";
 
@@ -75,10 +78,14 @@ pub fn not_started(dir: &Path) -> bool {
         .is_ok_and(|_| !bytes.contains(&b'\n'))
 }
 
+/// Why a `RUN` argument or a runs directory could not be used. The wording
+/// is the CLI's vocabulary for each kind of problem (see `cli::errors`).
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     #[error("{0}: not a run bundle (no manifest.json in this folder)")]
     NotABundle(String),
+    #[error("{0}: not a run bundle (a file; a bundle is the folder holding manifest.json)")]
+    NotABundleFile(String),
     #[error("{0}: a staging folder of an unfinished reel operation, not a run (the next reel command on its runs folder removes it)")]
     Staging(String),
     #[error("no run matches {spec:?} in {}", dir.display())]
@@ -91,8 +98,12 @@ pub enum ResolveError {
     },
     #[error("{0}: no such file or directory")]
     NoSuchPath(String),
-    #[error("no run {spec:?}: the runs directory {} does not exist (set {RUNS_DIR_ENV} or pass --runs-dir)", dir.display())]
+    #[error("no run {spec:?}: {}: no such runs directory", dir.display())]
     NoRunsDirAt { spec: String, dir: PathBuf },
+    #[error("{}: no such runs directory", .0.display())]
+    MissingRunsDir(PathBuf),
+    #[error("{}: not a runs directory (a file)", .0.display())]
+    NotARunsDir(PathBuf),
     #[error("no runs directory: set {RUNS_DIR_ENV} or pass --runs-dir, or give a bundle path")]
     NoRunsDir,
     #[error("{}: cannot read the runs directory: {source}", dir.display())]
@@ -104,7 +115,8 @@ pub enum ResolveError {
 }
 
 /// Resolves `spec` to a bundle folder: an existing path, else a runId or a
-/// unique suffix of one in `runs_dir`.
+/// unique suffix of one in `runs_dir`. Whatever exists on disk under that
+/// name is taken as the path it is (a file too: it is not a bundle).
 pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, ResolveError> {
     let as_path = Path::new(spec);
     if as_path.is_dir() {
@@ -117,18 +129,21 @@ pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, Resol
             Err(ResolveError::NotABundle(spec.to_string()))
         };
     }
+    if !spec.is_empty() && fs::symlink_metadata(as_path).is_ok() {
+        return Err(ResolveError::NotABundleFile(spec.to_string()));
+    }
     // Something written as a path is a path: do not look it up as a runId.
     if spec.contains(std::path::MAIN_SEPARATOR) || spec.contains('/') || spec.starts_with('.') {
         return Err(ResolveError::NoSuchPath(spec.to_string()));
     }
     let dir = runs_dir.ok_or(ResolveError::NoRunsDir)?;
-    if !dir.is_dir() {
-        return Err(ResolveError::NoRunsDirAt {
+    let names = bundle_names(dir).map_err(|err| match err {
+        ResolveError::MissingRunsDir(dir) => ResolveError::NoRunsDirAt {
             spec: spec.to_string(),
-            dir: dir.to_path_buf(),
-        });
-    }
-    let names = bundle_names(dir)?;
+            dir,
+        },
+        other => other,
+    })?;
     if let Some(exact) = names.iter().find(|n| n.as_str() == spec) {
         return Ok(dir.join(exact));
     }
@@ -150,14 +165,26 @@ pub fn resolve_run(spec: &str, runs_dir: Option<&Path>) -> Result<PathBuf, Resol
     }
 }
 
+/// A runs directory that can be listed: a missing one, a file in its place
+/// and an unreadable one are told apart.
+fn read_runs_dir(dir: &Path) -> Result<fs::ReadDir, ResolveError> {
+    fs::read_dir(dir).map_err(|source| match fs::metadata(dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            ResolveError::MissingRunsDir(dir.to_path_buf())
+        }
+        Ok(meta) if !meta.is_dir() => ResolveError::NotARunsDir(dir.to_path_buf()),
+        _ => ResolveError::Io {
+            dir: dir.to_path_buf(),
+            source,
+        },
+    })
+}
+
 /// Names of the bundle folders directly inside `dir` (sorted; reserved
-/// names — see [`is_reserved_name`] — and non-bundles skipped).
+/// names — see [`is_reserved_name`] — and non-bundles skipped). A symlink
+/// to a bundle folder is listed: it is where the user keeps that run.
 pub fn bundle_names(dir: &Path) -> Result<Vec<String>, ResolveError> {
-    let read = fs::read_dir(dir).map_err(|source| ResolveError::Io {
-        dir: dir.to_path_buf(),
-        source,
-    })?;
-    let mut names: Vec<String> = read
+    let mut names: Vec<String> = read_runs_dir(dir)?
         .filter_map(Result::ok)
         .filter(|e| !is_reserved_name(&e.file_name().to_string_lossy()))
         .filter(|e| is_bundle(&e.path()))
@@ -182,9 +209,15 @@ pub struct RunSummary {
 }
 
 /// Manifests of every bundle in `dir`, newest first (startedAt, then runId,
-/// both descending). Unreadable bundles come back as errors, not panics.
+/// both descending). Unreadable bundles come back as errors, not panics. A
+/// runs directory that does not exist (yet) holds no runs; the CLI, which
+/// must say so, checks with [`bundle_names`] first.
 pub fn list_runs(dir: &Path) -> Result<Vec<Result<RunSummary, BundleError>>, ResolveError> {
-    let mut rows: Vec<Result<RunSummary, BundleError>> = bundle_names(dir)?
+    let names = match bundle_names(dir) {
+        Err(ResolveError::MissingRunsDir(_)) => Vec::new(),
+        other => other?,
+    };
+    let mut rows: Vec<Result<RunSummary, BundleError>> = names
         .into_iter()
         .map(|name| summarize(&dir.join(name)))
         .collect();

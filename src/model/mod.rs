@@ -42,6 +42,27 @@ impl Run {
         Ok(Run::from_bundle(Bundle::open(dir)?))
     }
 
+    /// Logs a run the viewer opened, with the time it took (`--log`).
+    pub(crate) fn log_opened(
+        dir: &Path,
+        started: std::time::Instant,
+        result: &Result<Run, BundleError>,
+    ) {
+        let took_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(run) => tracing::info!(
+                path = ?dir,
+                attempts = run.attempts.len(),
+                events = run.bundle.trace.len(),
+                took_ms,
+                "run opened"
+            ),
+            Err(err) => {
+                tracing::warn!(path = ?dir, took_ms, error = ?err.to_string(), "run did not open")
+            }
+        }
+    }
+
     /// This run brought up to date with its files (see `Bundle::refreshed`);
     /// `None` when nothing changed.
     pub fn refreshed(&self) -> Result<Option<Run>, BundleError> {
@@ -54,7 +75,11 @@ impl Run {
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Run, BundleError> {
-        Ok(Run::from_bundle(Bundle::open_with_progress(dir, progress)?))
+        // The viewer's way in (CLI commands log their own opening).
+        let started = std::time::Instant::now();
+        let result = Bundle::open_with_progress(dir, progress).map(Run::from_bundle);
+        Run::log_opened(dir, started, &result);
+        result
     }
 
     pub fn from_bundle(bundle: Bundle) -> Run {

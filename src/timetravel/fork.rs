@@ -93,6 +93,18 @@ pub fn fork_with(
     options: &ForkOptions,
     hook: Option<ForkHook>,
 ) -> Result<CutSummary> {
+    let started = std::time::Instant::now();
+    let result = fork_logged(run, attempt, options, hook);
+    super::log_op("fork", &run.bundle.root, started, &result);
+    result
+}
+
+fn fork_logged(
+    run: &Run,
+    attempt: usize,
+    options: &ForkOptions,
+    hook: Option<ForkHook>,
+) -> Result<CutSummary> {
     let step = |at: ForkStep| hook.map_or(Ok(()), |h| h(at));
     if attempt >= run.attempts.len() {
         return Err(TimeTravelError::UnknownAttempt(format!(

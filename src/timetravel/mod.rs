@@ -92,3 +92,20 @@ impl TimeTravelError {
 }
 
 pub type Result<T> = std::result::Result<T, TimeTravelError>;
+
+/// Logs a finished time-travel operation (the log of `--log`; nothing
+/// without one).
+pub(crate) fn log_op<T>(
+    op: &str,
+    run: &std::path::Path,
+    started: std::time::Instant,
+    result: &Result<T>,
+) {
+    let took_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(_) => tracing::info!(op, run = ?run, took_ms, "{op} done"),
+        Err(err) => {
+            tracing::warn!(op, run = ?run, took_ms, error = ?err.to_string(), "{op} refused or failed")
+        }
+    }
+}

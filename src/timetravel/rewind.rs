@@ -107,6 +107,13 @@ fn locate(run_dir: &Path) -> Result<(StateDirs, String, PathBuf)> {
 
 /// Rewinds the run in `run_dir` to attempt `spec` (attemptId or step).
 pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Outcome> {
+    let started = std::time::Instant::now();
+    let result = rewind_logged(run_dir, spec, options);
+    super::log_op("rewind", run_dir, started, &result);
+    result
+}
+
+fn rewind_logged(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Outcome> {
     let (dirs, run_id, run_dir) = locate(run_dir)?;
     let _lock = RunLock::acquire(&dirs, &run_id, Purpose::Rewind)?;
     super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
@@ -205,6 +212,13 @@ pub fn latest_backup(dirs: &StateDirs, run_id: &str) -> Option<PathBuf> {
 /// Restores the run's most recent backup byte for byte. The bundle it
 /// replaces is kept as a new backup, so an undo can be undone too.
 pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
+    let started = std::time::Instant::now();
+    let result = undo_logged(run_dir, options);
+    super::log_op("undo", run_dir, started, &result);
+    result
+}
+
+fn undo_logged(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
     let (dirs, run_id, run_dir) = locate(run_dir)?;
     let _lock = RunLock::acquire(&dirs, &run_id, Purpose::Undo)?;
     super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;

@@ -25,12 +25,14 @@ pub struct BrowserState {
     /// Position in `visible()`.
     pub selected: usize,
     pub offset: usize,
+    /// Whether `dir` is the default runs directory (not one named), for
+    /// the empty screen to say where it looked.
+    pub is_default_dir: bool,
 }
 
 impl BrowserState {
     pub fn new(dir: PathBuf) -> BrowserState {
         BrowserState {
-            dir,
             rows: Vec::new(),
             loading: true,
             error: None,
@@ -38,7 +40,26 @@ impl BrowserState {
             filtering: false,
             selected: 0,
             offset: 0,
+            is_default_dir: crate::model::discovery::default_runs_dir().as_deref()
+                == Some(dir.as_path()),
+            dir,
         }
+    }
+
+    /// What the browser says when it has no run to show: where it looked
+    /// and how to get runs there (a missing runs directory lists as empty).
+    pub fn empty_message(&self) -> Vec<String> {
+        let mut lines = vec![format!("No runs in {}", self.dir.display())];
+        if self.is_default_dir {
+            lines.push(format!(
+                "(looked at ${}, ~/.acpx/flows/runs)",
+                crate::model::discovery::RUNS_DIR_ENV
+            ));
+        }
+        lines.push(String::new());
+        lines.push("Start one with `acpx flow run FLOW.ts`,".to_string());
+        lines.push("or look at the samples: `reel sample-runs`".to_string());
+        lines
     }
 
     /// Rows matching the filter (every word, case-insensitive, anywhere in

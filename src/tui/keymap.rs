@@ -25,6 +25,11 @@ impl Mode {
             Mode::Browser => "browser",
         }
     }
+
+    /// The mode's table name in the keys file (`run`, `browser`).
+    pub fn name(self) -> &'static str {
+        self.table()
+    }
 }
 
 /// A key with its modifiers, normalized so that `J` matches however the
@@ -216,6 +221,66 @@ impl Keymap {
             .find(|(a, _)| *a == action)
             .and_then(|(_, keys)| keys.first().copied())
     }
+}
+
+/// The keymap as text, for `reel keys`: per mode, every action with its
+/// keys and what it does; `*` marks what differs from `defaults`.
+impl Keymap {
+    pub fn render_table(&self, defaults: &Keymap) -> String {
+        let mut out = String::new();
+        let mut any_changed = false;
+        for mode in [Mode::Run, Mode::Browser] {
+            out.push_str(&format!("\n[{}]\n", mode.table()));
+            for (action, keys) in self.bindings(mode) {
+                let changed = defaults_differ(defaults, mode, *action, keys);
+                any_changed |= changed;
+                let keys = match keys.as_slice() {
+                    [] => "(unbound)".to_string(),
+                    keys => keys
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                };
+                let line = format!(
+                    "{} {:<18} {:<18} {}",
+                    if changed { "*" } else { " " },
+                    action.config_name(),
+                    keys,
+                    action.description()
+                );
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+        if any_changed {
+            out.push_str("\n* set by the keys file\n");
+        }
+        out
+    }
+
+    /// One mode's bindings as JSON: `[{action, keys, description, changed}]`.
+    pub fn to_json(&self, mode: Mode, defaults: &Keymap) -> serde_json::Value {
+        self.bindings(mode)
+            .iter()
+            .map(|(action, keys)| {
+                serde_json::json!({
+                    "action": action.config_name(),
+                    "keys": keys.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "description": action.description(),
+                    "changed": defaults_differ(defaults, mode, *action, keys),
+                })
+            })
+            .collect()
+    }
+}
+
+fn defaults_differ(defaults: &Keymap, mode: Mode, action: Action, keys: &[KeyChord]) -> bool {
+    defaults
+        .bindings(mode)
+        .iter()
+        .find(|(a, _)| *a == action)
+        .is_none_or(|(_, default)| default.as_slice() != keys)
 }
 
 /// `$XDG_CONFIG_HOME/reel/keys.toml`, else `~/.config/reel/keys.toml`.

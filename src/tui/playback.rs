@@ -24,11 +24,13 @@ impl Speed {
         Speed::Real,
     ];
 
+    /// `1`, `2x`, `5×`, `10`, `real`: only the speeds of the ladder.
     pub fn parse(text: &str) -> Option<Speed> {
-        match text.trim().trim_end_matches(['x', '×']) {
-            "real" => Some(Speed::Real),
-            n => n.parse().ok().filter(|n| *n > 0).map(Speed::Times),
-        }
+        let speed = match text.trim().trim_end_matches(['x', '×']) {
+            "real" => Speed::Real,
+            n => Speed::Times(n.parse().ok()?),
+        };
+        Speed::LADDER.contains(&speed).then_some(speed)
     }
 
     pub fn label(self) -> String {
@@ -116,6 +118,7 @@ mod tests {
         assert_eq!(Speed::parse("5x"), Some(Speed::Times(5)));
         assert_eq!(Speed::parse("real"), Some(Speed::Real));
         assert_eq!(Speed::parse("0"), None);
+        assert_eq!(Speed::parse("3"), None, "not on the ladder");
         assert_eq!(Speed::Times(1).step(true), Speed::Times(2));
         assert_eq!(Speed::Times(10).step(true), Speed::Real);
         assert_eq!(Speed::Real.step(true), Speed::Real);

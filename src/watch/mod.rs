@@ -119,7 +119,17 @@ pub fn watch(
     runs_dir: Option<&Path>,
     on_event: impl Fn(WatchEvent) + Send + 'static,
 ) -> Result<Watcher, WatchError> {
-    watch_with(Kind::Recommended, run, runs_dir, on_event)
+    let watcher = watch_with(Kind::Recommended, run, runs_dir, on_event);
+    match &watcher {
+        Ok(w) if w.is_polling() => {
+            tracing::warn!(run = ?run, runs_dir = ?runs_dir, "native file watcher unavailable: polling")
+        }
+        Ok(_) => tracing::debug!(run = ?run, runs_dir = ?runs_dir, "watching"),
+        Err(err) => {
+            tracing::warn!(run = ?run, runs_dir = ?runs_dir, error = ?err.to_string(), "not watching")
+        }
+    }
+    watcher
 }
 
 fn watch_with(
@@ -225,11 +235,14 @@ fn forwarder(
     move |result| {
         let touch = match result {
             Ok(event) => targets.classify(&event),
-            Err(_) => filter::Touch {
-                run: targets.run.is_some(),
-                runs_dir: targets.runs_dir.is_some(),
-                rearm: false,
-            },
+            Err(err) => {
+                tracing::warn!(error = ?err.to_string(), "file watcher error: refreshing everything watched");
+                filter::Touch {
+                    run: targets.run.is_some(),
+                    runs_dir: targets.runs_dir.is_some(),
+                    rearm: false,
+                }
+            }
         };
         if touch.any() {
             let _ = tx.send(Msg::Touch {

@@ -234,7 +234,14 @@ pub fn recording_scene(flows: &[&str]) -> Scene {
         .to_path_buf();
     let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/acpx");
     let agent = npm_dir.join("recording-agent.mjs");
-    let temp_agent = npm_dir.join(format!(".recording-agent.mjs.{}", std::process::id()));
+    // Unique per call: tests of one binary (one pid) install it at once.
+    let temp_agent = npm_dir.join(format!(
+        ".recording-agent.mjs.{}.{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
     fs::copy(own.join("recording-agent.mjs"), &temp_agent)
         .and_then(|_| fs::rename(&temp_agent, &agent))
         .expect("install the recording agent");

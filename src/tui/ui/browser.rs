@@ -46,15 +46,15 @@ pub fn draw(
         lines.push(Line::styled("reading runs…", theme.dim));
     } else if let Some(error) = &browser.error {
         lines.push(Line::styled(clean(error), theme.error));
+    } else if browser.rows.is_empty() {
+        let message = browser.empty_message();
+        lines.extend(
+            message
+                .iter()
+                .map(|line| Line::styled(clean(line), theme.dim)),
+        );
     } else if visible.is_empty() {
-        lines.push(Line::styled(
-            if browser.rows.is_empty() {
-                "no runs here yet"
-            } else {
-                "no run matches the filter"
-            },
-            theme.dim,
-        ));
+        lines.push(Line::styled("no run matches the filter", theme.dim));
     }
     if browser.selected < browser.offset {
         browser.offset = browser.selected;
