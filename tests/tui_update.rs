@@ -937,3 +937,20 @@ fn check_content(
         }
     }
 }
+
+/// The browser's ages ("5m ago") move on by themselves: the loop wakes
+/// every 30 s on the browser, and nowhere else when nothing runs.
+#[test]
+fn the_browser_wakes_to_age_its_rows_and_a_still_run_does_not() {
+    let app = browser_app(sample_runs());
+    assert_eq!(
+        app.tick_interval(),
+        Some(std::time::Duration::from_secs(30))
+    );
+    let app = run_app(branching_review());
+    assert_eq!(
+        app.tick_interval(),
+        None,
+        "a finished run sleeps until a key"
+    );
+}

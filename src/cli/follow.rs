@@ -220,7 +220,11 @@ fn finish(out: &mut dyn Write, run: &Run, json: bool, ending: &Ending) -> Result
     }
     let finished = run.attempts.iter().filter(|a| a.is_finished()).count();
     let text = match ending {
-        Ending::Ended => format!("run {} · {finished} attempts finished", clean(&status, 20)),
+        Ending::Ended => format!(
+            "run {} · {} finished",
+            clean(&status, 20),
+            crate::humanize::plural(finished, "attempt")
+        ),
         Ending::Waiting => {
             let on = run
                 .bundle

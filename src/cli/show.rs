@@ -11,6 +11,7 @@ use super::stream::{self, Sanitized};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::bundle::artifacts::referenced_in_trace;
 use crate::bundle::timestamp::format_iso_millis;
+use crate::humanize::plural;
 use crate::model::Run;
 
 pub fn run(run: &Run, json: bool) -> CliResult {
@@ -137,11 +138,11 @@ fn write_human<W: Write>(out: &mut Sanitized<W>, run: &Run, summary: &Summary) -
     );
     outln!(
         head,
-        "trace     {} events · {} attempts · {} sessions · {} artifacts ({} missing)",
-        run.bundle.trace.len(),
-        run.attempts.len(),
-        run.bundle.sessions.len(),
-        summary.referenced,
+        "trace     {} · {} · {} · {} ({} missing)",
+        plural(run.bundle.trace.len(), "event"),
+        plural(run.attempts.len(), "attempt"),
+        plural(run.bundle.sessions.len(), "session"),
+        plural(summary.referenced, "artifact"),
         summary.missing,
     );
     let frames = run.node_frames_at(run.last_seq());

@@ -155,6 +155,25 @@ impl Run {
         self.bundle.trace.entries().last().map_or(0, |e| e.seq)
     }
 
+    /// How long `attempt` had been running at the frame `seq`: its recorded
+    /// duration once finished by then; otherwise the time from its start to
+    /// its last event at or before `seq` (for an attempt cut short by an
+    /// interrupt, the time it ran until then).
+    pub fn elapsed_at(&self, attempt: &Attempt, seq: u32) -> Option<u64> {
+        if attempt.is_finished() && seq >= attempt.seq_end {
+            return attempt.duration_ms;
+        }
+        let entries = self.bundle.trace.entries();
+        let upto = seq.min(attempt.seq_end);
+        let last = self
+            .bundle
+            .trace
+            .entry_at_or_before(upto)
+            .filter(|&i| i >= attempt.entry_start)?;
+        let at = entries.get(last)?.at()?;
+        u64::try_from(at - attempt.started_ms?).ok()
+    }
+
     pub fn attempt_id(&self, attempt: &Attempt) -> &str {
         self.bundle.trace.resolve(attempt.attempt)
     }

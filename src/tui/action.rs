@@ -238,7 +238,44 @@ impl Action {
             Action::OpenPager => "pager",
             Action::Back => "back",
             Action::NextHit => "next hit",
-            _ => self.config_name(),
+            Action::PrevHit => "previous hit",
+            Action::FirstStep => "first",
+            Action::LastStep => "last",
+            Action::FocusPrev => "pane back",
+            Action::TabSession => "session",
+            Action::TabAttempt => "attempt",
+            Action::TabEvents => "events",
+            Action::FollowCursor => "follow",
+            Action::PageDown | Action::PageUp => "page",
+            Action::PanLeft | Action::PanRight => "pan",
+            Action::PlayPause => "play",
+            Action::Faster => "faster",
+            Action::Slower => "slower",
+            Action::Fork => "fork",
+            Action::Rewind => "rewind",
+            Action::Undo => "undo",
+            Action::Mark => "mark",
+            Action::Diff => "diff",
+            Action::Lineage => "lineage",
+            Action::Continue => "continue",
+            Action::StopContinue => "stop",
+            Action::Quit => "quit",
+        }
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::Action;
+
+    #[test]
+    fn hints_are_words_not_config_names() {
+        for action in Action::ALL {
+            let hint = action.hint();
+            assert!(
+                !hint.contains('_') && !hint.is_empty(),
+                "{action:?} shows {hint:?} in the status bar"
+            );
         }
     }
 }

@@ -124,8 +124,9 @@ impl App {
     }
 
     /// How often the loop should wake without input: while playing (the
-    /// playback clock), or every 2 s while a live run is open (to notice a
-    /// writer that died). Otherwise never: the loop sleeps until an event.
+    /// playback clock), every 2 s while a live run is open (to notice a
+    /// writer that died), every second while a run has not started, every
+    /// 30 s on the browser (its ages). Otherwise never.
     pub fn tick_interval(&self) -> Option<std::time::Duration> {
         match &self.screen {
             Screen::Run(view) if view.playing() => {
@@ -133,6 +134,8 @@ impl App {
             }
             Screen::Run(view) if view.live => Some(std::time::Duration::from_secs(2)),
             Screen::Starting { .. } => Some(std::time::Duration::from_secs(1)),
+            // The rows say how long ago each run started ("5m ago").
+            Screen::Browser(_) => Some(std::time::Duration::from_secs(30)),
             _ => None,
         }
     }

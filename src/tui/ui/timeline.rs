@@ -122,13 +122,14 @@ fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Lin
     };
     let text_style = if future { theme.dim } else { theme.text };
     let hit = step_has_hit(&view.search.hits, attempt.seq_start, attempt.seq_end);
-    let duration_text = attempt
-        .duration_ms
+    // What it had taken by the cursor's frame: the recorded duration once
+    // it ended, the time so far while it runs, the time it ran when cut
+    // short. A future step shows its eventual figure, dimmed.
+    let frame = if future { attempt.seq_end } else { view.cursor };
+    let duration_text = run
+        .elapsed_at(attempt, frame)
         .map(duration)
-        .unwrap_or_else(|| match status {
-            NodeStatus::Running => "…".to_string(),
-            _ => String::new(),
-        });
+        .unwrap_or_default();
     let outcome = match status {
         NodeStatus::Running => "running",
         _ => attempt.outcome.name(),
