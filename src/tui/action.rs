@@ -135,6 +135,58 @@ impl Action {
         Action::ALL.into_iter().find(|a| a.config_name() == name)
     }
 
+    /// What the action does in `mode`, for the help overlay: in the browser
+    /// the same keys move between runs, not steps.
+    pub fn description_in(self, mode: crate::tui::keymap::Mode) -> &'static str {
+        if mode == crate::tui::keymap::Mode::Browser {
+            if let Some(text) = self.in_browser() {
+                return text.0;
+            }
+        }
+        self.description()
+    }
+
+    /// The short form of [`Action::description_in`].
+    pub fn short_in(self, mode: crate::tui::keymap::Mode) -> &'static str {
+        if mode == crate::tui::keymap::Mode::Browser {
+            if let Some(text) = self.in_browser() {
+                return text.1;
+            }
+        }
+        self.short()
+    }
+
+    /// The status-bar label in `mode`.
+    pub fn hint_in(self, mode: crate::tui::keymap::Mode) -> &'static str {
+        if mode == crate::tui::keymap::Mode::Browser {
+            if let Some(text) = self.in_browser() {
+                return text.2;
+            }
+        }
+        self.hint()
+    }
+
+    /// (description, short, hint) of the actions that mean something else
+    /// in the run browser.
+    fn in_browser(self) -> Option<(&'static str, &'static str, &'static str)> {
+        Some(match self {
+            Action::NextStep => ("next run in the list", "next run", "move"),
+            Action::PrevStep => ("previous run in the list", "previous run", "move"),
+            Action::FirstStep => ("first (newest) run", "first run", "first"),
+            Action::LastStep => ("last (oldest) run", "last run", "last"),
+            Action::PageDown => ("a page of runs down", "page down", "page"),
+            Action::PageUp => ("a page of runs up", "page up", "page"),
+            Action::Activate => ("open the selected run", "open run", "open"),
+            Action::Search => (
+                "filter the runs: type words, Enter keeps, Esc clears",
+                "filter runs",
+                "filter",
+            ),
+            Action::Back => ("quit", "quit", "quit"),
+            _ => return None,
+        })
+    }
+
     /// What the action does, for the help overlay.
     pub fn description(self) -> &'static str {
         match self {

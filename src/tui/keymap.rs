@@ -247,7 +247,7 @@ impl Keymap {
                     if changed { "*" } else { " " },
                     action.config_name(),
                     keys,
-                    action.description()
+                    action.description_in(mode)
                 );
                 out.push_str(line.trim_end());
                 out.push('\n');
@@ -267,7 +267,7 @@ impl Keymap {
                 serde_json::json!({
                     "action": action.config_name(),
                     "keys": keys.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "description": action.description(),
+                    "description": action.description_in(mode),
                     "changed": defaults_differ(defaults, mode, *action, keys),
                 })
             })

@@ -126,12 +126,7 @@ pub fn draw(
         ] {
             if let Some(key) = keymap.key_for(Mode::Browser, action) {
                 spans.push(Span::styled(format!(" {key} "), theme.key));
-                let label = match action {
-                    Action::Search => "filter",
-                    Action::NextStep => "move",
-                    Action::Back => "quit",
-                    other => other.hint(),
-                };
+                let label = action.hint_in(Mode::Browser);
                 spans.push(Span::styled(label, theme.dim));
             }
         }

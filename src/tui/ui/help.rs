@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, mode: Mode, theme: &
         for (action, keys) in bindings {
             lines.push(Line::from(vec![
                 Span::styled(format!("{:>16}  ", keys_text(keys)), theme.key),
-                Span::raw(action.description()),
+                Span::raw(action.description_in(mode)),
             ]));
         }
     } else {
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, mode: Mode, theme: &
                     format!("{:>14} ", truncate(&keys_text(keys), 14)),
                     theme.key,
                 ));
-                spans.push(Span::raw(format!("{:<20}", action.short())));
+                spans.push(Span::raw(format!("{:<20}", action.short_in(mode))));
             }
             lines.push(Line::from(spans));
         }
