@@ -954,3 +954,100 @@ fn the_browser_wakes_to_age_its_rows_and_a_still_run_does_not() {
         "a finished run sleeps until a key"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The graph's keys
+// ---------------------------------------------------------------------------
+
+/// The graph pane's title says what it shows ("Graph · map …").
+fn graph_kind(app: &mut reel::tui::app::App) -> String {
+    let text = buffer_text(&render(app, 160, 48));
+    let title = text
+        .lines()
+        .find_map(|l| l.split("Graph · ").nth(1))
+        .expect("a graph title")
+        .to_string();
+    title.split_whitespace().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn v_turns_what_is_shown_at_the_first_press() {
+    let mut app = run_app(branching_review());
+    let before = graph_kind(&mut app);
+    keys(&mut app, "v");
+    let after = graph_kind(&mut app);
+    assert_ne!(before, after, "the first v changes the view");
+    keys(&mut app, "v");
+    assert_eq!(graph_kind(&mut app), before);
+}
+
+#[test]
+fn z_fits_the_flow_and_keeps_following_the_cursor() {
+    let mut app = run_app(branching_review());
+    keys(&mut app, "z");
+    assert_eq!(view(&app).graph_mode, reel::tui::run_view::GraphMode::Fit);
+    assert!(view(&app).graph_follow, "fit keeps following");
+    keys(&mut app, "G");
+    // The last step's node is on screen: its name is drawn in the graph.
+    let text = buffer_text(&render(&mut app, 160, 48));
+    let graph: String = text
+        .lines()
+        .map(|l| l.chars().take(88).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        graph.contains("finalize"),
+        "the current node is shown:\n{graph}"
+    );
+}
+
+#[test]
+fn the_graph_pans_up_and_down_by_key_and_by_wheel() {
+    let mut app = run_app(branching_review());
+    render(&mut app, 100, 20);
+    keys(&mut app, "z");
+    send(
+        &mut app,
+        Msg::Input(crossterm::event::Event::Key(key_event(
+            KeyCode::Char('e'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ))),
+    );
+    render(&mut app, 100, 20);
+    assert!(!view(&app).graph_follow, "panning stops following");
+    let panned = view(&app).graph_scroll.1;
+    assert!(panned > 0, "ctrl-e pans down");
+    // The wheel over the graph pans back up.
+    let graph = app.hits.graph;
+    send(
+        &mut app,
+        Msg::Input(crossterm::event::Event::Mouse(
+            crossterm::event::MouseEvent {
+                kind: crossterm::event::MouseEventKind::ScrollUp,
+                column: graph.x + 2,
+                row: graph.y + 2,
+                modifiers: crossterm::event::KeyModifiers::NONE,
+            },
+        )),
+    );
+    render(&mut app, 100, 20);
+    assert!(view(&app).graph_scroll.1 < panned, "the wheel pans up");
+}
+
+/// On the closing events of a run (where a live run's view is when it
+/// ends), `k` goes one step back, as from the last step's end.
+#[test]
+fn k_on_the_closing_events_is_a_step_back() {
+    let path = branching_review();
+    let steps = raw_steps(&trace(&path));
+    let mut app = run_app(&path);
+    keys(&mut app, "G");
+    assert_eq!(view(&app).cursor, steps[steps.len() - 1].end);
+    keys(&mut app, "J");
+    assert!(
+        view(&app).cursor > steps[steps.len() - 1].end,
+        "on run_completed"
+    );
+    keys(&mut app, "k");
+    assert_eq!(view(&app).cursor, steps[steps.len() - 2].end);
+}

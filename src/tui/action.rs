@@ -26,6 +26,8 @@ pub enum Action {
     FollowCursor,
     PanLeft,
     PanRight,
+    PanUp,
+    PanDown,
     NextSession,
     OpenPager,
     PlayPause,
@@ -46,7 +48,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 40] = [
         Action::NextStep,
         Action::PrevStep,
         Action::NextEvent,
@@ -69,6 +71,8 @@ impl Action {
         Action::FollowCursor,
         Action::PanLeft,
         Action::PanRight,
+        Action::PanUp,
+        Action::PanDown,
         Action::NextSession,
         Action::OpenPager,
         Action::PlayPause,
@@ -112,6 +116,8 @@ impl Action {
             Action::FollowCursor => "follow_cursor",
             Action::PanLeft => "pan_left",
             Action::PanRight => "pan_right",
+            Action::PanUp => "pan_up",
+            Action::PanDown => "pan_down",
             Action::NextSession => "next_session",
             Action::OpenPager => "open_pager",
             Action::PlayPause => "play_pause",
@@ -212,6 +218,8 @@ impl Action {
             Action::FollowCursor => "graph: follow the cursor",
             Action::PanLeft => "graph: pan left",
             Action::PanRight => "graph: pan right",
+            Action::PanUp => "graph: pan up",
+            Action::PanDown => "graph: pan down",
             Action::NextSession => "inspector: next session",
             Action::OpenPager => "inspector: open the whole of what is selected in $PAGER",
             Action::PlayPause => "play / pause the run like a video",
@@ -256,6 +264,8 @@ impl Action {
             Action::PageUp => "page up",
             Action::PanLeft => "pan left",
             Action::PanRight => "pan right",
+            Action::PanUp => "pan up",
+            Action::PanDown => "pan down",
             Action::NextSession => "next session",
             Action::OpenPager => "open in pager",
             Action::PlayPause => "play / pause",
@@ -299,7 +309,7 @@ impl Action {
             Action::TabEvents => "events",
             Action::FollowCursor => "follow",
             Action::PageDown | Action::PageUp => "page",
-            Action::PanLeft | Action::PanRight => "pan",
+            Action::PanLeft | Action::PanRight | Action::PanUp | Action::PanDown => "pan",
             Action::PlayPause => "play",
             Action::Faster => "faster",
             Action::Slower => "slower",

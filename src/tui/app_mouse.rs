@@ -58,6 +58,9 @@ impl App {
                                 },
                                 1,
                             );
+                        } else if hits.graph.contains(at) {
+                            // The wheel pans the graph (as on a map).
+                            view.apply(if down { Action::PanDown } else { Action::PanUp }, 1);
                         }
                     }
                     _ => return Vec::new(),

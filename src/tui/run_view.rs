@@ -42,10 +42,12 @@ impl Pane {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphMode {
-    /// Map when the flow fits the pane, rail otherwise.
+    /// Map when the flow fits the pane's width, rail otherwise.
     Auto,
     Map,
     Rail,
+    /// Whichever shows the most of the flow at once (`z`).
+    Fit,
 }
 
 /// What Enter does on an inspector line.
@@ -106,6 +108,8 @@ pub struct RunView {
     pub inspected: Option<(InspectRequest, InspectContent)>,
     pub graph: GraphLayouts,
     pub graph_mode: GraphMode,
+    /// The layout the last draw showed (`Map` or `Rail`), which `v` turns.
+    pub graph_shown: GraphMode,
     pub graph_follow: bool,
     pub graph_scroll: (u16, u16),
     pub search: SearchState,
@@ -160,6 +164,7 @@ impl RunView {
             session: None,
             inspected: None,
             graph_mode: GraphMode::Auto,
+            graph_shown: GraphMode::Map,
             graph_follow: true,
             graph_scroll: (0, 0),
             search: SearchState::default(),
@@ -311,7 +316,14 @@ impl RunView {
         }
         let target = match self.current_attempt() {
             None => 0,
-            // Mid-step (after J/K), `k` first returns to the step's end.
+            // On the run's closing events (a live run that just ended), `k`
+            // is a step back, as from the last step's end.
+            Some(i)
+                if delta < 0 && i + 1 == count && self.cursor > self.run.attempts[i].seq_end =>
+            {
+                i.saturating_sub(1)
+            }
+            // Between steps (after J/K), `k` first returns to the step's end.
             Some(i) if delta < 0 && self.cursor > self.run.attempts[i].seq_end => i,
             Some(i) => i.saturating_add_signed(delta).min(count - 1),
         };
@@ -421,16 +433,27 @@ impl RunView {
             (Action::NextHit, _) => self.jump_hit(true),
             (Action::PrevHit, _) => self.jump_hit(false),
             (Action::ToggleGraphView, _) => {
-                self.graph_mode = match self.graph_mode {
-                    GraphMode::Auto | GraphMode::Rail => GraphMode::Map,
+                // From what is on screen, whatever chose it.
+                self.graph_mode = match self.graph_shown {
                     GraphMode::Map => GraphMode::Rail,
+                    _ => GraphMode::Map,
                 };
                 self.graph_scroll = (0, 0);
             }
             (Action::FitGraph, _) => {
-                self.graph_mode = GraphMode::Auto;
+                // The layout that shows the most of the flow at once; the
+                // view keeps following the cursor in it.
+                self.graph_mode = GraphMode::Fit;
                 self.graph_scroll = (0, 0);
+                self.graph_follow = true;
+            }
+            (Action::PanUp, _) => {
                 self.graph_follow = false;
+                self.graph_scroll.1 = self.graph_scroll.1.saturating_sub(4);
+            }
+            (Action::PanDown, _) => {
+                self.graph_follow = false;
+                self.graph_scroll.1 = self.graph_scroll.1.saturating_add(4);
             }
             (Action::FollowCursor, _) => self.graph_follow = !self.graph_follow,
             (Action::PanLeft, _) => {

@@ -12,6 +12,26 @@ use crate::tui::graph::{fits, scroll_to_show, GraphLayout, GraphView, LayoutKind
 use crate::tui::run_view::{GraphMode, Pane, RunView};
 use crate::tui::theme::Theme;
 
+/// The layout that shows the whole flow in `size` (the map first), else
+/// the one that hides the least of it.
+fn fitting<'l>(map: &'l GraphLayout, rail: &'l GraphLayout, size: (u16, u16)) -> &'l GraphLayout {
+    if fits(map, size) {
+        return map;
+    }
+    if fits(rail, size) {
+        return rail;
+    }
+    let hidden = |l: &GraphLayout| {
+        let shown = u32::from(l.width.min(size.0)) * u32::from(l.height.min(size.1));
+        u32::from(l.width) * u32::from(l.height) - shown
+    };
+    if hidden(map) <= hidden(rail) {
+        map
+    } else {
+        rail
+    }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hits: &mut HitAreas) {
     let focused = view.focus == Pane::Graph;
     let block_inner = pane_block(Line::raw(""), focused, theme).inner(area);
@@ -23,6 +43,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
         // for the pane falls back to the rail.
         GraphMode::Auto if fits(&view.graph.map, (size.0, u16::MAX)) => &view.graph.map,
         GraphMode::Auto => &view.graph.rail,
+        GraphMode::Fit => fitting(&view.graph.map, &view.graph.rail, size),
+    };
+    view.graph_shown = match layout.kind {
+        LayoutKind::Map => GraphMode::Map,
+        LayoutKind::Rail => GraphMode::Rail,
     };
     let kind = match layout.kind {
         LayoutKind::Map => "map",
@@ -32,6 +57,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
         Span::styled(" Graph ", theme.title),
         Span::styled(format!("· {kind} "), theme.dim),
     ];
+    if view.graph_mode == GraphMode::Fit {
+        title.push(Span::styled("· fit ", theme.dim));
+    }
     if view.graph_follow {
         title.push(Span::styled("· follow ", theme.dim));
     }
