@@ -152,7 +152,8 @@ fn j_and_k_from_the_middle_of_a_step() {
     assert_eq!(view(&app).current_attempt(), Some(4), "still review_loop#2");
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(view(&app).cursor, steps[5].end, "j: the next step's end");
-    // After the last step (run_completed), `k` first returns to its end.
+    // On the run's closing events (run_completed: where a live run's view
+    // is when it ends), `k` is a step back.
     press(&mut app, KeyCode::Char('G'));
     press(&mut app, KeyCode::Char('J'));
     let last = *trace(&path)
@@ -163,8 +164,6 @@ fn j_and_k_from_the_middle_of_a_step() {
         .unwrap();
     assert_eq!(view(&app).cursor, last);
     assert_eq!(view(&app).current_attempt(), Some(8));
-    press(&mut app, KeyCode::Char('k'));
-    assert_eq!(view(&app).cursor, steps[8].end);
     press(&mut app, KeyCode::Char('k'));
     assert_eq!(view(&app).cursor, steps[7].end);
 }
@@ -1032,22 +1031,4 @@ fn the_graph_pans_up_and_down_by_key_and_by_wheel() {
     );
     render(&mut app, 100, 20);
     assert!(view(&app).graph_scroll.1 < panned, "the wheel pans up");
-}
-
-/// On the closing events of a run (where a live run's view is when it
-/// ends), `k` goes one step back, as from the last step's end.
-#[test]
-fn k_on_the_closing_events_is_a_step_back() {
-    let path = branching_review();
-    let steps = raw_steps(&trace(&path));
-    let mut app = run_app(&path);
-    keys(&mut app, "G");
-    assert_eq!(view(&app).cursor, steps[steps.len() - 1].end);
-    keys(&mut app, "J");
-    assert!(
-        view(&app).cursor > steps[steps.len() - 1].end,
-        "on run_completed"
-    );
-    keys(&mut app, "k");
-    assert_eq!(view(&app).cursor, steps[steps.len() - 2].end);
 }

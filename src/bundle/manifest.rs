@@ -30,6 +30,44 @@ pub struct Manifest {
     pub paths: ManifestPaths,
     #[serde(default)]
     pub sessions: Vec<ManifestSession>,
+    /// reel's addition on a fork: where it branched off. Anything but an
+    /// object there is ignored (the bundle stays readable).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_lineage"
+    )]
+    pub lineage: Option<ManifestLineage>,
+}
+
+/// `manifest.lineage` of a fork (reel's extra field, which acpx ignores).
+/// Lenient: a field of the wrong type is as good as absent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestLineage {
+    #[serde(default, deserialize_with = "lenient")]
+    pub parent_run_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub attempt_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub created_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_patch: Option<serde_json::Value>,
+}
+
+fn lenient_lineage<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<ManifestLineage>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+/// A string field, or `None` when it is anything else.
+fn lenient<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(value.as_str().map(str::to_string))
 }
 
 /// `manifest.paths`: always the defaults in every bundle seen so far, but a

@@ -43,7 +43,7 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
                 json!({
                     "runId": s.run_id, "title": s.title, "flowName": s.flow_name, "status": status,
                     "startedAt": s.started_at, "finishedAt": s.finished_at, "attempts": attempts,
-                    "path": s.path,
+                    "path": s.path, "lineage": s.lineage,
                 })
             })
             .collect();
@@ -65,9 +65,9 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
             "  {}  {}  {}  {:>11}  {}",
             pad(&clean(suffix, 8), 8),
             pad(&clean(status, 9), 9),
-            pad(&clean(s.started_at.as_deref().unwrap_or(""), 24), 24),
+            pad(&clean(s.began_at().unwrap_or(""), 24), 24),
             attempts,
-            clean(&s.title, 60),
+            clean(&s.display_title(), 80),
         );
     }
     Ok(EXIT_OK)

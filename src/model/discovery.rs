@@ -204,8 +204,40 @@ pub struct RunSummary {
     pub status: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// Where a fork branched off (`None` for a run acpx started).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<crate::bundle::manifest::ManifestLineage>,
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+impl RunSummary {
+    /// What a person calls the run in a list: a fork by its label, or as
+    /// the fork of its parent at a step (its title is its parent's).
+    pub fn display_title(&self) -> String {
+        let Some(lineage) = &self.lineage else {
+            return self.title.clone();
+        };
+        let parent = lineage
+            .parent_run_id
+            .as_deref()
+            .and_then(|id| id.rsplit('-').next())
+            .unwrap_or("?");
+        let at = lineage.attempt_id.as_deref().unwrap_or("?");
+        match lineage.label.as_deref().filter(|l| !l.trim().is_empty()) {
+            Some(label) => format!("⑂ {label} (fork of {parent} at {at})"),
+            None => format!("⑂ fork of {parent} at {at}: {}", self.title),
+        }
+    }
+
+    /// When the run began as a run of its own: a fork's creation, else
+    /// its start.
+    pub fn began_at(&self) -> Option<&str> {
+        self.lineage
+            .as_ref()
+            .and_then(|l| l.created_at.as_deref())
+            .or(self.started_at.as_deref())
+    }
 }
 
 /// Manifests of every bundle in `dir`, newest first (startedAt, then runId,
@@ -247,6 +279,7 @@ fn summarize(dir: &Path) -> Result<RunSummary, BundleError> {
             .unwrap_or_else(|| "unknown".to_string()),
         started_at: manifest.started_at.clone(),
         finished_at: manifest.finished_at.clone(),
+        lineage: manifest.lineage.clone(),
         path: dir.to_path_buf(),
     })
 }

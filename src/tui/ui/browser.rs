@@ -72,8 +72,7 @@ pub fn draw(
         let (glyph, status) = status_of(&row.status);
         let age = row
             .summary
-            .started_at
-            .as_deref()
+            .began_at()
             .and_then(parse_iso_millis)
             .map(|t| age(now - t))
             .unwrap_or_default();
@@ -87,7 +86,7 @@ pub fn draw(
         let line = Line::from(vec![
             Span::styled(format!(" {glyph} "), theme.status(status)),
             Span::raw(fit(
-                &clean(&row.summary.title),
+                &clean(&row.summary.display_title()),
                 cols.saturating_sub(46).max(10),
             )),
             Span::styled(format!(" {} ", fit(&clean(suffix), 8)), theme.dim),
