@@ -13,106 +13,48 @@ mod acpx;
 mod common;
 mod resume;
 
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn a_fork_in_the_middle_runs_to_completion_and_undo_restores_it() {
-    resume::cases::fork_in_the_middle();
+/// A test that runs the real acpx: ignored without `../shared`, or when
+/// the tests were built with `REEL_SKIP_ACPX_TESTS` (saying why).
+macro_rules! acpx_test {
+    ($name:ident, $case:path) => {
+        #[test]
+        #[cfg_attr(
+            not(reel_shared),
+            ignore = "needs ../shared (absent when this was built)"
+        )]
+        #[cfg_attr(
+            all(reel_shared, reel_skip_acpx),
+            ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
+        )]
+        fn $name() {
+            $case();
+        }
+    };
 }
 
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn an_input_patch_reaches_the_nodes_that_read_the_input() {
-    resume::cases::input_patch();
-}
-
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn a_shell_node_runs_again() {
-    resume::cases::shell_again();
-}
-
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn a_run_waiting_at_a_checkpoint_goes_on() {
-    resume::cases::checkpoint();
-}
-
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn fork_resume_reruns_from_a_step_in_one_command() {
-    resume::cases::fork_and_resume();
-}
-
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn refusals_write_nothing() {
-    resume::refusals::all();
-}
-
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn an_interrupt_leaves_a_valid_failed_run_that_undo_restores() {
-    resume::cases::interrupt();
-}
-
-#[test]
-#[cfg_attr(
-    not(reel_shared),
-    ignore = "needs ../shared (absent when this was built)"
-)]
-#[cfg_attr(
-    all(reel_shared, reel_skip_acpx),
-    ignore = "REEL_SKIP_ACPX_TESTS was set when this was built: runs the real acpx"
-)]
-fn a_killed_reel_stops_its_driver_and_recovery_accounts_for_it() {
-    resume::cases::killed_reel();
-}
+acpx_test!(
+    a_fork_in_the_middle_runs_to_completion_and_undo_restores_it,
+    resume::cases::fork_in_the_middle
+);
+acpx_test!(
+    an_input_patch_reaches_the_nodes_that_read_the_input,
+    resume::cases::input_patch
+);
+acpx_test!(a_shell_node_runs_again, resume::cases::shell_again);
+acpx_test!(
+    a_run_waiting_at_a_checkpoint_goes_on,
+    resume::cases::checkpoint
+);
+acpx_test!(
+    fork_resume_reruns_from_a_step_in_one_command,
+    resume::cases::fork_and_resume
+);
+acpx_test!(refusals_write_nothing, resume::refusals::all);
+acpx_test!(
+    an_interrupt_leaves_a_valid_failed_run_that_undo_restores,
+    resume::cases::interrupt
+);
+acpx_test!(
+    a_killed_reel_stops_its_driver_and_recovery_accounts_for_it,
+    resume::cases::killed_reel
+);
