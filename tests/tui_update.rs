@@ -1032,3 +1032,38 @@ fn the_graph_pans_up_and_down_by_key_and_by_wheel() {
     render(&mut app, 100, 20);
     assert!(view(&app).graph_scroll.1 < panned, "the wheel pans up");
 }
+
+// ---------------------------------------------------------------------------
+// Help and keys
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_help_scrolls_on_a_small_screen_and_shows_every_binding() {
+    let mut app = run_app(branching_review());
+    keys(&mut app, "?");
+    let first = buffer_text(&render(&mut app, 40, 12));
+    assert!(first.contains("j/k scroll"), "says it scrolls:\n{first}");
+    let bound = app.keymap.bindings(reel::tui::keymap::Mode::Run).len();
+    // Scrolling to the end passes every binding; the help stays open.
+    let mut seen = String::new();
+    for _ in 0..bound + 5 {
+        seen.push_str(&buffer_text(&render(&mut app, 40, 12)));
+        keys(&mut app, "j");
+        assert!(app.help, "j scrolls, it does not close the help");
+    }
+    for (action, _) in app.keymap.bindings(reel::tui::keymap::Mode::Run) {
+        let short = action.short_in(reel::tui::keymap::Mode::Run);
+        assert!(seen.contains(short), "{short:?} never shown");
+    }
+    keys(&mut app, "x");
+    assert!(!app.help, "another key closes it");
+}
+
+#[test]
+fn a_keys_file_problem_stays_on_screen() {
+    let mut app = run_app(branching_review());
+    app.keys_problem = Some("keys file ignored: j is bound to both quit and next_step".into());
+    keys(&mut app, "jjk");
+    let text = buffer_text(&render(&mut app, 160, 48));
+    assert!(text.contains("keys file ignored"), "{text}");
+}

@@ -64,6 +64,14 @@ pub struct App {
     pub hits: HitAreas,
     /// Shown in the status bar until the next key (config errors …).
     pub notice: Option<String>,
+    /// What was wrong with the keys file: the defaults are in use for the
+    /// whole session, so it stays in the status bar and the help, not gone
+    /// at the first key.
+    pub keys_problem: Option<String>,
+    /// The help overlay's first line, and whether it is taller than the
+    /// screen (then j/k scroll it; else any key closes it).
+    pub help_scroll: u16,
+    pub help_scrollable: bool,
     /// A fixed "now" (epoch ms) for run ages, so snapshots are stable.
     pub fixed_now: Option<i64>,
     /// Open the next loaded run at its last step (after fork/rewind/undo).
@@ -88,6 +96,9 @@ impl App {
             keymap,
             theme,
             help: false,
+            keys_problem: None,
+            help_scroll: 0,
+            help_scrollable: false,
             dialog: None,
             quit: false,
             page: 10,
@@ -362,8 +373,20 @@ impl App {
             return Vec::new();
         }
         if self.help {
-            // Any key closes the help overlay.
-            self.help = false;
+            // j/k and the page keys scroll a help taller than the screen;
+            // any other key closes it.
+            let step: i32 = match key.code {
+                KeyCode::Down | KeyCode::Char('j') if self.help_scrollable => 1,
+                KeyCode::Up | KeyCode::Char('k') if self.help_scrollable => -1,
+                KeyCode::PageDown | KeyCode::Char(' ') if self.help_scrollable => 10,
+                KeyCode::PageUp if self.help_scrollable => -10,
+                _ => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                    return Vec::new();
+                }
+            };
+            self.help_scroll = self.help_scroll.saturating_add_signed(step as i16);
             return Vec::new();
         }
         if let Some(dialog) = self.dialog.as_mut() {
@@ -396,6 +419,7 @@ impl App {
             }
             Action::Help => {
                 self.help = true;
+                self.help_scroll = 0;
                 return Vec::new();
             }
             Action::Back => return self.back(),

@@ -170,6 +170,9 @@ impl Keymap {
             let section = section
                 .as_table()
                 .ok_or_else(|| format!("[{}] must be a table", mode.table()))?;
+            // A key the file binds to two actions of one mode is a mistake
+            // to report, not a coin to toss.
+            let mut claimed: HashMap<KeyChord, Action> = HashMap::new();
             for (name, value) in section {
                 let action = Action::from_config_name(name)
                     .ok_or_else(|| format!("unknown action {name:?} in [{}]", mode.table()))?;
@@ -185,12 +188,24 @@ impl Keymap {
                         .collect::<Result<_, _>>()?,
                     _ => return Err(format!("{name}: give a key or a list of keys")),
                 };
+                for key in &keys {
+                    if let Some(other) = claimed.insert(*key, action).filter(|o| *o != action) {
+                        return Err(format!(
+                            "{key} is bound to both {} and {} in [{}]",
+                            other.config_name(),
+                            action.config_name(),
+                            mode.table()
+                        ));
+                    }
+                }
                 self.bind(mode, action, keys);
             }
         }
         Ok(self)
     }
 
+    /// Binds `keys` to `action` in `mode`; a key another action had is
+    /// taken from it (in the lookup and in the help listing alike).
     fn bind(&mut self, mode: Mode, action: Action, keys: Vec<KeyChord>) {
         self.lookup
             .retain(|(m, _), a| !(*m == mode && *a == action));
@@ -199,6 +214,10 @@ impl Keymap {
         }
         let listing = self.listing.entry(mode).or_default();
         listing.retain(|(a, _)| *a != action);
+        for (_, others) in listing.iter_mut() {
+            others.retain(|k| !keys.contains(k));
+        }
+        listing.retain(|(_, keys)| !keys.is_empty());
         listing.push((action, keys));
         listing.sort_by_key(|(a, _)| Action::ALL.iter().position(|x| x == a));
     }
@@ -294,6 +313,32 @@ pub fn user_keys_path() -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_key_bound_twice_in_the_file_is_an_error() {
+        let err = Keymap::defaults()
+            .with_overrides("[run]\nquit = \"x\"\nstop = \"x\"\n")
+            .expect_err("a conflict");
+        assert!(err.contains("x is bound to both"), "{err}");
+    }
+
+    #[test]
+    fn a_rebound_key_leaves_its_old_action() {
+        let keymap = Keymap::defaults()
+            .with_overrides("[run]\nquit = \"j\"\n")
+            .expect("rebinding");
+        let next: Vec<String> = keymap
+            .bindings(Mode::Run)
+            .iter()
+            .find(|(a, _)| *a == Action::NextStep)
+            .map(|(_, keys)| keys.iter().map(ToString::to_string).collect())
+            .expect("next step keeps a key");
+        assert!(
+            !next.iter().any(|k| k == "j"),
+            "the help no longer lists j: {next:?}"
+        );
+    }
+
     use super::*;
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {

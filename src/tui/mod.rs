@@ -85,7 +85,7 @@ pub fn new_app(start: Start) -> App {
     };
     let mut app = App::new(screen, keymap, Theme::from_env());
     app.play_on_load = play;
-    app.notice = keys_error.map(|e| format!("keys file ignored: {e}"));
+    app.keys_problem = keys_error.map(|e| format!("keys file ignored: {e}"));
     app
 }
 

@@ -59,7 +59,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     let ctx = Ctx {
         keymap: &app.keymap,
         theme: &app.theme,
-        notice: app.notice.as_deref(),
+        // The keys file's problem until the help has been opened.
+        notice: app.notice.as_deref().or(app.keys_problem.as_deref()),
         now: app.fixed_now.unwrap_or_else(now_ms),
         resume: app.resume.as_ref().map(|job| job.status(&stop_key)),
     };
@@ -80,7 +81,15 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         dialog::draw(frame, area, open, ctx.theme, ctx.keymap);
     }
     if app.help {
-        help::draw(frame, area, ctx.keymap, app.mode(), ctx.theme);
+        (app.help_scroll, app.help_scrollable) = help::draw(
+            frame,
+            area,
+            ctx.keymap,
+            app.mode(),
+            ctx.theme,
+            app.help_scroll,
+            app.keys_problem.as_deref(),
+        );
     }
     app.page = page;
     app.hits = hits;
