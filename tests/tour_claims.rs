@@ -208,3 +208,53 @@ fn every_caption_is_read_before_the_next_and_its_claims_hold() {
     assert!(stops >= 10, "the tours stop at {stops} places");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// At the end, the tour says so; `p` from there goes back one stop and the
+/// "end of the tour" note goes with it.
+#[test]
+fn going_back_from_the_end_drops_the_end_note() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use reel::tui::message::Msg;
+    use reel::tui::tour::TourState;
+    let path = tours().into_iter().next().expect("a tour");
+    let tour = tour::load(&path).expect("parses");
+    let mut app = App::new(
+        Screen::Loading {
+            path: PathBuf::new(),
+            done: 0,
+            total: 0,
+        },
+        Keymap::defaults(),
+        Theme::plain(),
+    );
+    let mut state = TourState::new(TourPlayer::new(tour));
+    let key = |c| {
+        Msg::Input(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    };
+    state.advance(&mut app);
+    for _ in 0..200 {
+        if app
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("end of the tour"))
+        {
+            break;
+        }
+        state.key(&key('n'), &mut app);
+    }
+    assert!(app
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.contains("end of the tour")));
+    state.key(&key('p'), &mut app);
+    assert!(
+        !app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("end of the tour")),
+        "{:?}",
+        app.notice
+    );
+}

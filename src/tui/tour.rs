@@ -92,6 +92,8 @@ impl TourState {
                 self.player = TourPlayer::new(tour);
                 self.stops = 0;
                 app.dialog = None;
+                // Back from the end, the end is no longer news.
+                app.notice = None;
                 while self.stops < target && !self.player.finished() {
                     self.advance(app);
                 }
