@@ -1067,3 +1067,20 @@ fn a_keys_file_problem_stays_on_screen() {
     let text = buffer_text(&render(&mut app, 160, 48));
     assert!(text.contains("keys file ignored"), "{text}");
 }
+
+/// The loading gauge keeps its figures whatever the path's length.
+#[test]
+fn the_loading_gauge_keeps_its_byte_counter() {
+    let long = std::path::PathBuf::from(format!("/{}/run-folder", "deep/".repeat(40)));
+    let mut app = reel::tui::app::App::new(
+        reel::tui::app::Screen::Loading {
+            path: long,
+            done: 12_300_000,
+            total: 45_600_000,
+        },
+        reel::tui::keymap::Keymap::defaults(),
+        reel::tui::theme::Theme::plain(),
+    );
+    let text = buffer_text(&render(&mut app, 80, 24));
+    assert!(text.contains("12.3 / 45.6 MB"), "{text}");
+}

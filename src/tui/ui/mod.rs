@@ -237,11 +237,16 @@ fn draw_loading(
     } else {
         0.0
     };
+    // The counter first: a long path is what gets cut, never the figures.
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let label = format!(
-        "indexing {} — {:.1} / {:.1} MB",
-        text::clean(&path.display().to_string()),
+        "{:.1} / {:.1} MB · indexing {}",
         done as f64 / 1e6,
-        total as f64 / 1e6
+        total as f64 / 1e6,
+        text::clean(&name),
     );
     frame.render_widget(
         Gauge::default()
