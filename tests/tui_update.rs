@@ -1084,3 +1084,55 @@ fn the_loading_gauge_keeps_its_byte_counter() {
     let text = buffer_text(&render(&mut app, 80, 24));
     assert!(text.contains("12.3 / 45.6 MB"), "{text}");
 }
+
+/// `f` shows only the runs of one status at a time, `s` orders the list;
+/// the expectations come from the sample manifests.
+#[test]
+fn the_browser_filters_by_status_and_sorts() {
+    let dirs = run_dirs(&sample_runs());
+    let manifest = |d: &PathBuf| -> Value {
+        serde_json::from_slice(&fs::read(d.join("manifest.json")).expect("manifest")).expect("json")
+    };
+    let failed: BTreeSet<String> = dirs
+        .iter()
+        .map(manifest)
+        .filter(|m| {
+            matches!(
+                m["status"].as_str(),
+                Some("failed" | "timed_out" | "cancelled")
+            )
+        })
+        .map(|m| m["runId"].as_str().expect("runId").to_string())
+        .collect();
+    let mut app = browser_app(sample_runs());
+    keys(&mut app, "ff"); // all → running → failed
+    let shown: BTreeSet<String> = {
+        let b = browser(&app);
+        b.visible()
+            .iter()
+            .map(|&i| b.rows[i].summary.run_id.clone())
+            .collect()
+    };
+    assert_eq!(shown, failed, "only the runs that ended badly");
+    keys(&mut app, "fff"); // waiting, completed, all
+    keys(&mut app, "s"); // by status
+    let order: Vec<String> = {
+        let b = browser(&app);
+        b.visible()
+            .iter()
+            .map(|&i| b.rows[i].status.clone())
+            .collect()
+    };
+    let rank = |s: &str| match s {
+        "running" => 0,
+        "waiting" => 1,
+        "failed" | "timed_out" | "cancelled" => 2,
+        "completed" => 3,
+        _ => 4,
+    };
+    assert!(
+        order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "{order:?}"
+    );
+    assert_eq!(order.len(), dirs.len());
+}

@@ -41,6 +41,8 @@ pub enum Action {
     Lineage,
     Continue,
     StopContinue,
+    SortRuns,
+    FilterStatus,
     Help,
     Back,
     Quit,
@@ -48,7 +50,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 42] = [
         Action::NextStep,
         Action::PrevStep,
         Action::NextEvent,
@@ -86,6 +88,8 @@ impl Action {
         Action::Lineage,
         Action::Continue,
         Action::StopContinue,
+        Action::SortRuns,
+        Action::FilterStatus,
         Action::Help,
         Action::Back,
         Action::Quit,
@@ -131,6 +135,8 @@ impl Action {
             Action::Lineage => "lineage",
             Action::Continue => "continue",
             Action::StopContinue => "stop",
+            Action::SortRuns => "sort_runs",
+            Action::FilterStatus => "filter_status",
             Action::Help => "help",
             Action::Back => "back",
             Action::Quit => "quit",
@@ -233,6 +239,10 @@ impl Action {
             Action::Lineage => "lineage: forks and backups of this run",
             Action::Continue => "continue a waiting run through acpx (preview first)",
             Action::StopContinue => "stop the running continuation (asks first)",
+            Action::SortRuns => "browser: sort by start, status, duration or title",
+            Action::FilterStatus => {
+                "browser: show all runs, or only running, failed, waiting or completed ones"
+            }
             Action::Help => "this help",
             Action::Back => "back / close / quit",
             Action::Quit => "quit",
@@ -280,6 +290,8 @@ impl Action {
             Action::Continue => "continue run",
             Action::StopContinue => "stop continuing",
             Action::NextHit => "next hit",
+            Action::SortRuns => "sort runs",
+            Action::FilterStatus => "status filter",
             Action::Help => "help",
             Action::Quit => "quit",
         }
@@ -291,6 +303,8 @@ impl Action {
             Action::NextStep | Action::PrevStep => "step",
             Action::NextEvent | Action::PrevEvent => "event",
             Action::Search => "search",
+            Action::SortRuns => "sort",
+            Action::FilterStatus => "status",
             Action::Help => "help",
             Action::Activate => "open",
             Action::FocusNext => "pane",

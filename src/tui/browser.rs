@@ -28,6 +28,95 @@ pub struct BrowserState {
     /// Whether `dir` is the default runs directory (not one named), for
     /// the empty screen to say where it looked.
     pub is_default_dir: bool,
+    pub sort: RunSort,
+    pub status_filter: StatusFilter,
+}
+
+/// The browser's order (`s` cycles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunSort {
+    /// Newest first (forks by when they were made).
+    #[default]
+    Newest,
+    /// Running, then waiting, failed, completed; newest first within.
+    Status,
+    /// Longest first; runs still going last.
+    Duration,
+    Title,
+}
+
+impl RunSort {
+    pub fn next(self) -> RunSort {
+        match self {
+            RunSort::Newest => RunSort::Status,
+            RunSort::Status => RunSort::Duration,
+            RunSort::Duration => RunSort::Title,
+            RunSort::Title => RunSort::Newest,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunSort::Newest => "newest first",
+            RunSort::Status => "by status",
+            RunSort::Duration => "longest first",
+            RunSort::Title => "by title",
+        }
+    }
+}
+
+/// Which runs the browser shows by status (`f` cycles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Running,
+    /// Failed, timed out or cancelled.
+    Failed,
+    Waiting,
+    Completed,
+}
+
+impl StatusFilter {
+    pub fn next(self) -> StatusFilter {
+        match self {
+            StatusFilter::All => StatusFilter::Running,
+            StatusFilter::Running => StatusFilter::Failed,
+            StatusFilter::Failed => StatusFilter::Waiting,
+            StatusFilter::Waiting => StatusFilter::Completed,
+            StatusFilter::Completed => StatusFilter::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Running => "running",
+            StatusFilter::Failed => "failed",
+            StatusFilter::Waiting => "waiting",
+            StatusFilter::Completed => "completed",
+        }
+    }
+
+    fn admits(self, status: &str) -> bool {
+        match self {
+            StatusFilter::All => true,
+            StatusFilter::Running => status == "running",
+            StatusFilter::Failed => matches!(status, "failed" | "timed_out" | "cancelled"),
+            StatusFilter::Waiting => status == "waiting",
+            StatusFilter::Completed => status == "completed",
+        }
+    }
+}
+
+impl BrowserRow {
+    /// How long the run took (`None` while it has not finished).
+    pub fn duration_ms(&self) -> Option<i64> {
+        use crate::bundle::timestamp::parse_iso_millis;
+        let started = parse_iso_millis(self.summary.began_at()?)?;
+        let finished = parse_iso_millis(self.summary.finished_at.as_deref()?)?;
+        Some((finished - started).max(0))
+    }
 }
 
 impl BrowserState {
@@ -43,6 +132,8 @@ impl BrowserState {
             is_default_dir: crate::model::discovery::default_runs_dir().as_deref()
                 == Some(dir.as_path()),
             dir,
+            sort: RunSort::default(),
+            status_filter: StatusFilter::default(),
         }
     }
 
@@ -62,15 +153,17 @@ impl BrowserState {
         lines
     }
 
-    /// Rows matching the filter (every word, case-insensitive, anywhere in
-    /// title, runId, flow name or status).
+    /// Rows matching the status filter and the text filter (every word,
+    /// case-insensitive, anywhere in title, runId, flow name or status), in
+    /// the chosen order.
     pub fn visible(&self) -> Vec<usize> {
         let words: Vec<String> = self
             .filter
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        self.rows
+        let mut rows = self
+            .rows
             .iter()
             .enumerate()
             .filter(|(_, row)| {
@@ -79,10 +172,41 @@ impl BrowserState {
                     row.summary.title, row.summary.run_id, row.summary.flow_name, row.status
                 )
                 .to_lowercase();
-                words.iter().all(|w| haystack.contains(w.as_str()))
+                self.status_filter.admits(&row.status)
+                    && words.iter().all(|w| haystack.contains(w.as_str()))
             })
             .map(|(i, _)| i)
-            .collect()
+            .collect::<Vec<_>>();
+        // Stable: rows equal in the chosen order keep the newest-first list.
+        rows.sort_by(|a, b| self.order(&self.rows[*a], &self.rows[*b]));
+        rows
+    }
+
+    fn order(&self, a: &BrowserRow, b: &BrowserRow) -> std::cmp::Ordering {
+        let newest = || b.summary.began_at().cmp(&a.summary.began_at());
+        let rank = |row: &BrowserRow| match row.status.as_str() {
+            "running" => 0,
+            "waiting" => 1,
+            "failed" | "timed_out" | "cancelled" => 2,
+            "completed" => 3,
+            _ => 4,
+        };
+        match self.sort {
+            // The list comes newest first already: keep that order.
+            RunSort::Newest => std::cmp::Ordering::Equal,
+            RunSort::Status => rank(a).cmp(&rank(b)).then_with(newest),
+            RunSort::Duration => match (a.duration_ms(), b.duration_ms()) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => newest(),
+            },
+            RunSort::Title => a
+                .summary
+                .display_title()
+                .to_lowercase()
+                .cmp(&b.summary.display_title().to_lowercase()),
+        }
     }
 
     pub fn selected_row(&self) -> Option<&BrowserRow> {
@@ -118,6 +242,11 @@ impl BrowserState {
             Action::FirstStep => self.selected = 0,
             Action::LastStep => self.selected = last,
             Action::Search => self.filtering = true,
+            Action::SortRuns => self.sort = self.sort.next(),
+            Action::FilterStatus => {
+                self.status_filter = self.status_filter.next();
+                self.clamp();
+            }
             _ => return false,
         }
         true

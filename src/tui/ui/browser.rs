@@ -33,13 +33,47 @@ pub fn draw(
             theme.title,
         ),
         Span::styled(
-            format!("({} of {}) ", visible.len(), browser.rows.len()),
+            format!(
+                "({} of {} · {}{}) ",
+                visible.len(),
+                browser.rows.len(),
+                browser.sort.label(),
+                match browser.status_filter {
+                    crate::tui::browser::StatusFilter::All => String::new(),
+                    only => format!(" · only {}", only.label()),
+                }
+            ),
             theme.dim,
         ),
     ]);
     let block = pane_block(title, true, theme);
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
+    let cols = inner.width as usize;
+    let title_width = cols.saturating_sub(54).max(10);
+    // Column headers, aligned with the rows below.
+    let header = Line::styled(
+        format!(
+            "   {}  {}  {}{:>9}{:>13}{:>7}",
+            fit("RUN", title_width),
+            fit("ID", 8),
+            fit("STATUS", 10),
+            "STARTED",
+            "STEPS",
+            "TOOK"
+        ),
+        theme.dim,
+    );
+    let list_top = Rect::new(inner.x, inner.y, inner.width, 1);
+    let inner = Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    if !browser.rows.is_empty() {
+        frame.render_widget(Paragraph::new(header), list_top);
+    }
     let height = inner.height as usize;
     let mut lines = Vec::new();
     if browser.loading {
@@ -82,17 +116,18 @@ pub fn draw(
             Some(n) => format!("{n} steps"),
             None => "… steps".to_string(),
         };
-        let cols = inner.width as usize;
+        let took = row
+            .duration_ms()
+            .map(|ms| crate::humanize::duration(u64::try_from(ms).unwrap_or(0)))
+            .unwrap_or_default();
         let line = Line::from(vec![
             Span::styled(format!(" {glyph} "), theme.status(status)),
-            Span::raw(fit(
-                &clean(&row.summary.display_title()),
-                cols.saturating_sub(46).max(10),
-            )),
-            Span::styled(format!(" {} ", fit(&clean(suffix), 8)), theme.dim),
+            Span::raw(fit(&clean(&row.summary.display_title()), title_width)),
+            Span::styled(format!("  {}  ", fit(&clean(suffix), 8)), theme.dim),
             Span::styled(fit(&clean(&row.status), 10), theme.status(status)),
             Span::styled(format!("{:>9}", age), theme.dim),
             Span::styled(format!("{attempts:>13}"), theme.dim),
+            Span::styled(format!("{took:>7}"), theme.dim),
         ]);
         let rect = Rect::new(inner.x, inner.y + screen_row as u16, inner.width, 1);
         hits.browser_rows.push((rect, position));
@@ -120,6 +155,8 @@ pub fn draw(
             Action::NextStep,
             Action::Activate,
             Action::Search,
+            Action::SortRuns,
+            Action::FilterStatus,
             Action::Help,
             Action::Back,
         ] {
