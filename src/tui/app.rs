@@ -72,6 +72,9 @@ pub struct App {
     /// screen (then j/k scroll it; else any key closes it).
     pub help_scroll: u16,
     pub help_scrollable: bool,
+    /// Text to put on the clipboard and what it is ("attempt id"), for the
+    /// loop to write (it owns the terminal).
+    pub clipboard: Option<(String, &'static str)>,
     /// A fixed "now" (epoch ms) for run ages, so snapshots are stable.
     pub fixed_now: Option<i64>,
     /// Open the next loaded run at its last step (after fork/rewind/undo).
@@ -99,6 +102,7 @@ impl App {
             keys_problem: None,
             help_scroll: 0,
             help_scrollable: false,
+            clipboard: None,
             dialog: None,
             quit: false,
             page: 10,
@@ -435,6 +439,18 @@ impl App {
                     }
                 }
                 browser.apply(action, page);
+                Vec::new()
+            }
+            Screen::Run(view) if matches!(action, Action::CopyAttemptId | Action::CopyRunId) => {
+                self.clipboard = match action {
+                    Action::CopyRunId => Some((view.run.run_id(), "run id")),
+                    _ => view.current_attempt().map(|i| {
+                        (
+                            view.run.attempt_id(&view.run.attempts[i]).to_string(),
+                            "attempt id",
+                        )
+                    }),
+                };
                 Vec::new()
             }
             Screen::Run(_) if action == Action::Continue => self.continue_action(),

@@ -10,6 +10,7 @@ pub mod app;
 mod app_dialogs;
 mod app_mouse;
 pub mod browser;
+pub mod clipboard;
 pub mod dialog;
 pub mod fault;
 pub mod graph;
@@ -258,6 +259,7 @@ fn event_loop(
             break Ended::Quit;
         }
         changed |= pager::open_asked(&mut app, &mut guard, &input)?;
+        changed |= clipboard::write_asked(&mut app);
         follower.follow(&app, &tx);
         if changed {
             if let Err(err) = draw(&mut app, &mut guard) {

@@ -130,6 +130,113 @@ fn events<W: Write>(
     failed.map_or(Ok(()), Err)
 }
 
+/// What opens a part of the run: the pager reads it as it is fed; an
+/// editor gets a copy in a private temporary file (removed after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Viewer {
+    #[default]
+    Pager,
+    Editor,
+}
+
+impl Viewer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Viewer::Pager => "pager",
+            Viewer::Editor => "editor",
+        }
+    }
+}
+
+/// The largest copy an editor is given (an editor loads files whole).
+const EDITOR_CAP: u64 = 64 << 20;
+
+/// The editor command: `$VISUAL`, else `$EDITOR`, else `vi`.
+pub fn editor_command() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string())
+}
+
+/// Writes a copy of `source` (sanitized) to a private temporary file, runs
+/// the editor on it, and removes it. A part larger than `EDITOR_CAP` is
+/// refused (the pager shows any size).
+pub fn edit(run: Arc<Run>, source: PagerSource) -> Result<(), String> {
+    let path = std::env::temp_dir().join(format!(
+        "reel-{}-{}.txt",
+        std::process::id(),
+        crate::timetravel::runid::random_hex8()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let removed = RemoveOnDrop(path.clone());
+    let written = feed(&run, &source, CappedWriter::new(file, EDITOR_CAP));
+    if let Err(err) = written {
+        return Err(if err.kind() == io::ErrorKind::FileTooLarge {
+            format!(
+                "too large for an editor (over {} MiB): o opens it in the pager",
+                EDITOR_CAP >> 20
+            )
+        } else {
+            err.to_string()
+        });
+    }
+    let editor = editor_command();
+    // ^C typed into the editor reaches the viewer too: it is the editor's.
+    let _held = super::signals::child_has_terminal();
+    let status = shell(&format!("{editor} \"$0\""))
+        .arg(&path)
+        .status()
+        .map_err(|e| format!("cannot run the editor {editor:?}: {e}"))?;
+    drop(removed);
+    match status.code() {
+        Some(0) | None => Ok(()),
+        Some(code) => Err(format!("the editor {editor:?} exited with code {code}")),
+    }
+}
+
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A writer that refuses to go past `cap` bytes.
+struct CappedWriter<W> {
+    inner: W,
+    left: u64,
+}
+
+impl<W: Write> CappedWriter<W> {
+    fn new(inner: W, cap: u64) -> Self {
+        CappedWriter { inner, left: cap }
+    }
+}
+
+impl<W: Write> Write for CappedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.len() as u64 > self.left {
+            return Err(io::Error::from(io::ErrorKind::FileTooLarge));
+        }
+        let n = self.inner.write(buf)?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The pager command: `$PAGER` when set and not empty, else `less`.
 pub fn command() -> String {
     std::env::var("PAGER")
@@ -156,7 +263,10 @@ pub fn open_asked(
     let run_of_view = view.run.clone();
     input.pause();
     guard.hand_over();
-    let result = run(run_of_view, source);
+    let result = match view.viewer {
+        Viewer::Pager => run(run_of_view, source),
+        Viewer::Editor => edit(run_of_view, source),
+    };
     let resumed = guard.take_back();
     input.resume();
     resumed?;

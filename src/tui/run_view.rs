@@ -99,6 +99,8 @@ pub struct RunView {
     /// Something to open in `$PAGER`, asked for with `o`; the event loop
     /// takes it (it has the terminal).
     pub pager: Option<PagerSource>,
+    /// What opens `pager`: the pager, or an editor on a copy.
+    pub viewer: super::pager::Viewer,
     /// Trace (true) / session (false) event seqs expanded in the Events tab.
     pub expanded: HashSet<(bool, u32)>,
     /// JSON pointers folded in the Attempt tab's output tree.
@@ -159,6 +161,7 @@ impl RunView {
             line_actions: Vec::new(),
             pager_sections: Vec::new(),
             pager: None,
+            viewer: super::pager::Viewer::Pager,
             expanded: HashSet::new(),
             folded: HashSet::new(),
             session: None,
@@ -465,7 +468,8 @@ impl RunView {
                 self.graph_scroll.0 = self.graph_scroll.0.saturating_add(8);
             }
             (Action::NextSession, _) => self.next_session(),
-            (Action::OpenPager, _) => self.ask_pager(),
+            (Action::OpenPager, _) => self.ask_pager(super::pager::Viewer::Pager),
+            (Action::OpenEditor, _) => self.ask_pager(super::pager::Viewer::Editor),
             (Action::PlayPause, _) => self.toggle_play(),
             (Action::Faster | Action::Slower, _) => {
                 let playback = self.playback.get_or_insert(Playback {
@@ -482,7 +486,8 @@ impl RunView {
 
     /// `o`: the whole of the inspector part under the selection (else the
     /// first part that has a whole) goes to the pager.
-    fn ask_pager(&mut self) {
+    fn ask_pager(&mut self, viewer: super::pager::Viewer) {
+        self.viewer = viewer;
         let line = self.inspector_line;
         let at = self
             .pager_sections
@@ -493,7 +498,17 @@ impl RunView {
         let first = || self.pager_sections.iter().find_map(|(_, s)| s.clone());
         match under.or_else(first) {
             Some(source) => self.pager = Some(source),
-            None => self.notice = Some("nothing here to open in the pager".to_string()),
+            None => {
+                let loaded = self
+                    .inspected
+                    .as_ref()
+                    .is_some_and(|(asked, _)| Some(asked) == self.request().as_ref());
+                self.notice = Some(if loaded {
+                    format!("nothing here to open in the {}", viewer.name())
+                } else {
+                    "the inspector is still reading this step: try again in a moment".to_string()
+                });
+            }
         }
     }
 
