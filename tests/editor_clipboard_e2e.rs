@@ -98,3 +98,32 @@ fn y_and_shift_y_copy_ids_through_osc_52() {
     tui.send("q");
     tui.wait_exit();
 }
+
+/// `config.toml` beside `keys.toml` sets how a run opens; a broken one is
+/// reported and the defaults are used.
+#[test]
+fn the_config_file_sets_the_opening_view_and_a_broken_one_says_so() {
+    let config = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(config.path().join("reel")).expect("mkdir");
+    std::fs::write(
+        config.path().join("reel/config.toml"),
+        "theme = \"light\"\n[view]\ngraph = \"rail\"\ntab = \"events\"\n",
+    )
+    .expect("write");
+    let dir = config.path().to_string_lossy().into_owned();
+    let run = sample();
+    let mut tui = Tui::spawn(&[&run], 120, 36, &[("XDG_CONFIG_HOME", &dir)]);
+    tui.wait_for("the rail view on the Events tab", |s| {
+        let text = s.contents();
+        text.contains("Graph · rail") && text.contains("trace events (")
+    });
+    tui.send("q");
+    tui.wait_exit();
+    std::fs::write(config.path().join("reel/config.toml"), "theme = \"neon\"\n").expect("write");
+    let mut tui = Tui::spawn(&[&run], 120, 36, &[("XDG_CONFIG_HOME", &dir)]);
+    tui.wait_for("the problem on screen", |s| {
+        s.contents().contains("config file ignored")
+    });
+    tui.send("q");
+    tui.wait_exit();
+}

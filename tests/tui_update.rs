@@ -1062,7 +1062,7 @@ fn the_help_scrolls_on_a_small_screen_and_shows_every_binding() {
 #[test]
 fn a_keys_file_problem_stays_on_screen() {
     let mut app = run_app(branching_review());
-    app.keys_problem = Some("keys file ignored: j is bound to both quit and next_step".into());
+    app.settings_problem = Some("keys file ignored: j is bound to both quit and next_step".into());
     keys(&mut app, "jjk");
     let text = buffer_text(&render(&mut app, 160, 48));
     assert!(text.contains("keys file ignored"), "{text}");

@@ -64,10 +64,10 @@ pub struct App {
     pub hits: HitAreas,
     /// Shown in the status bar until the next key (config errors …).
     pub notice: Option<String>,
-    /// What was wrong with the keys file: the defaults are in use for the
-    /// whole session, so it stays in the status bar and the help, not gone
-    /// at the first key.
-    pub keys_problem: Option<String>,
+    /// What was wrong with the keys or config file: the defaults are in use
+    /// for the whole session, so it stays in the status bar and the help,
+    /// not gone at the first key.
+    pub settings_problem: Option<String>,
     /// The help overlay's first line, and whether it is taller than the
     /// screen (then j/k scroll it; else any key closes it).
     pub help_scroll: u16,
@@ -75,6 +75,8 @@ pub struct App {
     /// Text to put on the clipboard and what it is ("attempt id"), for the
     /// loop to write (it owns the terminal).
     pub clipboard: Option<(String, &'static str)>,
+    /// The user's settings (how a run opens).
+    pub config: super::config::Config,
     /// A fixed "now" (epoch ms) for run ages, so snapshots are stable.
     pub fixed_now: Option<i64>,
     /// Open the next loaded run at its last step (after fork/rewind/undo).
@@ -99,10 +101,11 @@ impl App {
             keymap,
             theme,
             help: false,
-            keys_problem: None,
+            settings_problem: None,
             help_scroll: 0,
             help_scrollable: false,
             clipboard: None,
+            config: super::config::Config::default(),
             dialog: None,
             quit: false,
             page: 10,
@@ -180,6 +183,8 @@ impl App {
                 match (result, std::mem::take(&mut self.open_at_end)) {
                     (Ok(run), at_end) => {
                         let mut view = RunView::new(run);
+                        view.graph_mode = self.config.graph;
+                        view.tab = self.config.tab;
                         if at_end {
                             view.apply(Action::LastStep, 1);
                         }

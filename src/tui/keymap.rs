@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -304,11 +304,7 @@ fn defaults_differ(defaults: &Keymap, mode: Mode, action: Action, keys: &[KeyCho
 
 /// `$XDG_CONFIG_HOME/reel/keys.toml`, else `~/.config/reel/keys.toml`.
 pub fn user_keys_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
-    Some(base.join("reel").join("keys.toml"))
+    Some(super::config::config_dir()?.join("keys.toml"))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod app_dialogs;
 mod app_mouse;
 pub mod browser;
 pub mod clipboard;
+pub mod config;
 pub mod dialog;
 pub mod fault;
 pub mod graph;
@@ -46,7 +47,6 @@ use browser::BrowserState;
 use fault::Fault;
 use keymap::Keymap;
 use message::Msg;
-use theme::Theme;
 use workers::Workers;
 
 /// What to open first.
@@ -71,9 +71,10 @@ impl Start {
     }
 }
 
-/// Builds the app for a start target with the user's keys and theme.
+/// Builds the app for a start target with the user's keys and settings.
 pub fn new_app(start: Start) -> App {
     let (keymap, keys_error) = Keymap::load();
+    let (config, config_error) = config::Config::load();
     let loading = |path| Screen::Loading {
         path,
         done: 0,
@@ -84,9 +85,15 @@ pub fn new_app(start: Start) -> App {
         Start::Run(path) => (loading(path), None),
         Start::Play(path, speed) => (loading(path), Some(speed)),
     };
-    let mut app = App::new(screen, keymap, Theme::from_env());
+    let mut app = App::new(screen, keymap, config.theme());
     app.play_on_load = play;
-    app.keys_problem = keys_error.map(|e| format!("keys file ignored: {e}"));
+    let problems: Vec<String> = keys_error
+        .map(|e| format!("keys file ignored: {e}"))
+        .into_iter()
+        .chain(config_error)
+        .collect();
+    app.settings_problem = (!problems.is_empty()).then(|| problems.join(" · "));
+    app.config = config;
     app
 }
 
@@ -139,7 +146,7 @@ pub fn run_tour(
         done: 0,
         total: 0,
     };
-    let app = App::new(screen, keymap, Theme::from_env());
+    let app = App::new(screen, keymap, config::Config::load().0.theme());
     event_loop(app, Some(player), record, title)
 }
 

@@ -32,16 +32,6 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Colours unless `NO_COLOR` is set (to anything non-empty).
-    pub fn from_env() -> Theme {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if no_color {
-            Theme::plain()
-        } else {
-            Theme::colored()
-        }
-    }
-
     pub fn colored() -> Theme {
         let fg = |c: Color| Style::default().fg(c);
         Theme {
@@ -68,6 +58,26 @@ impl Theme {
             json_string: fg(Color::Green),
             json_number: fg(Color::Magenta),
             graph: GraphStyles::colored(),
+        }
+    }
+
+    /// For terminals with a light background: dark ink, pale highlights.
+    pub fn light() -> Theme {
+        let fg = |c: Color| Style::default().fg(c);
+        Theme {
+            dim: fg(Color::Gray),
+            border: fg(Color::Gray),
+            border_focused: fg(Color::Blue),
+            selection: Style::default()
+                .bg(Color::Rgb(200, 220, 245))
+                .add_modifier(Modifier::BOLD),
+            status_bar: Style::default().bg(Color::Rgb(225, 225, 232)),
+            key: fg(Color::Rgb(150, 90, 0)).add_modifier(Modifier::BOLD),
+            user: fg(Color::Blue).add_modifier(Modifier::BOLD),
+            agent: fg(Color::Rgb(0, 120, 0)).add_modifier(Modifier::BOLD),
+            tool: fg(Color::Rgb(150, 90, 0)),
+            json_string: fg(Color::Rgb(0, 120, 0)),
+            ..Theme::colored()
         }
     }
 

@@ -19,14 +19,14 @@ pub fn draw(
     mode: Mode,
     theme: &Theme,
     scroll_asked: u16,
-    keys_problem: Option<&str>,
+    settings_problem: Option<&str>,
 ) -> (u16, bool) {
     let bindings = keymap.bindings(mode);
     let mut footer = vec![
         Line::raw(""),
         Line::styled("mouse: click a node or a row, scroll a pane", theme.dim),
     ];
-    if let Some(problem) = keys_problem {
+    if let Some(problem) = settings_problem {
         footer.push(Line::styled(
             crate::sanitize::sanitize_line(problem).into_owned(),
             theme.error,

@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         keymap: &app.keymap,
         theme: &app.theme,
         // The keys file's problem until the help has been opened.
-        notice: app.notice.as_deref().or(app.keys_problem.as_deref()),
+        notice: app.notice.as_deref().or(app.settings_problem.as_deref()),
         now: app.fixed_now.unwrap_or_else(now_ms),
         resume: app.resume.as_ref().map(|job| job.status(&stop_key)),
     };
@@ -88,7 +88,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             app.mode(),
             ctx.theme,
             app.help_scroll,
-            app.keys_problem.as_deref(),
+            app.settings_problem.as_deref(),
         );
     }
     app.page = page;
