@@ -152,6 +152,12 @@ impl Action {
         }
     }
 
+    /// Actions that only the run browser has: the run view leaves them
+    /// unbound.
+    pub fn only_in_browser(self) -> bool {
+        matches!(self, Action::SortRuns | Action::FilterStatus)
+    }
+
     pub fn from_config_name(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.config_name() == name)
     }
