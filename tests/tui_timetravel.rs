@@ -126,6 +126,20 @@ fn fork_dialog_previews_overlays_and_opens_the_fork() {
         manifest["lineage"]["parentRunId"],
         Run::open(&run).expect("source").run_id()
     );
+
+    // The lineage view names the fork's label and input patch, as `reel
+    // tree` does.
+    keys(&mut app, "L");
+    let Some(Dialog::Lineage { rows, .. }) = &app.dialog else {
+        panic!("lineage expected: {:?}", app.dialog);
+    };
+    let patch = manifest["lineage"]["inputPatch"].to_string();
+    assert!(
+        rows.iter().any(|(label, _)| label.contains("▶")
+            && label.contains("\"stricter\"")
+            && label.contains(&format!("with the input patch {patch}"))),
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -36,6 +36,18 @@ pub fn print_parent(out: &mut String, diff: &ParentDiff, fork: &Run) {
     let at = &diff.at_fork;
     if at.identical {
         let _ = writeln!(out, "at the fork point (step {}): identical", at.a.step);
+    } else if at.differs_only_in_input() {
+        let why = if lineage.input_patch.is_some() {
+            "the fork's input was patched"
+        } else {
+            "the input differs"
+        };
+        let _ = writeln!(
+            out,
+            "at the fork point (step {}): same history, node states, outputs and conversation; {why}",
+            at.a.step
+        );
+        print_input(out, at);
     } else {
         let _ = writeln!(out, "at the fork point: the fork does not match its parent");
         print_body(out, at, None);
@@ -69,6 +81,7 @@ fn print_body(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
         return;
     }
     print_history(out, diff, b_run);
+    print_input(out, diff);
     if !diff.nodes.is_empty() {
         let _ = writeln!(out, "\nnodes");
         let width = diff
@@ -101,6 +114,13 @@ fn print_body(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
         for problem in &diff.problems {
             let _ = writeln!(out, "  {}", clean(problem, 200));
         }
+    }
+}
+
+fn print_input(out: &mut String, diff: &FrameDiff) {
+    if !diff.input.is_empty() {
+        let _ = writeln!(out, "\ninput");
+        print_changes(out, &diff.input, "  ");
     }
 }
 
