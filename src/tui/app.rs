@@ -276,7 +276,13 @@ impl App {
                         self.reopen(path)
                     }
                     Err(err) => {
-                        self.notice = Some(format!("{what} failed: {err}"));
+                        // The whole message, wrapped: a failure cut off at
+                        // the status bar's edge explains nothing.
+                        self.notice = Some(format!("{what} failed"));
+                        self.dialog = Some(super::app_dialogs::report(
+                            &format!("{what} failed"),
+                            err.lines().map(str::to_string).collect(),
+                        ));
                         Vec::new()
                     }
                 }
