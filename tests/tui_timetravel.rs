@@ -77,6 +77,11 @@ fn fork_dialog_previews_overlays_and_opens_the_fork() {
     );
     let text = screen(&mut app, 160, 48);
     assert!(text.contains("╔"), "double borders on the graph:\n{text}");
+    // On a small terminal the preview gives way, the fields and keys stay.
+    let small = screen(&mut app, 40, 12);
+    for needed in ["input patch:", "label:", "Esc cancel", "more lines"] {
+        assert!(small.contains(needed), "{needed:?} at 40x12:\n{small}");
+    }
 
     // A broken patch is refused in the dialog, nothing written.
     keys(&mut app, "{bad");
