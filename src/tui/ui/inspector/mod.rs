@@ -5,6 +5,7 @@
 //! windowed; what is left out is said on a marker line, and `o` opens the
 //! whole of the section under the selection in `$PAGER`.
 
+mod acp_lines;
 mod attempt;
 mod events;
 mod session;
