@@ -4,7 +4,9 @@
 pub mod attempt;
 pub mod conversation;
 pub mod discovery;
+pub mod failure;
 pub mod frame;
+pub mod liveness;
 pub mod routing;
 
 use std::path::Path;
@@ -15,7 +17,9 @@ use serde_json::Value;
 use crate::bundle::{Bundle, BundleError, EventKind, Outcome};
 pub use attempt::{Attempt, RunEnd};
 pub use conversation::{TranscriptItem, TranscriptSource};
+pub use failure::RunFailure;
 pub use frame::{NodeFrame, NodeStatus};
+pub use liveness::Liveness;
 
 /// A run: its bundle plus the attempts derived from the trace.
 #[derive(Debug)]
@@ -24,6 +28,8 @@ pub struct Run {
     pub attempts: Vec<Attempt>,
     pub end: Option<RunEnd>,
     pub node_attempts: frame::NodeAttempts,
+    /// Why the run failed, when its status is a failure.
+    pub failure: Option<failure::RunFailure>,
 }
 
 /// The conversation of one ACP attempt.
@@ -85,12 +91,15 @@ impl Run {
     pub fn from_bundle(bundle: Bundle) -> Run {
         let (attempts, end) = attempt::build_attempts(&bundle.trace, &bundle.flow);
         let node_attempts = frame::NodeAttempts::build(&attempts, bundle.flow.nodes.len());
-        Run {
+        let mut run = Run {
             bundle,
             attempts,
             end,
             node_attempts,
-        }
+            failure: None,
+        };
+        run.failure = failure::RunFailure::of(&run.bundle, &run.attempts, &run.status());
+        run
     }
 
     pub fn run_id(&self) -> String {
