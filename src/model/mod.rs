@@ -4,7 +4,9 @@
 pub mod attempt;
 pub mod conversation;
 pub mod discovery;
+pub mod failure;
 pub mod frame;
+pub mod liveness;
 pub mod routing;
 mod transcript;
 
@@ -15,7 +17,9 @@ use serde_json::Value;
 use crate::bundle::{Bundle, BundleError, Outcome};
 pub use attempt::{Attempt, RunEnd};
 pub use conversation::{TranscriptItem, TranscriptSource};
+pub use failure::RunFailure;
 pub use frame::{NodeFrame, NodeStatus};
+pub use liveness::Liveness;
 pub use transcript::Conversation;
 
 /// A run: its bundle plus the attempts derived from the trace.
@@ -25,6 +29,8 @@ pub struct Run {
     pub attempts: Vec<Attempt>,
     pub end: Option<RunEnd>,
     pub node_attempts: frame::NodeAttempts,
+    /// Why the run failed, when its status is a failure.
+    pub failure: Option<failure::RunFailure>,
 }
 
 impl Run {
@@ -75,12 +81,15 @@ impl Run {
     pub fn from_bundle(bundle: Bundle) -> Run {
         let (attempts, end) = attempt::build_attempts(&bundle.trace, &bundle.flow);
         let node_attempts = frame::NodeAttempts::build(&attempts, bundle.flow.nodes.len());
-        Run {
+        let mut run = Run {
             bundle,
             attempts,
             end,
             node_attempts,
-        }
+            failure: None,
+        };
+        run.failure = failure::RunFailure::of(&run.bundle, &run.attempts, &run.status());
+        run
     }
 
     pub fn run_id(&self) -> String {

@@ -17,10 +17,10 @@ use super::fsutil::{
     create_dir_all, ensure_writable, exchange, remove_file_if_exists, rename, write_synced,
 };
 use super::layout::{locate_run, new_op_id, StateDirs, OP_MARKER};
-use super::liveness::live_age_ms;
 use super::lock::{Purpose, RunLock};
 use super::{Result, TimeTravelError};
 use crate::bundle::timestamp::format_iso_millis;
+use crate::model::Liveness;
 use crate::model::Run;
 
 /// The points between filesystem steps, for fault injection in tests.
@@ -121,10 +121,10 @@ fn rewind_logged(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<
     let attempt = run
         .find_attempt(spec)
         .ok_or_else(|| TimeTravelError::UnknownAttempt(spec.to_string()))?;
-    if let (Some(age), false) = (live_age_ms(&run, options.now_ms), options.force) {
+    if let (Liveness::Live { age_ms }, false) = (run.liveness(options.now_ms), options.force) {
         return Err(TimeTravelError::Live {
             run_id,
-            age_s: age / 1000,
+            age_s: age_ms / 1000,
         });
     }
     let kept = &run.attempts[attempt];
@@ -233,10 +233,10 @@ fn undo_logged(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
         latest_backup(&dirs, &run_id).ok_or_else(|| TimeTravelError::NoBackup(run_id.clone()))?;
     if !options.force {
         if let Ok(run) = Run::open(&run_dir) {
-            if let Some(age) = live_age_ms(&run, options.now_ms) {
+            if let Liveness::Live { age_ms } = run.liveness(options.now_ms) {
                 return Err(TimeTravelError::Live {
                     run_id,
-                    age_s: age / 1000,
+                    age_s: age_ms / 1000,
                 });
             }
         }

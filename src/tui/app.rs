@@ -216,11 +216,13 @@ impl App {
                 path,
                 attempts,
                 status,
+                life,
             } => {
                 if let Screen::Browser(browser) = &mut self.screen {
                     if let Some(row) = browser.rows.iter_mut().find(|r| r.summary.path == path) {
                         row.attempts = Some(attempts);
                         row.status = status;
+                        row.life = Some(life);
                     }
                 }
                 Vec::new()

@@ -128,7 +128,7 @@ impl App {
             }
             Action::Rewind => {
                 let now = crate::timetravel::runid::now_ms();
-                if let Some(age) = crate::timetravel::liveness::live_age_ms(&run, now) {
+                if let crate::model::Liveness::Live { age_ms: age } = run.liveness(now) {
                     self.dialog = Some(report(
                         "Rewind not possible",
                         vec![

@@ -170,7 +170,7 @@ fn draw_run(
     };
     let status_rows = status::rows(view, keymap, theme, &extra, area.width);
     let layout = run_layout_with(area, view.focus, status_rows);
-    header::draw(frame, layout.header, view, theme);
+    header::draw(frame, layout.header, view, theme, ctx.now);
     if layout.graph.width > 0 {
         graph_pane::draw(frame, layout.graph, view, theme, hits);
     }
