@@ -9,7 +9,8 @@
 //!   `toolCall` (a `ToolCallUpdate`) by `toolCallId`, per turn, the fields
 //!   present replacing; terminal content linked to the client's answers to
 //!   `terminal/create`, `terminal/output`, `terminal/wait_for_exit`,
-//!   `terminal/release` (an unanswered wait = `waitingForExit`);
+//!   `terminal/release` (an unanswered wait = `waitingForExit`, one still
+//!   unanswered when the prompt's response came = `waitingAtTurnEnd`);
 //! - permissions: options, the chosen `optionId`, and the outcome from the
 //!   chosen option's kind (`allow_*` allowed, `reject_*` rejected) or the
 //!   `cancelled` outcome;
@@ -201,6 +202,14 @@ impl Fold {
         let result = message
             .get("result")
             .filter(|_| message.get("error").is_none());
+        if request.method == "session/prompt" {
+            // The turn ended with these commands still awaited.
+            for terminal in self.terminals.values_mut() {
+                if terminal.contains_key("waitingForExit") {
+                    terminal.insert("waitingAtTurnEnd".into(), true.into());
+                }
+            }
+        }
         match (request.method.as_str(), result) {
             ("session/load", _) => self.replaying = false,
             ("session/prompt", Some(result)) => self.out.turn_ends.push(json!({
