@@ -80,7 +80,7 @@ impl Attempt {
             .iter()
             .filter(|e| seq_of(e) < seq && e["direction"] != direction)
             .filter(|e| e["message"]["id"] == *id && e["message"].get("method").is_some())
-            .last()
+            .next_back()
             .map(|e| (seq_of(e), &e["message"]))
     }
 
