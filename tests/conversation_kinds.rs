@@ -78,9 +78,12 @@ impl Attempt {
         let direction = self.direction(seq);
         self.events
             .iter()
-            .filter(|e| seq_of(e) < seq && e["direction"] != direction)
-            .filter(|e| e["message"]["id"] == *id && e["message"].get("method").is_some())
-            .next_back()
+            .rfind(|e| {
+                seq_of(e) < seq
+                    && e["direction"] != direction
+                    && e["message"]["id"] == *id
+                    && e["message"].get("method").is_some()
+            })
             .map(|e| (seq_of(e), &e["message"]))
     }
 
