@@ -166,7 +166,7 @@ fn print_tool_content(out: &mut String, content: &ToolCallContent) {
     match content {
         ToolCallContent::Content { content } | ToolCallContent::Unknown(content) => {
             match content.text() {
-                Some(text) => print_block(out, "       │", text),
+                Some(text) => print_lines(out, text),
                 None => outln!(out, "       │ [{}]", clean(&content.label(), 100)),
             }
         }
@@ -189,7 +189,7 @@ fn print_tool_content(out: &mut String, content: &ToolCallContent) {
                 terminal.status_label()
             );
             if let Some(output) = &terminal.output {
-                print_block(out, "       │", output);
+                print_lines(out, output);
             }
         }
     }
@@ -203,6 +203,13 @@ fn print_message(out: &mut String, label: &str, message: &Message, separator: &s
     }
     for note in message.cut_notes() {
         outln!(out, "  {indent} {note}");
+    }
+}
+
+/// Tool output, each line marked `│`.
+fn print_lines(out: &mut String, text: &str) {
+    for line in sanitize_text(text, true).lines() {
+        outln!(out, "       │ {line}");
     }
 }
 
