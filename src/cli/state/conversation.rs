@@ -186,7 +186,7 @@ fn print_tool_content(out: &mut String, content: &ToolCallContent) {
                 out,
                 "       ▣ terminal {}  {}",
                 clean(&terminal.terminal_id, 40),
-                terminal.status_label()
+                clean(&terminal.status_label(), 60)
             );
             if let Some(output) = &terminal.output {
                 print_lines(out, output);
@@ -202,7 +202,7 @@ fn print_message(out: &mut String, label: &str, message: &Message, separator: &s
         outln!(out, "  {indent} [{}]", clean(&block.label(), 100));
     }
     for note in message.cut_notes() {
-        outln!(out, "  {indent} {note}");
+        outln!(out, "  {indent} {}", clean(&note, 120));
     }
 }
 
