@@ -24,6 +24,7 @@ mod resume_dialog;
 mod status;
 pub mod text;
 mod timeline;
+pub mod unstable_rows;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -93,6 +94,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     }
     app.page = page;
     app.hits = hits;
+    app.unstable_rows.mark(frame.buffer_mut());
 }
 
 fn now_ms() -> i64 {
@@ -170,7 +172,7 @@ fn draw_run(
     };
     let status_rows = status::rows(view, keymap, theme, &extra, area.width);
     let layout = run_layout_with(area, view.focus, status_rows);
-    header::draw(frame, layout.header, view, theme);
+    header::draw(frame, layout.header, view, theme, ctx.now);
     if layout.graph.width > 0 {
         graph_pane::draw(frame, layout.graph, view, theme, hits);
     }
