@@ -38,7 +38,10 @@ pub(super) fn message_lines(
         lines.extend(block_lines(block, cols, "  ", style, dim, None));
     }
     for note in message.cut_notes() {
-        lines.push(Line::styled(truncate(&format!("  {note}"), cols), dim));
+        lines.push(Line::styled(
+            truncate(&format!("  {}", clean(&note)), cols),
+            dim,
+        ));
     }
     lines
 }
@@ -173,7 +176,7 @@ fn tool_content_lines(content: &ToolCallContent, cols: usize, theme: &Theme) -> 
                     &format!(
                         "  ▣ terminal {}  {}  {command}",
                         clean(&terminal.terminal_id),
-                        terminal.status_label()
+                        clean(&terminal.status_label())
                     ),
                     cols,
                 ),
