@@ -263,3 +263,30 @@ fn follow_exits_zero_for_a_completed_run_and_show_has_no_error_line() {
         (Some("completed"), &Value::Null)
     );
 }
+
+#[test]
+fn tree_says_stale_for_a_killed_run() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = running_copy(temp.path());
+    backdate(&run, TWO_DAYS);
+    let tree = reel(&[os("tree"), os("--runs-dir"), temp.path().as_os_str()]);
+    assert_eq!(tree.code, Some(0), "{}", tree.describe());
+    let row = tree
+        .stdout
+        .lines()
+        .find(|l| l.contains("gen-interrupted"))
+        .unwrap_or_else(|| panic!("no row:\n{}", tree.stdout));
+    assert!(row.contains("stale") && !row.contains("running"), "{row}");
+    let json = reel(&[
+        os("tree"),
+        os("--runs-dir"),
+        temp.path().as_os_str(),
+        os("--json"),
+    ])
+    .json();
+    let node = &json["roots"][0];
+    assert_eq!(
+        (node["status"].as_str(), node["state"].as_str()),
+        (Some("running"), Some("stale"))
+    );
+}
