@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::format::{clean, duration, pad};
 use super::{CliError, CliResult, EXIT_OK};
-use crate::bundle::activity::now_ms;
+use crate::bundle::timestamp::now_ms;
 use crate::model::liveness::LifeSigns;
 use crate::model::{Liveness, Run};
 

@@ -64,7 +64,7 @@ impl Summary {
                     .map_or(true, |p| run.bundle.open_file(&p).is_err())
             })
             .count();
-        let now = crate::bundle::activity::now_ms();
+        let now = crate::bundle::timestamp::now_ms();
         let liveness = run.liveness(now);
         Ok(Summary {
             state: crate::model::liveness::state_word(run.status(), liveness),

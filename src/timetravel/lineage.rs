@@ -319,7 +319,7 @@ fn state_now(dir: &Path, status: &str) -> String {
         return status.to_string();
     }
     match crate::model::Run::open(dir) {
-        Ok(run) => run.state(crate::bundle::activity::now_ms()),
+        Ok(run) => run.state(crate::bundle::timestamp::now_ms()),
         Err(_) => status.to_string(),
     }
 }

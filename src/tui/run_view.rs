@@ -140,7 +140,7 @@ pub struct RunView {
 
 impl RunView {
     pub fn new(run: Arc<Run>) -> RunView {
-        let live = run.liveness(crate::bundle::activity::now_ms()).is_live();
+        let live = run.liveness(crate::bundle::timestamp::now_ms()).is_live();
         // A run still being written opens at its head, following it; a
         // failed one at the step that failed it; any other at step 1.
         let failing = run.failure.as_ref().and_then(|f| f.step);
@@ -247,7 +247,7 @@ impl RunView {
         self.live = self.resuming
             || self
                 .run
-                .liveness(crate::bundle::activity::now_ms())
+                .liveness(crate::bundle::timestamp::now_ms())
                 .is_live();
     }
 
