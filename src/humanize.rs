@@ -4,28 +4,20 @@ use std::borrow::Cow;
 
 use crate::sanitize::sanitize_line;
 
-/// A single-line, sanitized, length-limited form of bundle text.
-pub fn clean(text: &str, max_chars: usize) -> String {
+/// A single-line, sanitized form of bundle text cut to `max_cols` cells.
+pub fn clean(text: &str, max_cols: usize) -> String {
     let line: Cow<str> = sanitize_line(text);
-    truncate(&line, max_chars)
+    truncate(&line, max_cols)
 }
 
-pub fn truncate(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    format!("{kept}…")
+/// Cuts to `max_cols` display cells, never inside a grapheme cluster.
+pub fn truncate(text: &str, max_cols: usize) -> String {
+    crate::display_width::truncate(text, max_cols)
 }
 
-/// Left-aligns `text` in `width` columns (counting chars, not bytes).
-pub fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    if len >= width {
-        text.to_string()
-    } else {
-        format!("{text}{}", " ".repeat(width - len))
-    }
+/// Left-aligns `text` in `cols` display cells (CJK and emoji count two).
+pub fn pad(text: &str, cols: usize) -> String {
+    crate::display_width::pad(text, cols)
 }
 
 /// `850ms`, `2.4s`, `3m05s`, `1h02m`.

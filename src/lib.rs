@@ -7,6 +7,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod demo;
+pub mod display_width;
 pub mod humanize;
 pub mod model;
 pub mod sanitize;

@@ -14,6 +14,7 @@ pub mod intern;
 pub mod manifest;
 pub mod ndjson;
 pub mod paths;
+pub mod projection_field;
 pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;

@@ -275,9 +275,9 @@ pub fn print_plan(out: &mut String, plan: &ResumePlan) {
                 .unwrap_or_default();
             outln!(
                 out,
-                "    {:<24} {:<10}{effect}",
-                clean(&node.id, 24),
-                clean(&node.node_type, 10)
+                "    {} {}{effect}",
+                crate::humanize::pad(&clean(&node.id, 24), 24),
+                crate::humanize::pad(&clean(&node.node_type, 10), 10)
             );
         }
     }
@@ -302,7 +302,11 @@ pub fn print_plan(out: &mut String, plan: &ResumePlan) {
             ),
             (false, _) => "in step with this run".to_string(),
         };
-        outln!(out, "    {:<28} {state}", clean(&session.bundle_id, 28));
+        outln!(
+            out,
+            "    {} {state}",
+            crate::humanize::pad(&clean(&session.bundle_id, 28), 28)
+        );
     }
     outln!(
         out,

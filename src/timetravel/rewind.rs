@@ -209,6 +209,13 @@ pub fn latest_backup(dirs: &StateDirs, run_id: &str) -> Option<PathBuf> {
     backups.pop()
 }
 
+/// The newest backup of the run in `run_dir`, found as `undo` would find
+/// it; `None` when there is none (or the folder is not a run).
+pub fn latest_backup_of(run_dir: &Path) -> Option<PathBuf> {
+    let located = locate_run(run_dir).ok()?;
+    latest_backup(&StateDirs::new(&located.runs_dir), &located.id())
+}
+
 /// Restores the run's most recent backup byte for byte. The bundle it
 /// replaces is kept as a new backup, so an undo can be undone too.
 pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {

@@ -62,6 +62,8 @@ pub struct App {
     /// Height of the main list area, for page up/down.
     pub page: usize,
     pub hits: HitAreas,
+    /// Rows to redraw whole (emoji sequences terminals draw unevenly).
+    pub unstable_rows: super::ui::unstable_rows::UnstableRows,
     /// Shown in the status bar until the next key (config errors …).
     pub notice: Option<String>,
     /// What was wrong with the keys or config file: the defaults are in use
@@ -110,6 +112,7 @@ impl App {
             quit: false,
             page: 10,
             hits: HitAreas::default(),
+            unstable_rows: Default::default(),
             notice: None,
             fixed_now: None,
             open_at_end: false,
@@ -278,7 +281,13 @@ impl App {
                         self.reopen(path)
                     }
                     Err(err) => {
-                        self.notice = Some(format!("{what} failed: {err}"));
+                        // The whole message, wrapped: a failure cut off at
+                        // the status bar's edge explains nothing.
+                        self.notice = Some(format!("{what} failed"));
+                        self.dialog = Some(super::app_dialogs::report(
+                            &format!("{what} failed"),
+                            err.lines().map(str::to_string).collect(),
+                        ));
                         Vec::new()
                     }
                 }

@@ -262,19 +262,5 @@ fn session_horizon(run: &Run, attempt: usize, session_id: &str) -> u32 {
 }
 
 pub fn item_seq(item: &TranscriptItem) -> u32 {
-    match item {
-        TranscriptItem::User { seq, .. }
-        | TranscriptItem::Agent { seq, .. }
-        | TranscriptItem::Thought { seq, .. }
-        | TranscriptItem::Plan { seq, .. }
-        | TranscriptItem::Usage { seq, .. }
-        | TranscriptItem::Connection { seq, .. }
-        | TranscriptItem::Replay { seq, .. }
-        | TranscriptItem::TurnEnd { seq, .. }
-        | TranscriptItem::TurnError { seq, .. }
-        | TranscriptItem::Cancel { seq }
-        | TranscriptItem::Other { seq, .. } => *seq,
-        TranscriptItem::ToolCall(call) => call.seq,
-        TranscriptItem::Permission(p) => p.seq,
-    }
+    item.seq()
 }

@@ -24,6 +24,7 @@ mod resume_dialog;
 mod status;
 pub mod text;
 mod timeline;
+pub mod unstable_rows;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -95,6 +96,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     }
     app.page = page;
     app.hits = hits;
+    app.unstable_rows.mark(frame.buffer_mut());
 }
 
 /// The regions of the run screen.

@@ -3,8 +3,9 @@
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
 
+use crate::display_width::{grapheme_width, prefix_within};
 use crate::sanitize::{sanitize_line, sanitize_text};
 
 /// A single-line span of bundle text, sanitized.
@@ -12,27 +13,15 @@ pub fn clean(text: &str) -> String {
     sanitize_line(text).into_owned()
 }
 
+/// Display cells (per grapheme cluster, as the buffer counts them).
 pub fn width(text: &str) -> usize {
-    UnicodeWidthStr::width(text)
+    crate::display_width::width(text)
 }
 
-/// Cuts `text` to at most `max` columns, marking the cut with `…`.
+/// Cuts `text` to at most `max` columns, marking the cut with `…`; a
+/// grapheme cluster (a flag, a ZWJ sequence) is never split.
 pub fn truncate(text: &str, max: usize) -> String {
-    if width(text) <= max {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
+    crate::display_width::truncate(text, max)
 }
 
 /// Pads or cuts to exactly `cols` columns.
@@ -87,50 +76,50 @@ pub fn wrap(
 pub fn wrap_line(line: &Line<'_>, cols: usize, indent: usize) -> Vec<Line<'static>> {
     let cols = cols.max(1);
     let indent = if indent * 2 > cols { 0 } else { indent };
-    let cells: Vec<(char, Style)> = line
+    let cells: Vec<(&str, Style)> = line
         .spans
         .iter()
         .flat_map(|span| {
             let style = line.style.patch(span.style);
-            span.content.chars().map(move |c| (c, style))
+            span.content.graphemes(true).map(move |g| (g, style))
         })
         .collect();
     let mut lines = Vec::new();
-    let mut current: Vec<(char, Style)> = Vec::new();
+    let mut current: Vec<(&str, Style)> = Vec::new();
     let (mut used, mut base) = (0usize, 0usize);
     let mut i = 0;
     while i < cells.len() {
         let start = i;
-        while i < cells.len() && cells[i].0 != ' ' {
+        while i < cells.len() && cells[i].0 != " " {
             i += 1;
         }
         let word = &cells[start..i];
         let spaces_start = i;
-        while i < cells.len() && cells[i].0 == ' ' {
+        while i < cells.len() && cells[i].0 == " " {
             i += 1;
         }
-        let word_width: usize = word.iter().map(|(c, _)| c.width().unwrap_or(0)).sum();
+        let word_width: usize = word.iter().map(|(g, _)| grapheme_width(g)).sum();
         let mut push_line =
-            |current: &mut Vec<(char, Style)>, used: &mut usize, base: &mut usize| {
+            |current: &mut Vec<(&str, Style)>, used: &mut usize, base: &mut usize| {
                 lines.push(styled_line(std::mem::take(current)));
-                current.extend(std::iter::repeat_n((' ', Style::default()), indent));
+                current.extend(std::iter::repeat_n((" ", Style::default()), indent));
                 *used = indent;
                 *base = indent;
             };
         if used + word_width > cols && used > base {
             push_line(&mut current, &mut used, &mut base);
         }
-        for &(c, style) in word {
-            let w = c.width().unwrap_or(0);
+        for &(g, style) in word {
+            let w = grapheme_width(g);
             if used + w > cols && used > base {
                 push_line(&mut current, &mut used, &mut base);
             }
-            current.push((c, style));
+            current.push((g, style));
             used += w;
         }
-        for &(c, style) in &cells[spaces_start..i] {
+        for &(g, style) in &cells[spaces_start..i] {
             if used < cols {
-                current.push((c, style));
+                current.push((g, style));
                 used += 1;
             }
         }
@@ -140,14 +129,14 @@ pub fn wrap_line(line: &Line<'_>, cols: usize, indent: usize) -> Vec<Line<'stati
 }
 
 /// Cells back into spans (one per run of a style), trailing spaces trimmed.
-fn styled_line(mut cells: Vec<(char, Style)>) -> Line<'static> {
-    while cells.last().is_some_and(|(c, _)| *c == ' ') {
+fn styled_line(mut cells: Vec<(&str, Style)>) -> Line<'static> {
+    while cells.last().is_some_and(|(g, _)| *g == " ") {
         cells.pop();
     }
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut text = String::new();
     let mut style = None;
-    for (c, s) in cells {
+    for (g, s) in cells {
         if style.is_some_and(|current| current != s) {
             spans.push(Span::styled(
                 std::mem::take(&mut text),
@@ -155,7 +144,7 @@ fn styled_line(mut cells: Vec<(char, Style)>) -> Line<'static> {
             ));
         }
         style = Some(s);
-        text.push(c);
+        text.push_str(g);
     }
     if !text.is_empty() {
         spans.push(Span::styled(text, style.unwrap_or_default()));
@@ -171,29 +160,21 @@ pub fn wrap_lines(lines: &[Line<'_>], cols: usize, indent: usize) -> Vec<Line<'s
         .collect()
 }
 
-/// Splits at the last space within `cols` columns (or hard at `cols`).
+/// Splits at the last space within `cols` columns (or hard at `cols`,
+/// between grapheme clusters; at least one cluster goes on each line).
 fn split_at_width(text: &str, cols: usize) -> (&str, &str) {
-    let mut used = 0;
-    let mut cut = text.len();
-    let mut last_space = None;
-    for (i, c) in text.char_indices() {
-        let w = c.width().unwrap_or(0);
-        if used + w > cols {
-            cut = i;
-            break;
-        }
-        if c == ' ' {
-            last_space = Some(i);
-        }
-        used += w;
-    }
+    let (mut cut, _) = prefix_within(text, cols);
     if cut == text.len() {
         return (text, "");
+    }
+    if cut == 0 {
+        cut = text.graphemes(true).next().map_or(text.len(), str::len);
+        return (&text[..cut], &text[cut..]);
     }
     if text[cut..].starts_with(' ') {
         return (&text[..cut], &text[cut + 1..]);
     }
-    match last_space.filter(|&s| s > 0) {
+    match text[..cut].rfind(' ').filter(|&s| s > 0) {
         Some(space) => (&text[..space], &text[space + 1..]),
         None => (&text[..cut], &text[cut..]),
     }
@@ -252,5 +233,41 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("日本語テキスト", 5), "日本…");
         assert_eq!(fit("ab", 4), "ab  ");
+    }
+
+    /// Flags and ZWJ sequences are kept whole whatever the width, and
+    /// every wrapped line fits: checked against ratatui's own measure.
+    #[test]
+    fn wrapping_never_splits_a_grapheme_cluster() {
+        use ratatui::buffer::CellWidth;
+        let flags = "\u{1F1EF}\u{1F1F5}\u{1F1F8}\u{1F1E6}\u{1F1EE}\u{1F1F1}";
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}";
+        let text = format!("{flags}{family}翻訳{flags}");
+        let clusters: Vec<&str> = text.graphemes(true).collect();
+        for cols in 8..=13 {
+            let lines = wrap(&text, cols, Span::raw(""), Span::raw(""), Style::default());
+            let mut rejoined = Vec::new();
+            for line in &lines {
+                let shown = line.to_string();
+                assert!(shown.cell_width() as usize <= cols, "{shown:?} at {cols}");
+                rejoined.extend(shown.graphemes(true).map(str::to_string));
+            }
+            assert_eq!(rejoined, clusters, "at {cols} columns");
+            let styled = wrap_line(&Line::raw(text.clone()), cols, 0);
+            let kept: Vec<String> = styled
+                .iter()
+                .flat_map(|l| {
+                    let shown = l.to_string();
+                    assert!(shown.cell_width() as usize <= cols);
+                    shown
+                        .graphemes(true)
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(kept, clusters, "wrap_line at {cols} columns");
+        }
+        // A cut leaves out half a flag rather than showing one indicator.
+        assert_eq!(truncate(flags, 5), "\u{1F1EF}\u{1F1F5}\u{1F1F8}\u{1F1E6}…");
     }
 }

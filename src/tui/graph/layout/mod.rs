@@ -114,49 +114,16 @@ pub fn rail_id_column(flow: &FlowDefinition) -> usize {
     rail::id_column(flow)
 }
 
-/// Display width of a sanitized string, close to what terminals use: wide
-/// East Asian and emoji characters take two cells, combining marks none.
-/// (The widget measures again with ratatui; this only sizes boxes.)
+/// Display width of a sanitized string, measured per grapheme cluster as
+/// the buffer measures it (so boxes fit the drawn text).
 pub fn text_width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
+    crate::display_width::width(text)
 }
 
-fn char_width(c: char) -> usize {
-    match c as u32 {
-        0x0300..=0x036F | 0x200B..=0x200D | 0xFE00..=0xFE0F => 0,
-        0x1100..=0x115F
-        | 0x2E80..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD => 2,
-        _ => 1,
-    }
-}
-
-/// `text` cut to at most `max` cells, with `…` when shortened.
+/// `text` cut to at most `max` cells, with `…` when shortened (never
+/// inside a grapheme cluster).
 pub fn truncate(text: &str, max: usize) -> String {
-    if text_width(text) <= max {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = char_width(c);
-        if used + w + 1 > max {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if max > 0 {
-        out.push('…');
-    }
-    out
+    crate::display_width::truncate(text, max)
 }
 
 /// Clamps a computed coordinate into the cell range.

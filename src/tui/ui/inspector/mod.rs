@@ -5,6 +5,7 @@
 //! windowed; what is left out is said on a marker line, and `o` opens the
 //! whole of the section under the selection in `$PAGER`.
 
+mod acp_lines;
 mod attempt;
 mod events;
 mod session;
@@ -248,7 +249,9 @@ fn json_tree_lines(
     let (lines, more) = json_tree::lines_capped(value, folded, JSON_LINES);
     for line in lines {
         let action = (foldable && line.foldable).then(|| LineAction::Fold(line.path.clone()));
-        doc.push(json_line(&line, cols, theme), action);
+        for part in json_line(&line, cols, theme) {
+            doc.push(part, action.clone());
+        }
     }
     if more > 0 {
         doc.marker(
@@ -261,8 +264,15 @@ fn json_tree_lines(
     }
 }
 
-fn json_line(line: &json_tree::JsonLine, cols: usize, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![Span::raw("  ".repeat(line.depth + 1))];
+/// Most screen lines one JSON line wraps onto; `o` shows the rest.
+const JSON_WRAP_LINES: usize = 8;
+
+/// One line of the JSON tree, wrapped under its key when it is wider than
+/// the pane (values are what a reader came for: never cut when there is
+/// room below).
+fn json_line(line: &json_tree::JsonLine, cols: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let depth = "  ".repeat(line.depth + 1);
+    let mut spans = vec![Span::raw(depth.clone())];
     for token in &line.tokens {
         let (text, style) = match token {
             Token::Key(s) => (s, theme.json_key),
@@ -274,10 +284,14 @@ fn json_line(line: &json_tree::JsonLine, cols: usize, theme: &Theme) -> Line<'st
         };
         spans.push(Span::styled(clean(text), style));
     }
-    let width: usize = spans.iter().map(|s| super::text::width(&s.content)).sum();
-    if width > cols {
-        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        return Line::raw(truncate(&text, cols));
+    let line = Line::from(spans);
+    let mut parts = super::text::wrap_line(&line, cols, depth.len() + 2);
+    if parts.len() > JSON_WRAP_LINES {
+        parts.truncate(JSON_WRAP_LINES);
+        if let Some(last) = parts.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            *last = Line::styled(truncate(&format!("{text} …"), cols), theme.dim);
+        }
     }
-    Line::from(spans)
+    parts
 }

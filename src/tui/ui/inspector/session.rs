@@ -6,8 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
+use super::acp_lines::{
+    message_lines, metadata_lines, permission_lines, tool_lines, turn_end_line,
+};
 use super::Doc;
-use crate::model::conversation::{Permission, ToolCall};
+use crate::model::conversation::Message;
 use crate::model::TranscriptItem;
 use crate::tui::inspect::{item_seq, PagerSource, SessionContent};
 use crate::tui::theme::Theme;
@@ -15,19 +18,13 @@ use crate::tui::ui::text::{clean, truncate, wrap};
 
 /// An agent or thought item cut to `share` of its text (playback reveal).
 fn revealed(item: &TranscriptItem, share: f64) -> Option<TranscriptItem> {
-    let cut = |text: &str| {
-        let keep = (text.chars().count() as f64 * share).ceil() as usize;
-        text.chars().take(keep).collect::<String>()
+    let cut = |message: &Message| {
+        let keep = (message.text_chars() as f64 * share).ceil() as usize;
+        message.prefix(keep)
     };
     match item {
-        TranscriptItem::Agent { seq, text } => Some(TranscriptItem::Agent {
-            seq: *seq,
-            text: cut(text),
-        }),
-        TranscriptItem::Thought { seq, text } => Some(TranscriptItem::Thought {
-            seq: *seq,
-            text: cut(text),
-        }),
+        TranscriptItem::Agent(message) => Some(TranscriptItem::Agent(cut(message))),
+        TranscriptItem::Thought(message) => Some(TranscriptItem::Thought(cut(message))),
         _ => None,
     }
 }
@@ -136,18 +133,37 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
     let dim = |style: Style| if past { style.patch(theme.dim) } else { style };
     let indent = || Span::raw("  ");
     match item {
-        TranscriptItem::User { text, .. } => {
-            labeled("▸ you", text, cols, dim(theme.user), dim(theme.text))
-        }
-        TranscriptItem::Agent { text, .. } => {
-            labeled("◂ agent", text, cols, dim(theme.agent), dim(theme.text))
-        }
-        TranscriptItem::Thought { text, .. } => labeled(
+        TranscriptItem::User(message) => message_lines(
+            "▸ you",
+            message,
+            cols,
+            dim(theme.user),
+            dim(theme.text),
+            theme.dim,
+        ),
+        TranscriptItem::UserMessage(message) => message_lines(
+            "▹ user message",
+            message,
+            cols,
+            dim(theme.user),
+            dim(theme.text),
+            theme.dim,
+        ),
+        TranscriptItem::Agent(message) => message_lines(
+            "◂ agent",
+            message,
+            cols,
+            dim(theme.agent),
+            dim(theme.text),
+            theme.dim,
+        ),
+        TranscriptItem::Thought(message) => message_lines(
             "~ thought",
-            text,
+            message,
             cols,
             dim(theme.thought),
             dim(theme.thought),
+            theme.dim,
         ),
         TranscriptItem::ToolCall(call) => tool_lines(call, cols, theme, past),
         TranscriptItem::Plan { entries, .. } => {
@@ -201,8 +217,14 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
                 theme.dim,
             )]
         }
-        TranscriptItem::TurnEnd { stop_reason, .. } => {
-            vec![Line::styled(format!("■ {}", clean(stop_reason)), theme.dim)]
+        TranscriptItem::TurnEnd {
+            stop_reason, usage, ..
+        } => vec![turn_end_line(stop_reason, usage.as_ref(), theme)],
+        TranscriptItem::AvailableCommands { .. }
+        | TranscriptItem::CurrentMode { .. }
+        | TranscriptItem::ConfigOptions { .. }
+        | TranscriptItem::SessionInfo { .. } => {
+            metadata_lines(item, cols, theme).unwrap_or_default()
         }
         TranscriptItem::TurnError {
             message,
@@ -218,12 +240,16 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
                 indent(),
                 theme.error,
             );
-            if let Some(details) = data
-                .as_ref()
-                .and_then(|d| d.get("details"))
-                .and_then(Value::as_str)
-            {
-                lines.extend(wrap(details, cols, indent(), indent(), theme.error));
+            match data {
+                Some(Value::Object(d)) if d.get("details").is_some_and(Value::is_string) => {
+                    let details = d.get("details").and_then(Value::as_str).unwrap_or("");
+                    lines.extend(wrap(details, cols, indent(), indent(), theme.error));
+                }
+                Some(data) => lines.push(Line::styled(
+                    truncate(&format!("  data {}", clean(&data.to_string())), cols),
+                    theme.error,
+                )),
+                None => {}
             }
             lines
         }
@@ -232,105 +258,4 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             vec![Line::styled(format!("· {}", clean(label)), theme.dim)]
         }
     }
-}
-
-fn labeled(
-    label: &str,
-    text: &str,
-    cols: usize,
-    label_style: Style,
-    style: Style,
-) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(label.to_string(), label_style)];
-    lines.extend(wrap(text, cols, Span::raw("  "), Span::raw("  "), style));
-    lines
-}
-
-fn tool_lines(call: &ToolCall, cols: usize, theme: &Theme, past: bool) -> Vec<Line<'static>> {
-    let style = if past {
-        theme.tool.patch(theme.dim)
-    } else {
-        theme.tool
-    };
-    let glyph = match call.status.as_str() {
-        "completed" => "✓",
-        "failed" => "✗",
-        "in_progress" => "▸",
-        _ => "·",
-    };
-    let kind = call
-        .tool_kind
-        .as_deref()
-        .map(|k| format!("  {}", clean(k)))
-        .unwrap_or_default();
-    let head = format!(
-        "⚙ {} [{glyph} {}]{kind}",
-        clean(&call.title),
-        clean(&call.status)
-    );
-    let mut lines = vec![Line::styled(truncate(&head, cols), style)];
-    if let Some(input) = &call.raw_input {
-        lines.push(Line::styled(
-            truncate(&format!("  in  {}", clean(&input.to_string())), cols),
-            theme.dim,
-        ));
-    }
-    for text in call.content.iter().take(1) {
-        let first: Vec<&str> = text.lines().take(4).collect();
-        lines.extend(wrap(
-            &first.join("\n"),
-            cols,
-            Span::raw("  │ "),
-            Span::raw("  │ "),
-            theme.dim,
-        ));
-    }
-    if let Some(output) = &call.raw_output {
-        lines.push(Line::styled(
-            truncate(&format!("  out {}", clean(&output.to_string())), cols),
-            theme.dim,
-        ));
-    }
-    lines
-}
-
-fn permission_lines(
-    permission: &Permission,
-    cols: usize,
-    theme: &Theme,
-    past: bool,
-) -> Vec<Line<'static>> {
-    let style = if past {
-        theme.key.patch(theme.dim)
-    } else {
-        theme.key
-    };
-    let answer = permission
-        .selected
-        .as_deref()
-        .map(clean)
-        .unwrap_or_else(|| "no answer".to_string());
-    let options: Vec<String> = permission
-        .options
-        .iter()
-        .filter_map(|o| {
-            o.get("optionId")
-                .or_else(|| o.get("name"))
-                .and_then(Value::as_str)
-                .map(clean)
-        })
-        .collect();
-    vec![
-        Line::styled(
-            truncate(
-                &format!("? permission: {} → {answer}", clean(&permission.title)),
-                cols,
-            ),
-            style,
-        ),
-        Line::styled(
-            truncate(&format!("  options: {}", options.join(", ")), cols),
-            theme.dim,
-        ),
-    ]
 }
