@@ -290,3 +290,26 @@ fn tree_says_stale_for_a_killed_run() {
         (Some("running"), Some("stale"))
     );
 }
+
+/// With heartbeats turned off the writer may be silent until the node's
+/// timeout (acpx's default: 15 min); a run is stale only after that.
+#[test]
+fn a_node_without_heartbeats_may_be_silent_until_its_timeout() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = running_copy(temp.path());
+    let flow = run.join("flow.json");
+    let mut value: Value =
+        serde_json::from_slice(&std::fs::read(&flow).expect("flow")).expect("json");
+    value["nodes"]["long_agent"]["heartbeatMs"] = json!(0);
+    std::fs::write(&flow, value.to_string()).expect("write");
+    let state = || reel(&[os("show"), run.as_os_str(), os("--json")]).json()["state"].clone();
+    backdate(&run, Duration::from_secs(10 * 60));
+    assert_eq!(state(), "running", "10 min of silence is within 15 min");
+    backdate(&run, Duration::from_secs(20 * 60));
+    assert_eq!(state(), "stale");
+    // With heartbeats on (every 500 ms here), 10 min of silence is death.
+    value["nodes"]["long_agent"]["heartbeatMs"] = json!(500);
+    std::fs::write(&flow, value.to_string()).expect("write");
+    backdate(&run, Duration::from_secs(10 * 60));
+    assert_eq!(state(), "stale");
+}
