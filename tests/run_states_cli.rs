@@ -313,3 +313,23 @@ fn a_node_without_heartbeats_may_be_silent_until_its_timeout() {
     backdate(&run, Duration::from_secs(10 * 60));
     assert_eq!(state(), "stale");
 }
+
+#[test]
+fn a_waiting_run_says_where_it_waits_instead_of_an_empty_finished() {
+    let run = sample("2026-11-23T173739237Z-gen-branching-review-36d6dd35");
+    let live: Value =
+        serde_json::from_slice(&std::fs::read(run.join("projections/live.json")).expect("live"))
+            .expect("json");
+    let on = live["waitingOn"].as_str().expect("waitingOn");
+    let show = reel(&[os("show"), run.as_os_str()]);
+    let status = show
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("status"))
+        .expect("a status line");
+    assert!(status.starts_with("status    waiting"), "{status}");
+    assert!(
+        status.ends_with(&format!("not finished (waiting on {on})")),
+        "{status}"
+    );
+}

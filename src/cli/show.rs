@@ -201,7 +201,10 @@ fn state_line(run: &Run, summary: &Summary) -> String {
     };
     let finished = match run.finished_at() {
         Some(at) => format!("finished {}", clean(&at, 30)),
-        None if run.status() == "waiting" => "not finished (waiting)".to_string(),
+        None if run.status() == "waiting" => match run.waiting_on() {
+            Some(on) => format!("not finished (waiting on {})", clean(on, 60)),
+            None => "not finished (waiting)".to_string(),
+        },
         None => "not finished".to_string(),
     };
     format!(
