@@ -53,7 +53,7 @@ fn a_killed_run_is_stale_in_list_and_show_and_their_json() {
         .expect("a status line");
     assert!(status.starts_with("status    stale"), "{status}");
     // Silent for two days by the file times (its own stamps are older).
-    assert!(status.contains("nothing was written for 48h"), "{status}");
+    assert!(status.contains("nothing was written for 2d00h"), "{status}");
     assert!(status.trim_end().ends_with("not finished"), "{status}");
     let json = reel(&[os("show"), run.as_os_str(), os("--json")]).json();
     assert_eq!(
