@@ -46,8 +46,3 @@ fn epoch_ms(time: SystemTime) -> Option<i64> {
     let since = time.duration_since(UNIX_EPOCH).ok()?;
     i64::try_from(since.as_millis()).ok()
 }
-
-/// This machine's clock, in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    epoch_ms(SystemTime::now()).unwrap_or(0)
-}

@@ -112,7 +112,9 @@ pub enum Command {
             help = "Print JSON instead of text (with --follow: one object per step)"
         )]
         json: bool,
-        /// Keep printing steps as they finish until the run ends.
+        /// Keep printing steps as they finish until the run ends; exits 0
+        /// completed or waiting, 7 failed or timed out, 8 stale (its writer
+        /// stopped).
         #[arg(long)]
         follow: bool,
     },

@@ -64,7 +64,7 @@ impl Summary {
                     .map_or(true, |p| run.bundle.open_file(&p).is_err())
             })
             .count();
-        let now = crate::bundle::activity::now_ms();
+        let now = crate::bundle::timestamp::now_ms();
         let liveness = run.liveness(now);
         Ok(Summary {
             state: crate::model::liveness::state_word(run.status(), liveness),
@@ -201,7 +201,10 @@ fn state_line(run: &Run, summary: &Summary) -> String {
     };
     let finished = match run.finished_at() {
         Some(at) => format!("finished {}", clean(&at, 30)),
-        None if run.status() == "waiting" => "not finished (waiting)".to_string(),
+        None if run.status() == "waiting" => match run.waiting_on() {
+            Some(on) => format!("not finished (waiting on {})", clean(on, 60)),
+            None => "not finished (waiting)".to_string(),
+        },
         None => "not finished".to_string(),
     };
     format!(

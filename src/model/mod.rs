@@ -136,6 +136,16 @@ impl Run {
         }
     }
 
+    /// The checkpoint a waiting run stopped at (the live projection's
+    /// `waitingOn`).
+    pub fn waiting_on(&self) -> Option<&str> {
+        self.bundle
+            .live
+            .as_ref()
+            .and_then(|live| live.get("waitingOn"))
+            .and_then(Value::as_str)
+    }
+
     pub fn started_at(&self) -> Option<String> {
         self.bundle.manifest.started_at.clone().or_else(|| {
             let first = self.bundle.trace.entries().first()?;

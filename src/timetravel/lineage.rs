@@ -128,6 +128,9 @@ pub struct LineageNode {
     pub run_id: String,
     pub title: String,
     pub status: String,
+    /// The status as read now: `stale` for a run that says running but
+    /// whose writer is silent (`model::liveness`).
+    pub state: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Attempts (`node_started` events) in the trace, when it was readable.
@@ -291,6 +294,7 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
         run_id: name.clone(),
         title: String::new(),
         status: "unknown".to_string(),
+        state: "unknown".to_string(),
         started_at: None,
         steps: None,
         lineage: None,
@@ -324,9 +328,22 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
             node.error = Some(err.to_string());
         }
     }
+    node.state = state_now(dir, &node.status);
     let backups_dir = StateDirs::new(runs_dir).backups_of(&node.run_id);
     node.backups = backups(&backups_dir, node.rewound.as_ref(), audit);
     node
+}
+
+/// `status`, or `stale` for a run that says running and whose writer is
+/// silent: only such a run is opened (the rest of the forest is scanned).
+fn state_now(dir: &Path, status: &str) -> String {
+    if status != "running" {
+        return status.to_string();
+    }
+    match crate::model::Run::open(dir) {
+        Ok(run) => run.state(crate::bundle::timestamp::now_ms()),
+        Err(_) => status.to_string(),
+    }
 }
 
 /// The backups of one run, oldest first.

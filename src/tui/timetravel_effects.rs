@@ -199,7 +199,7 @@ fn push_rows(
     rows.push((
         format!(
             "{indent}{here}{suffix}  {}  {}{steps}{fork}{continued}",
-            node.title, node.status
+            node.title, node.state
         ),
         Some(node.path.clone()),
     ));
