@@ -41,18 +41,19 @@ pub fn wrap(
     style: Style,
 ) -> Vec<Line<'static>> {
     let clean = sanitize_text(text, true);
-    let room = cols.saturating_sub(width(&prefix.content)).max(8);
+    // Each line has the room its own prefix leaves.
+    let room = |lead: &Span| cols.saturating_sub(width(&lead.content)).max(8);
     let mut lines = Vec::new();
     for raw in clean.split('\n') {
         let raw = raw.replace('\t', "    ");
         let mut rest = raw.as_str();
         loop {
-            let (head, tail) = split_at_width(rest, room);
             let lead = if lines.is_empty() {
                 first_prefix.clone()
             } else {
                 prefix.clone()
             };
+            let (head, tail) = split_at_width(rest, room(&lead));
             lines.push(Line::from(vec![
                 lead,
                 Span::styled(head.to_string(), style),

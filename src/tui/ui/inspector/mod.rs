@@ -6,8 +6,16 @@
 //! whole of the section under the selection in `$PAGER`.
 
 mod attempt;
+#[cfg_attr(not(test), allow(dead_code))]
+mod content_view;
+// Drawn once the conversation keeps ACP's diffs (issue 11's model half).
+#[cfg_attr(not(test), allow(dead_code))]
+mod diff_view;
 mod events;
+mod permission_view;
 mod session;
+#[cfg_attr(not(test), allow(dead_code))]
+mod terminal_box;
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

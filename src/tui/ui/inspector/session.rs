@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
+use super::permission_view::{self, Choice};
 use super::Doc;
 use crate::model::conversation::{Permission, ToolCall};
 use crate::model::TranscriptItem;
@@ -201,9 +202,7 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
                 theme.dim,
             )]
         }
-        TranscriptItem::TurnEnd { stop_reason, .. } => {
-            vec![Line::styled(format!("■ {}", clean(stop_reason)), theme.dim)]
-        }
+        TranscriptItem::TurnEnd { stop_reason, .. } => vec![stop_line(stop_reason, cols, theme)],
         TranscriptItem::TurnError {
             message,
             code,
@@ -218,12 +217,28 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
                 indent(),
                 theme.error,
             );
-            if let Some(details) = data
-                .as_ref()
-                .and_then(|d| d.get("details"))
-                .and_then(Value::as_str)
-            {
-                lines.extend(wrap(details, cols, indent(), indent(), theme.error));
+            // The error's data whole: an object field by field (strings
+            // as text), anything else as it was sent.
+            let text = |value: &Value| match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let fields: Vec<(String, String)> = match data {
+                Some(Value::Object(map)) => map
+                    .iter()
+                    .map(|(key, value)| (format!("  {}: ", clean(key)), text(value)))
+                    .collect(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(value) => vec![("  data: ".to_string(), text(value))],
+            };
+            for (key, value) in fields {
+                lines.extend(wrap(
+                    &value,
+                    cols,
+                    Span::styled(key, theme.dim),
+                    indent(),
+                    theme.error,
+                ));
             }
             lines
         }
@@ -232,6 +247,24 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             vec![Line::styled(format!("· {}", clean(label)), theme.dim)]
         }
     }
+}
+
+/// How the turn ended: `end_turn` quietly, anything else (the token
+/// limit, the request limit, a refusal, a cancel) as a warning saying
+/// what it means.
+fn stop_line(stop_reason: &str, cols: usize, theme: &Theme) -> Line<'static> {
+    let meaning = match stop_reason {
+        "end_turn" => return Line::styled(format!("■ {}", clean(stop_reason)), theme.dim),
+        "max_tokens" => "the agent hit its token limit",
+        "max_turn_requests" => "the agent hit its limit of requests in one turn",
+        "refusal" => "the agent refused to go on",
+        "cancelled" => "the turn was cancelled",
+        _ => "the turn ended for another reason",
+    };
+    Line::styled(
+        truncate(&format!("⚠ {} — {meaning}", clean(stop_reason)), cols),
+        theme.warning,
+    )
 }
 
 fn labeled(
@@ -300,37 +333,18 @@ fn permission_lines(
     theme: &Theme,
     past: bool,
 ) -> Vec<Line<'static>> {
-    let style = if past {
-        theme.key.patch(theme.dim)
-    } else {
-        theme.key
-    };
-    let answer = permission
-        .selected
-        .as_deref()
-        .map(clean)
-        .unwrap_or_else(|| "no answer".to_string());
-    let options: Vec<String> = permission
-        .options
-        .iter()
-        .filter_map(|o| {
-            o.get("optionId")
-                .or_else(|| o.get("name"))
-                .and_then(Value::as_str)
-                .map(clean)
-        })
-        .collect();
-    vec![
-        Line::styled(
-            truncate(
-                &format!("? permission: {} → {answer}", clean(&permission.title)),
-                cols,
-            ),
-            style,
-        ),
-        Line::styled(
-            truncate(&format!("  options: {}", options.join(", ")), cols),
-            theme.dim,
-        ),
-    ]
+    let options: Vec<Choice> = permission.options.iter().map(Choice::from_value).collect();
+    // `selected` holds the outcome itself when no option was chosen.
+    let cancelled = permission.selected.as_deref() == Some("cancelled")
+        && !options.iter().any(|o| o.id == "cancelled");
+    let selected = permission.selected.as_deref().filter(|_| !cancelled);
+    permission_view::permission_lines(
+        &permission.title,
+        &options,
+        selected,
+        cancelled,
+        cols,
+        theme,
+        past,
+    )
 }
