@@ -232,8 +232,12 @@ impl Action {
             Action::TabEvents => "inspector: trace events and raw JSON-RPC",
             Action::Activate => "open / expand / fold",
             Action::Search => "search outputs, conversations and events",
-            Action::NextHit => "move the cursor to the next search hit",
-            Action::PrevHit => "move the cursor to the previous search hit",
+            Action::NextHit => {
+                "move the cursor to the next search hit (in the inspector: the next match shown)"
+            }
+            Action::PrevHit => {
+                "move the cursor to the previous search hit (in the inspector: the previous match)"
+            }
             Action::ToggleGraphView => "graph: map view / rail view",
             Action::FitGraph => "graph: fit the whole flow",
             Action::FollowCursor => "graph: follow the cursor",

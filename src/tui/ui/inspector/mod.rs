@@ -23,7 +23,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::pane_block;
-use super::text::{clean, truncate, wrap};
+use super::text::{clean, highlight, truncate, wrap};
 use crate::bundle::window::TextWindow;
 use crate::humanize;
 use crate::tui::inspect::{InspectContent, InspectorTab, PagerSource};
@@ -112,7 +112,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
         doc.push(Line::styled(text, theme.dim), None);
         doc
     };
-    let doc = match (&view.inspected, &wanted) {
+    let mut fresh = false;
+    let mut doc = match (&view.inspected, &wanted) {
         (_, None) => message("the cursor is before the first step".to_string()),
         (Some((shown, content)), Some(wanted)) if shown.tab == view.tab => {
             let doc = match content {
@@ -132,6 +133,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
                 InspectContent::Empty(reason) => message(clean(reason)),
             };
             if shown == wanted {
+                fresh = true;
                 doc
             } else {
                 // The worker is still on the new step: keep the old content
@@ -148,6 +150,21 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
             clean(view.run.attempt_id(&view.run.attempts[wanted.attempt]))
         )),
     };
+    let hit_lines = highlight_hits(&mut doc, &view.search.query, theme);
+    if fresh {
+        if let Some(forward) = view.seek_hit.take() {
+            let line = if forward {
+                hit_lines.first()
+            } else {
+                hit_lines.last()
+            };
+            if let Some(&line) = line {
+                view.inspector_line = line;
+                view.inspector_pinned = true;
+            }
+        }
+    }
+    view.hit_lines = hit_lines;
     let height = inner.height as usize;
     let count = doc.lines.len();
     if !view.inspector_pinned {
@@ -180,6 +197,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
     view.line_actions = doc.actions;
     view.pager_sections = doc.sections;
     frame.render_widget(Paragraph::new(visible), inner);
+}
+
+/// Marks the search's matches in every line; the lines that have one.
+fn highlight_hits(doc: &mut Doc, query: &str, theme: &Theme) -> Vec<usize> {
+    let mut hits = Vec::new();
+    if query.is_empty() {
+        return hits;
+    }
+    for (i, line) in doc.lines.iter_mut().enumerate() {
+        let (marked, found) = highlight(std::mem::take(line), query, theme.hit);
+        *line = marked;
+        if found {
+            hits.push(i);
+        }
+    }
+    hits
 }
 
 /// Content of another step shown while the current one loads.
