@@ -132,13 +132,20 @@ fn of_kind<'a>(items: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a Va
         .filter(move |i| i.get("kind").and_then(Value::as_str) == Some(kind))
 }
 
+/// The text of each `kind` item: its text blocks (a block with no `type`
+/// but a `text` is text too), a prompt's one per line, chunks concatenated.
 fn texts(items: &[Value], kind: &str) -> Vec<String> {
+    let separator = if kind == "user" { "\n" } else { "" };
     of_kind(items, kind)
         .map(|i| {
-            i.get("text")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
+            i.get("content")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|b| matches!(b.get("type").and_then(Value::as_str), Some("text") | None))
+                .filter_map(|b| b.get("text").and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join(separator)
         })
         .collect()
 }

@@ -382,3 +382,76 @@ fn errors_are_one_line_with_the_right_exit_code() {
     let tree = reel(["tree", "--runs-dir", &runs, "nope"]);
     assert_error(&tree, 1, "no run matches");
 }
+
+/// A fork made with `--input-patch` is not "identical" at its fork point:
+/// `reel diff` names the patched input, `reel tree` and the JSON carry it.
+#[test]
+fn a_fork_with_an_input_patch_differs_in_its_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&sample(), &dir.path().join(PARENT));
+    let runs = dir.path().to_string_lossy().to_string();
+    let patch = json!({"rounds": 1, "route": null, "extra": "ok"});
+    let forked = reel([
+        "fork",
+        "--runs-dir",
+        &runs,
+        PARENT,
+        "--at",
+        "review_loop#2",
+        "--label",
+        "one round",
+        "--input-patch",
+        &patch.to_string(),
+        "--json",
+    ]);
+    assert_eq!(forked.code, Some(0), "{}", forked.describe());
+    let fork_id = json_of(&forked)["runId"]
+        .as_str()
+        .expect("runId")
+        .to_string();
+    // Expected changes, from the parent's run.json and RFC 7396 by hand.
+    let input = read_json(&sample().join("projections/run.json"))["input"].clone();
+    let mut expected = Vec::new();
+    for (key, value) in patch.as_object().expect("object") {
+        let before = input.get(key);
+        let change = match (before, value.is_null()) {
+            (Some(_), true) => json!({"path": format!("/{key}"), "change": "removed", "a": before}),
+            (None, false) => json!({"path": format!("/{key}"), "change": "added", "b": value}),
+            (Some(a), false) => {
+                json!({"path": format!("/{key}"), "change": "changed", "a": a, "b": value})
+            }
+            (None, true) => continue,
+        };
+        expected.push(change);
+    }
+    expected.sort_by_key(|c| c["path"].as_str().unwrap_or("").to_string());
+    let diff = json_of(&reel(["diff", "--runs-dir", &runs, &fork_id, "--json"]));
+    let at = &diff["atFork"];
+    assert_eq!(at["identical"], false, "{diff:#}");
+    let mut input_changes = at["input"].as_array().cloned().unwrap_or_default();
+    input_changes.sort_by_key(|c| c["path"].as_str().unwrap_or("").to_string());
+    assert_eq!(
+        Value::Array(input_changes),
+        Value::Array(expected),
+        "{at:#}"
+    );
+    assert!(at["nodes"].as_array().is_some_and(Vec::is_empty), "{at:#}");
+
+    let human = reel(["diff", "--runs-dir", &runs, &fork_id]);
+    assert_eq!(human.code, Some(0), "{}", human.describe());
+    assert!(
+        human.stdout.contains("the fork's input was patched"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains("/rounds"), "{}", human.stdout);
+    let tree = reel(["tree", "--runs-dir", &runs]);
+    assert!(
+        tree.stdout.contains("\"one round\"")
+            && tree
+                .stdout
+                .contains(&format!("with the input patch {patch}")),
+        "{}",
+        tree.stdout
+    );
+}

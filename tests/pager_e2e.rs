@@ -11,128 +11,36 @@
 
 mod hostile;
 
-use std::io::{Read, Write};
+mod pty;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, Child, CommandBuilder, PtySize};
+use pty::{Tui, TIMEOUT};
 
-const TIMEOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(20);
 
-struct Tui {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    screen: Arc<Mutex<vt100::Parser>>,
-    _home: tempfile::TempDir,
+/// reel on `run` in a 120×36 pseudo-terminal.
+fn spawn(run: &Path, env: &[(&str, &str)]) -> Tui {
+    let run = run.to_string_lossy().into_owned();
+    Tui::spawn(&[&run], 120, 36, env)
 }
 
-impl Tui {
-    fn spawn(run: &Path, env: &[(&str, &str)]) -> Tui {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 36,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let home = tempfile::tempdir().expect("tempdir");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reel"));
-        cmd.arg(run);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("HOME", home.path());
-        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-        cmd.env_remove("ACPX_FLOW_RUNS_DIR");
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("spawn reel");
-        drop(pty.slave);
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(36, 120, 0)));
-        let mut source = pty.master.try_clone_reader().expect("reader");
-        let sink = screen.clone();
-        thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = source.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        let writer = pty.master.take_writer().expect("writer");
-        // The master must outlive the child's use of the pty.
-        std::mem::forget(pty.master);
-        Tui {
-            child,
-            writer,
-            screen,
-            _home: home,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn fail(&mut self, why: &str) -> ! {
-        let _ = self.child.kill();
-        panic!("{why}\n--- screen ---\n{}\n--------------", self.text());
-    }
-
-    fn wait(&mut self, what: &str, check: impl Fn(&vt100::Screen) -> bool) {
-        let deadline = Instant::now() + TIMEOUT;
-        while !check(self.screen.lock().unwrap().screen()) {
-            if Instant::now() > deadline {
-                self.fail(&format!("timed out waiting for {what}"));
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.fail(&format!(
-                    "reel exited ({status:?}) while waiting for {what}"
-                ));
-            }
-            thread::sleep(POLL);
-        }
-    }
-
-    fn wait_text(&mut self, text: &str) {
-        let wanted = text.to_string();
-        self.wait(&format!("{text:?} on screen"), move |s| {
-            s.alternate_screen() && s.contents().contains(&wanted)
-        });
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write keys");
-        self.writer.flush().expect("flush");
-    }
-
-    fn quit(&mut self) {
-        self.send("q");
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    assert!(status.success(), "exit status {status:?}");
-                    return;
-                }
-                Ok(None) if Instant::now() < deadline => thread::sleep(POLL),
-                _ => self.fail("reel did not quit"),
-            }
-        }
-    }
+/// Waits for `text` on reel's own screen (the alternate one), not on what
+/// the pager left on the main screen.
+fn wait_view(tui: &mut Tui, text: &str) {
+    let wanted = text.to_string();
+    tui.wait_for(&format!("{text:?} on reel's screen"), move |s| {
+        s.alternate_screen() && s.contents().contains(&wanted)
+    });
 }
 
-impl Drop for Tui {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// `q` quits with status 0.
+fn quit(tui: &mut Tui) {
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
 }
 
 /// Waits until `path` holds `expected` (it is written as the pager reads).
@@ -169,28 +77,28 @@ fn o_opens_the_artifact_in_the_pager_and_the_viewer_comes_back() {
         paged.display(),
         typed.display()
     );
-    let mut tui = Tui::spawn(&run, &[("PAGER", pager.as_str())]);
-    tui.wait_text("step 1/4");
+    let mut tui = spawn(&run, &[("PAGER", pager.as_str())]);
+    wait_view(&mut tui, "step 1/4");
     tui.send("j");
-    tui.wait_text("step 2/4");
+    wait_view(&mut tui, "step 2/4");
     tui.send("2");
-    tui.wait_text("run_shell#1 · action · ok");
+    wait_view(&mut tui, "run_shell#1 · action · ok");
     // The inspector, its last line (in the stderr part), then the pager.
     tui.send("\tG");
-    tui.wait_text("second line");
+    wait_view(&mut tui, "second line");
     tui.send("o");
     wait_file(&mut tui, &paged, &expected);
-    tui.wait("the viewer to leave the screen to the pager", |s| {
+    tui.wait_for("the viewer to leave the screen to the pager", |s| {
         !s.alternate_screen()
     });
     tui.send("hello\r");
     wait_file(&mut tui, &typed, "hello");
     // Back in the viewer, which took none of the pager's keys.
-    tui.wait_text("run_shell#1 · action · ok");
-    tui.wait_text("step 2/4");
+    wait_view(&mut tui, "run_shell#1 · action · ok");
+    wait_view(&mut tui, "step 2/4");
     tui.send("1");
-    tui.wait_text("this run has no agent sessions");
-    tui.quit();
+    wait_view(&mut tui, "this run has no agent sessions");
+    quit(&mut tui);
 }
 
 #[test]
@@ -200,18 +108,18 @@ fn an_interrupt_in_the_pager_does_not_end_the_viewer() {
     let paged = dir.path().join("paged");
     // What ^C in the pager does: SIGINT to the whole foreground group.
     let pager = format!("cat > '{}'; kill -INT 0", paged.display());
-    let mut tui = Tui::spawn(&run, &[("PAGER", pager.as_str())]);
-    tui.wait_text("step 1/4");
+    let mut tui = spawn(&run, &[("PAGER", pager.as_str())]);
+    wait_view(&mut tui, "step 1/4");
     tui.send("j2");
-    tui.wait_text("run_shell#1 · action · ok");
+    wait_view(&mut tui, "run_shell#1 · action · ok");
     tui.send("o");
-    tui.wait("the pager to have been given the output", |_| {
+    tui.wait_for("the pager to have been given the output", |_| {
         paged.is_file()
     });
-    tui.wait_text("run_shell#1 · action · ok");
+    wait_view(&mut tui, "run_shell#1 · action · ok");
     tui.send("1");
-    tui.wait_text("this run has no agent sessions");
-    tui.quit();
+    wait_view(&mut tui, "this run has no agent sessions");
+    quit(&mut tui);
 }
 
 #[test]
@@ -219,14 +127,14 @@ fn the_events_of_400k_heartbeats_do_not_hold_the_screen_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let beats = 400_000;
     let run = hostile::heartbeat_run(dir.path(), beats);
-    let mut tui = Tui::spawn(&run, &[]);
-    tui.wait_text("step 1/4");
+    let mut tui = spawn(&run, &[]);
+    wait_view(&mut tui, "step 1/4");
     tui.send("j");
-    tui.wait_text("step 2/4");
+    wait_view(&mut tui, "step 2/4");
     let asked = Instant::now();
     tui.send("3");
     let title = format!("trace events ({})", reel::humanize::count(beats as u64 + 7));
-    tui.wait_text(&title);
+    wait_view(&mut tui, &title);
     eprintln!(
         "Events tab of {beats} heartbeats: first frame {} ms after the key",
         asked.elapsed().as_millis()
@@ -234,10 +142,10 @@ fn the_events_of_400k_heartbeats_do_not_hold_the_screen_up() {
     // The next keys answer: the Attempt tab, then the Events tab again
     // while the first build of it would still be fresh.
     tui.send("2");
-    tui.wait_text("run_shell#1 · action · ok");
+    wait_view(&mut tui, "run_shell#1 · action · ok");
     tui.send("3k");
-    tui.wait_text("step 1/4");
+    wait_view(&mut tui, "step 1/4");
     tui.send("j");
-    tui.wait_text(&title);
-    tui.quit();
+    wait_view(&mut tui, &title);
+    quit(&mut tui);
 }

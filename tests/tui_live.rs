@@ -130,7 +130,7 @@ fn the_streaming_turn_shows_in_the_session_tab() {
     let agent: String = shown
         .iter()
         .filter_map(|i| match i {
-            reel::model::TranscriptItem::Agent { text, .. } => Some(text.as_str()),
+            reel::model::TranscriptItem::Agent(message) => Some(message.text()),
             _ => None,
         })
         .collect();

@@ -77,6 +77,11 @@ fn fork_dialog_previews_overlays_and_opens_the_fork() {
     );
     let text = screen(&mut app, 160, 48);
     assert!(text.contains("╔"), "double borders on the graph:\n{text}");
+    // On a small terminal the preview gives way, the fields and keys stay.
+    let small = screen(&mut app, 40, 12);
+    for needed in ["input patch:", "label:", "Esc cancel", "more lines"] {
+        assert!(small.contains(needed), "{needed:?} at 40x12:\n{small}");
+    }
 
     // A broken patch is refused in the dialog, nothing written.
     keys(&mut app, "{bad");
@@ -125,6 +130,20 @@ fn fork_dialog_previews_overlays_and_opens_the_fork() {
     assert_eq!(
         manifest["lineage"]["parentRunId"],
         Run::open(&run).expect("source").run_id()
+    );
+
+    // The lineage view names the fork's label and input patch, as `reel
+    // tree` does.
+    keys(&mut app, "L");
+    let Some(Dialog::Lineage { rows, .. }) = &app.dialog else {
+        panic!("lineage expected: {:?}", app.dialog);
+    };
+    let patch = manifest["lineage"]["inputPatch"].to_string();
+    assert!(
+        rows.iter().any(|(label, _)| label.contains("▶")
+            && label.contains("\"stricter\"")
+            && label.contains(&format!("with the input patch {patch}"))),
+        "{rows:?}"
     );
 }
 
@@ -210,4 +229,98 @@ fn mark_then_diff_shows_a_report_and_lineage_lists_branches() {
     press(&mut app, KeyCode::Enter);
     assert!(matches!(app.screen, Screen::Run(_)));
     assert_eq!(view(&app).run.attempts.len(), 9, "back on the parent");
+}
+
+/// Makes the copy a run still being written: its trace stops after seq
+/// `last`, and the manifest and live projection say running, heartbeat now.
+fn make_live(run: &std::path::Path, last: u32) {
+    let kept: Vec<String> = trace(run)
+        .into_iter()
+        .filter(|e| seq(e) <= last)
+        .map(|e| e.to_string())
+        .collect();
+    fs::write(run.join("trace.ndjson"), kept.join("\n") + "\n").expect("trace");
+    let now = reel::bundle::timestamp::format_iso_millis(reel::timetravel::runid::now_ms());
+    for file in ["manifest.json", "projections/live.json"] {
+        let path = run.join(file);
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&fs::read(&path).expect("read")).expect("json");
+        value["status"] = "running".into();
+        if file.ends_with("live.json") {
+            value["lastHeartbeatAt"] = now.clone().into();
+            value["updatedAt"] = now.clone().into();
+            value["finishedAt"] = serde_json::Value::Null;
+        }
+        fs::write(&path, value.to_string()).expect("write");
+    }
+}
+
+/// Dialogs offer only what can work: `R` on a live run and `u` without a
+/// backup say why instead of asking a question whose yes must fail.
+#[test]
+fn rewind_of_a_live_run_and_undo_without_a_backup_explain_instead_of_asking() {
+    let (_tmp, run, mut app) = app_on_copy();
+    keys(&mut app, "u");
+    let Some(Dialog::Report { title, body, .. }) = &app.dialog else {
+        panic!("an explanation expected: {:?}", app.dialog);
+    };
+    assert_eq!(title, "Nothing to undo");
+    assert!(body.iter().any(|l| l.contains("no backup")), "{body:?}");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.dialog.is_none());
+
+    // After a rewind the backup exists, and undo names it.
+    keys(&mut app, "jj");
+    keys(&mut app, "R");
+    keys(&mut app, "y");
+    keys(&mut app, "u");
+    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+        panic!("a confirmation expected: {:?}", app.dialog);
+    };
+    assert!(body.iter().any(|l| l.contains("(9 steps)")), "{body:?}");
+    press(&mut app, KeyCode::Esc);
+
+    let (_tmp, run_live, _) = app_on_copy();
+    drop(run);
+    make_live(&run_live, 37);
+    let mut app = run_app(run_live.clone());
+    keys(&mut app, "jj");
+    keys(&mut app, "R");
+    let Some(Dialog::Report { title, body, .. }) = &app.dialog else {
+        panic!("an explanation expected: {:?}", app.dialog);
+    };
+    assert_eq!(title, "Rewind not possible");
+    assert!(
+        body.iter().any(|l| l.contains("still being written"))
+            && body.iter().any(|l| l.contains("--force")),
+        "{body:?}"
+    );
+    // Every line of it is on the screen, wrapped, none cut off.
+    let text = screen(&mut app, 80, 24);
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("reel rewind RUN --at STEP --force"), "{text}");
+    press(&mut app, KeyCode::Esc);
+    let steps = reel::model::Run::open(&run_live)
+        .expect("run")
+        .attempts
+        .len();
+    assert_eq!(steps, 5, "nothing was cut");
+
+    // A failure is shown whole, in a dialog that wraps, not cut at the
+    // status bar's edge.
+    let why = format!("cannot write {}: read-only file system", "x/".repeat(60));
+    send(
+        &mut app,
+        reel::tui::message::Msg::OperationDone {
+            what: "undo".to_string(),
+            result: Err(why.clone()),
+        },
+    );
+    let Some(Dialog::Report { title, body, .. }) = &app.dialog else {
+        panic!("a report expected: {:?}", app.dialog);
+    };
+    assert_eq!(
+        (title.as_str(), body.as_slice()),
+        ("undo failed", [why].as_slice())
+    );
 }

@@ -20,11 +20,11 @@ use reel::tui::message::Msg;
 use reel::tui::run_view::Pane;
 use support::*;
 
-fn user_texts(items: &[TranscriptItem]) -> Vec<&str> {
+fn user_texts(items: &[TranscriptItem]) -> Vec<String> {
     items
         .iter()
         .filter_map(|item| match item {
-            TranscriptItem::User { text, .. } => Some(text.as_str()),
+            TranscriptItem::User(_) => item.text(),
             _ => None,
         })
         .collect()
@@ -332,7 +332,7 @@ fn number_keys_switch_tabs_and_the_inspector_shows_the_step() {
     assert_eq!(session.slice, Some(expected.slice));
     let users = user_texts(shown(session));
     assert!(
-        users.contains(&expected.prompt.as_str()),
+        users.contains(&expected.prompt),
         "prompt artifact text not in the conversation: {users:?}"
     );
     // Nothing after the step's slice is shown, and the slice is.
@@ -875,7 +875,7 @@ fn check_content(
                 assert_eq!(session.slice, Some(range), "{id}");
                 let users = user_texts(shown(session));
                 for prompt in raw_prompts(bundle, session_id, range) {
-                    assert!(users.contains(&prompt.as_str()), "{id}: {prompt:?}");
+                    assert!(users.contains(&prompt), "{id}: {prompt:?}");
                 }
             }
         }

@@ -5,6 +5,7 @@
 //! and leaves everything else on disk: session indexes are built on first
 //! use, payloads and artifacts are read when asked for.
 
+pub mod activity;
 pub mod artifacts;
 pub mod capped;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod intern;
 pub mod manifest;
 pub mod ndjson;
 pub mod paths;
+pub mod projection_field;
 pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;
@@ -190,6 +192,8 @@ pub struct Bundle {
     pub live: Option<Value>,
     /// Things that are tolerated but worth knowing (partial last line …).
     pub warnings: Vec<Problem>,
+    /// File times and observed growth: liveness beyond the writer's clock.
+    pub activity: activity::Activity,
 }
 
 impl Bundle {
@@ -231,7 +235,7 @@ impl Bundle {
         let trace = index_trace(&root, &paths.trace, &mut warnings, progress)?;
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
         let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
-        Ok(Bundle {
+        let mut bundle = Bundle {
             root,
             manifest,
             flow,
@@ -240,7 +244,10 @@ impl Bundle {
             sessions,
             live,
             warnings,
-        })
+            activity: activity::Activity::default(),
+        };
+        bundle.activity = activity::Activity::read(&bundle);
+        Ok(bundle)
     }
 
     /// The run id: the manifest's, else the trace's, else the folder name.

@@ -32,7 +32,9 @@ impl Bundle {
         let trace_len = self.open_file(&self.paths.trace)?.1.len();
         let indexed = self.trace.scan_position().offset;
         if trace_len < indexed || !self.last_event_unchanged() {
-            return Ok((Bundle::open(&self.root)?, Change::Reloaded));
+            let mut reopened = Bundle::open(&self.root)?;
+            reopened.activity.grew_at_ms = Some(super::activity::now_ms());
+            return Ok((reopened, Change::Reloaded));
         }
         let mut next = self.clone();
         let mut changed = false;
@@ -56,6 +58,13 @@ impl Bundle {
         let (sessions, sessions_changed) = refresh_sessions(&next)?;
         next.sessions = sessions;
         changed |= sessions_changed;
+        if changed {
+            // Seen growing just now, by this reader's clock.
+            next.activity = super::activity::Activity {
+                grew_at_ms: Some(super::activity::now_ms()),
+                ..super::activity::Activity::read(&next)
+            };
+        }
         Ok((
             next,
             if changed {

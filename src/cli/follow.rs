@@ -5,10 +5,12 @@
 //! already finished first), then one line when the run is over. Between
 //! lines it sleeps on the file watcher (`crate::watch`) and brings the model
 //! up to date incrementally (`Run::refreshed`); it never re-reads the whole
-//! bundle. It ends by itself, with exit 0, when the run ends (a terminal
-//! trace event), stops at a checkpoint (`waiting`), or stops being live (its
-//! writer went silent: `timetravel::liveness`). Every line is flushed as it
-//! is written, because whoever reads it reads it live.
+//! bundle. It ends by itself when the run ends (a terminal trace event),
+//! stops at a checkpoint (`waiting`), or stops being live (its writer went
+//! silent: `model::liveness`), and its exit code says which: 0 completed or
+//! waiting, [`EXIT_RUN_FAILED`] failed or timed out, [`EXIT_RUN_STALE`]
+//! stale. Every line is flushed as it is written, because whoever reads it
+//! reads it live.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -20,9 +22,9 @@ use serde_json::{json, Value};
 
 use super::format::{clean, duration, pad};
 use super::{CliError, CliResult, EXIT_OK};
-use crate::model::Run;
-use crate::timetravel::liveness::{last_sign_of_life, live_age_ms, live_window_ms};
-use crate::timetravel::runid::now_ms;
+use crate::bundle::activity::now_ms;
+use crate::model::liveness::LifeSigns;
+use crate::model::{Liveness, Run};
 
 /// How long a run folder that just appeared may stay unreadable (acpx
 /// creates the folder a moment before it writes the manifest).
@@ -31,13 +33,18 @@ const OPEN_GRACE: Duration = Duration::from_secs(10);
 /// The longest sleep without file activity before liveness is checked again.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// The exit code of a followed run that ended `failed` or `timed_out`.
+pub const EXIT_RUN_FAILED: i32 = 7;
+/// The exit code of a followed run that went stale (its writer stopped).
+pub const EXIT_RUN_STALE: i32 = 8;
+
 pub fn run(run_dir: &Path, json: bool) -> CliResult {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match follow(run_dir, json, &mut out) {
         Err(Stop::Closed) => Ok(EXIT_OK),
         Err(Stop::Failed(err)) => Err(err),
-        Ok(()) => Ok(EXIT_OK),
+        Ok(code) => Ok(code),
     }
 }
 
@@ -64,7 +71,8 @@ enum Ending {
     Stale,
 }
 
-fn follow(run_dir: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stop> {
+/// Follows the run until it stops; the exit code says how it stopped.
+fn follow(run_dir: &Path, json: bool, out: &mut dyn Write) -> Result<i32, Stop> {
     // Watch first, so nothing written between opening and watching is lost.
     let (tx, changes) = mpsc::channel();
     let _watcher = crate::watch::watch(Some(run_dir), None, move |_| {
@@ -83,7 +91,8 @@ fn follow(run_dir: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stop> {
     loop {
         print_finished(out, &run, json, &mut printed)?;
         if let Some(ending) = ending(&run, now_ms()) {
-            return finish(out, &run, json, &ending);
+            finish(out, &run, json, &ending)?;
+            return Ok(exit_code(&run, &ending));
         }
         match changes.recv_timeout(sleep_for(&run, now_ms())) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
@@ -131,16 +140,24 @@ fn ending(run: &Run, now: i64) -> Option<Ending> {
         Some(Ending::Waiting)
     } else if status != "running" {
         Some(Ending::Ended)
-    } else if live_age_ms(run, now).is_none() {
+    } else if run.liveness(now).is_stale() {
         Some(Ending::Stale)
     } else {
         None
     }
 }
 
+fn exit_code(run: &Run, ending: &Ending) -> i32 {
+    match ending {
+        Ending::Stale => EXIT_RUN_STALE,
+        _ if run.failure.is_some() => EXIT_RUN_FAILED,
+        _ => EXIT_OK,
+    }
+}
+
 /// Until the run would turn stale if nothing more were written.
 fn sleep_for(run: &Run, now: i64) -> Duration {
-    let stale_at = last_sign_of_life(run).map_or(now, |t| t + live_window_ms(run));
+    let stale_at = LifeSigns::of(run).stale_at(now);
     let ms = u64::try_from(stale_at - now).unwrap_or(0) + 100;
     Duration::from_millis(ms).min(MAX_SLEEP)
 }
@@ -195,7 +212,9 @@ fn print_finished(
     printed: &mut HashSet<String>,
 ) -> Result<(), Stop> {
     for (i, attempt) in run.attempts.iter().enumerate() {
-        if !attempt.is_finished() || printed.contains(run.attempt_id(attempt)) {
+        // Cancelled ones too: the interrupt that ended the run finished them.
+        let over = attempt.is_finished() || attempt.outcome == crate::bundle::Outcome::Cancelled;
+        if !over || printed.contains(run.attempt_id(attempt)) {
             continue;
         }
         printed.insert(run.attempt_id(attempt).to_string());
@@ -216,15 +235,34 @@ fn finish(out: &mut dyn Write, run: &Run, json: bool, ending: &Ending) -> Result
         if matches!(ending, Ending::Stale) {
             last["stale"] = Value::Bool(true);
         }
-        return line(out, &last.to_string());
+        if let Some(failure) = &run.failure {
+            for (key, text) in [("error", &failure.error), ("statusDetail", &failure.detail)] {
+                if let Some(text) = text {
+                    last[key] = json!(text);
+                }
+            }
+        }
+        return line(out, &crate::sanitize::json::to_line(&last));
     }
-    let finished = run.attempts.iter().filter(|a| a.is_finished()).count();
+    let finished = run
+        .attempts
+        .iter()
+        .filter(|a| a.outcome != crate::bundle::Outcome::Running)
+        .count();
     let text = match ending {
-        Ending::Ended => format!(
-            "run {} · {} finished",
-            clean(&status, 20),
-            crate::humanize::plural(finished, "attempt")
-        ),
+        Ending::Ended => {
+            let why = run
+                .failure
+                .as_ref()
+                .and_then(|f| f.summary())
+                .map(|s| format!(": {}", clean(&s, 200)))
+                .unwrap_or_default();
+            format!(
+                "run {}{why} · {} finished",
+                clean(&status, 20),
+                crate::humanize::plural(finished, "attempt")
+            )
+        }
         Ending::Waiting => {
             let on = run
                 .bundle
@@ -239,7 +277,10 @@ fn finish(out: &mut dyn Write, run: &Run, json: bool, ending: &Ending) -> Result
             )
         }
         Ending::Stale => {
-            let silent = last_sign_of_life(run).map(|t| (now_ms() - t).max(0) as u64);
+            let silent = match run.liveness(now_ms()) {
+                Liveness::Stale { silent_ms } => silent_ms.map(|ms| ms.max(0) as u64),
+                _ => None,
+            };
             format!(
                 "run not live anymore: it says running but wrote nothing for {} (its writer probably died), stopped following",
                 silent.map(duration).unwrap_or_else(|| "long".into())
@@ -322,14 +363,35 @@ mod tests {
         ignore = "needs ../shared/bundles (absent when this was built)"
     )]
     fn a_silent_running_run_is_reported_stale() {
-        let snapshot = Path::new(env!("REEL_SHARED_DIR"))
+        let source = Path::new(env!("REEL_SHARED_DIR"))
             .join("bundles/acpx-0.19.1/live-stream/snapshots/t12");
-        assert!(snapshot.is_dir(), "{} is absent", snapshot.display());
+        assert!(source.is_dir(), "{} is absent", source.display());
+        // A copy untouched for an hour (a fresh checkout's files are new,
+        // and new files are a sign of life).
+        let temp = tempfile::tempdir().expect("tempdir");
+        let snapshot = temp.path().join("run");
+        copy_backdated(&source, &snapshot, Duration::from_secs(3600));
         let lines = followed(&snapshot, false);
         let last = lines.last().expect("a last line");
         assert!(last.starts_with("run not live anymore"), "{last}");
         let json = followed(&snapshot, true);
         let last: Value = serde_json::from_str(json.last().expect("line")).expect("json");
         assert_eq!(last, json!({"runEnded": "running", "stale": true}));
+    }
+
+    /// Copies a folder, every file's modification time `age` in the past.
+    fn copy_backdated(from: &Path, to: &Path, age: Duration) {
+        let when = std::time::SystemTime::now() - age;
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy_backdated(&entry.path(), &target, age);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+                let file = std::fs::File::open(&target).expect("open");
+                file.set_modified(when).expect("set_modified");
+            }
+        }
     }
 }

@@ -39,6 +39,9 @@ fn write<W: Write>(
 
 /// The parts of `show` that need reading beyond the index (and can fail).
 struct Summary {
+    /// The status as read now (`stale`: see `model::liveness`).
+    state: String,
+    liveness: crate::model::Liveness,
     sessions: Vec<Value>,
     referenced: usize,
     missing: usize,
@@ -61,7 +64,11 @@ impl Summary {
                     .map_or(true, |p| run.bundle.open_file(&p).is_err())
             })
             .count();
+        let now = crate::bundle::activity::now_ms();
+        let liveness = run.liveness(now);
         Ok(Summary {
+            state: crate::model::liveness::state_word(run.status(), liveness),
+            liveness,
             sessions,
             referenced: refs.len(),
             missing,
@@ -84,6 +91,10 @@ impl Serialize for ShowDoc<'_> {
         map.serialize_entry("flowName", run.flow_name())?;
         map.serialize_entry("runTitle", &run.bundle.manifest.run_title)?;
         map.serialize_entry("status", &run.status())?;
+        map.serialize_entry("state", &self.summary.state)?;
+        map.serialize_entry("error", &failure_field(run, |f| &f.error))?;
+        map.serialize_entry("statusDetail", &failure_field(run, |f| &f.detail))?;
+        map.serialize_entry("failedAttemptId", &failed_attempt_id(run))?;
         map.serialize_entry("startedAt", &run.started_at())?;
         map.serialize_entry("finishedAt", &run.finished_at())?;
         // Lossy rather than an error for a folder name that is not UTF-8.
@@ -129,13 +140,10 @@ fn write_human<W: Write>(out: &mut Sanitized<W>, run: &Run, summary: &Summary) -
         clean(run.flow_name(), 60)
     );
     outln!(head, "run       {}", clean(&run.run_id(), 100));
-    outln!(
-        head,
-        "status    {}   started {}   finished {}",
-        clean(&run.status(), 20),
-        clean(&run.started_at().unwrap_or_default(), 30),
-        clean(&run.finished_at().unwrap_or_default(), 30),
-    );
+    outln!(head, "{}", state_line(run, summary));
+    if let Some(line) = error_line(run) {
+        outln!(head, "{line}");
+    }
     outln!(
         head,
         "trace     {} · {} · {} · {} ({} missing)",
@@ -178,6 +186,64 @@ fn write_human<W: Write>(out: &mut Sanitized<W>, run: &Run, summary: &Summary) -
         out.text("\n")?;
     }
     Ok(())
+}
+
+/// `status  failed   started …   finished …`; a run still going says so
+/// instead of an empty `finished`, and a stale one why it is stale.
+fn state_line(run: &Run, summary: &Summary) -> String {
+    use crate::model::Liveness;
+    let state = match summary.liveness {
+        Liveness::Stale { silent_ms } => format!(
+            "stale (says running, but nothing was written for {}: its writer probably died)",
+            silent_ms.map_or("long".to_string(), |ms| duration(ms.max(0) as u64))
+        ),
+        _ => clean(&summary.state, 20),
+    };
+    let finished = match run.finished_at() {
+        Some(at) => format!("finished {}", clean(&at, 30)),
+        None if run.status() == "waiting" => "not finished (waiting)".to_string(),
+        None => "not finished".to_string(),
+    };
+    format!(
+        "status    {state}   started {}   {finished}",
+        clean(&run.started_at().unwrap_or_default(), 30),
+    )
+}
+
+/// `error     Interrupted (Failed in long_agent: Interrupted) · step 3 long_agent#1`.
+fn error_line(run: &Run) -> Option<String> {
+    let failure = run.failure.as_ref()?;
+    let mut line = format!(
+        "error     {}",
+        clean(
+            &failure
+                .summary()
+                .unwrap_or_else(|| "(no error recorded)".into()),
+            300
+        )
+    );
+    if let Some(step) = failure.step {
+        let attempt = &run.attempts[step];
+        line.push_str(&format!(
+            " · step {} {}",
+            step + 1,
+            clean(run.attempt_id(attempt), 60)
+        ));
+    }
+    Some(line)
+}
+
+fn failure_field(
+    run: &Run,
+    field: impl Fn(&crate::model::RunFailure) -> &Option<String>,
+) -> Option<&str> {
+    run.failure.as_ref().and_then(|f| field(f).as_deref())
+}
+
+/// The attempt that failed the run (`show --json` `failedAttemptId`).
+fn failed_attempt_id(run: &Run) -> Option<&str> {
+    let step = run.failure.as_ref()?.step?;
+    Some(run.attempt_id(&run.attempts[step]))
 }
 
 /// One entry of `attempts` in `show --json` (also `show --follow --json`).
@@ -232,6 +298,10 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
         "flowName": run.flow_name(),
         "runTitle": run.bundle.manifest.run_title,
         "status": run.status(),
+        "state": summary.state,
+        "error": failure_field(run, |f| &f.error),
+        "statusDetail": failure_field(run, |f| &f.detail),
+        "failedAttemptId": failed_attempt_id(run),
         "startedAt": run.started_at(),
         "finishedAt": run.finished_at(),
         "path": run.bundle.root,

@@ -4,11 +4,14 @@
 
 use serde_json::{json, Map, Value};
 
+mod conversation;
+
+use conversation::print_conversation;
+
 use super::format::{clean, pad};
 use super::{CliError, CliResult, EXIT_OK};
-use crate::model::{Conversation, NodeFrame, Run, TranscriptItem};
+use crate::model::{Conversation, NodeFrame, Run};
 use crate::sanitize::json::to_line;
-use crate::sanitize::sanitize_text;
 
 pub fn run(run: &Run, at: &str, json: bool) -> CliResult {
     let mut out = String::new();
@@ -144,90 +147,6 @@ fn json_head(value: &Value, max: usize) -> String {
     // Stopping early is the point: the error only says the room is full.
     let _ = serde_json::to_writer(&mut head, value);
     String::from_utf8_lossy(&head.0).into_owned()
-}
-
-fn print_conversation(out: &mut String, conversation: &Conversation) {
-    let range = match (conversation.event_start_seq, conversation.event_end_seq) {
-        (Some(a), Some(b)) => format!("events {a}..{b}"),
-        _ => "from record.json".to_string(),
-    };
-    outln!(
-        out,
-        "\nconversation  session {}  {range}",
-        clean(&conversation.session_id, 60)
-    );
-    for item in &conversation.items {
-        print_item(out, item);
-    }
-}
-
-fn print_item(out: &mut String, item: &TranscriptItem) {
-    match item {
-        TranscriptItem::User { text, .. } => print_block(out, "user ▸", text),
-        TranscriptItem::Agent { text, .. } => print_block(out, "agent ◂", text),
-        TranscriptItem::Thought { text, .. } => print_block(out, "thought ~", text),
-        TranscriptItem::ToolCall(call) => outln!(
-            out,
-            "  tool ⚙ {} [{}]{}",
-            clean(&call.title, 80),
-            clean(&call.status, 20),
-            call.raw_output
-                .as_ref()
-                .map(|o| format!(" → {}", clean(&o.to_string(), 60)))
-                .unwrap_or_default()
-        ),
-        TranscriptItem::Plan { entries, .. } => {
-            outln!(out, "  plan ☰");
-            for entry in entries {
-                let text = entry.get("content").and_then(Value::as_str).unwrap_or("");
-                let status = entry.get("status").and_then(Value::as_str).unwrap_or("");
-                outln!(out, "       [{}] {}", clean(status, 12), clean(text, 90));
-            }
-        }
-        TranscriptItem::Permission(p) => outln!(
-            out,
-            "  permission ? {} → {}",
-            clean(&p.title, 80),
-            clean(p.selected.as_deref().unwrap_or("(no answer)"), 30)
-        ),
-        TranscriptItem::Usage {
-            used, size, cost, ..
-        } => outln!(
-            out,
-            "  usage {} / {}{}",
-            used.as_ref().map(Value::to_string).unwrap_or_default(),
-            size.as_ref().map(Value::to_string).unwrap_or_default(),
-            cost.as_ref()
-                .map(|c| format!("  cost {}", clean(&c.to_string(), 40)))
-                .unwrap_or_default()
-        ),
-        TranscriptItem::Connection { method, .. } => outln!(out, "  ─ {} ─", clean(method, 40)),
-        TranscriptItem::Replay { events, .. } => {
-            outln!(out, "  ─ {events} replayed history events ─")
-        }
-        TranscriptItem::TurnEnd { stop_reason, .. } => {
-            outln!(out, "  ■ {}", clean(stop_reason, 40))
-        }
-        TranscriptItem::TurnError { message, code, .. } => outln!(
-            out,
-            "  ✗ error{}: {}",
-            code.map(|c| format!(" {c}")).unwrap_or_default(),
-            clean(message, 120)
-        ),
-        TranscriptItem::Cancel { .. } => outln!(out, "  ⊘ cancel requested"),
-        TranscriptItem::Other { label, .. } => outln!(out, "  · {}", clean(label, 80)),
-    }
-}
-
-/// Multi-line bundle text under a label, continuation lines indented.
-fn print_block(out: &mut String, label: &str, text: &str) {
-    let clean = sanitize_text(text, true);
-    let mut lines = clean.lines();
-    outln!(out, "  {label} {}", lines.next().unwrap_or(""));
-    let indent = " ".repeat(label.chars().count());
-    for line in lines {
-        outln!(out, "  {indent} {line}");
-    }
 }
 
 #[cfg(test)]

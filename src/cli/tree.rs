@@ -175,21 +175,10 @@ fn fork_line(node: &LineageNode, focus: Option<&str>) -> String {
 }
 
 fn fork_point(node: &LineageNode) -> String {
-    let Some(lineage) = &node.lineage else {
-        return String::new();
-    };
-    let attempt = clean(lineage.attempt_id.as_deref().unwrap_or("?"), 40);
-    let mut text = match lineage.seq {
-        Some(seq) => format!("{attempt} (seq {seq})"),
-        None => attempt,
-    };
-    if lineage.input_patch.is_some() {
-        text.push_str(" with an input patch");
-    }
-    if lineage.sandbox == Some(false) {
-        text.push_str(", not sandboxed");
-    }
-    text
+    node.lineage
+        .as_ref()
+        .map(|lineage| clean(&lineage.fork_point(), 160))
+        .unwrap_or_default()
 }
 
 /// Status, steps, rewind and continuation markers, and the focus arrow.

@@ -17,7 +17,8 @@ pub struct Attempt {
     pub outcome: Outcome,
     pub started_ms: Option<i64>,
     pub finished_ms: Option<i64>,
-    /// `payload.durationMs` of the outcome event.
+    /// `payload.durationMs` of the outcome event; for an attempt cancelled
+    /// by the run's end, the time from its start to that end.
     pub duration_ms: Option<u64>,
     /// Seq of `node_started`.
     pub seq_start: u32,
@@ -106,11 +107,16 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
             open.remove(&attempt_sym);
         }
     }
-    // An attempt cut short by the end of the run was cancelled (interrupt).
+    // An attempt cut short by the end of the run was cancelled (interrupt);
+    // it ran until then.
     if let Some(end) = run_end {
         for attempt in attempts.iter_mut().filter(|a| !a.is_finished()) {
             attempt.outcome = Outcome::Cancelled;
             attempt.finished_ms = end.at_ms;
+            attempt.duration_ms = end
+                .at_ms
+                .zip(attempt.started_ms)
+                .and_then(|(end, start)| u64::try_from(end - start).ok());
         }
     }
     (attempts, run_end)

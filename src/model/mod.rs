@@ -4,18 +4,23 @@
 pub mod attempt;
 pub mod conversation;
 pub mod discovery;
+pub mod failure;
 pub mod frame;
+pub mod liveness;
 pub mod routing;
+mod transcript;
 
 use std::path::Path;
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::bundle::{Bundle, BundleError, EventKind, Outcome};
+use crate::bundle::{Bundle, BundleError, Outcome};
 pub use attempt::{Attempt, RunEnd};
 pub use conversation::{TranscriptItem, TranscriptSource};
+pub use failure::RunFailure;
 pub use frame::{NodeFrame, NodeStatus};
+pub use liveness::Liveness;
+pub use transcript::Conversation;
 
 /// A run: its bundle plus the attempts derived from the trace.
 #[derive(Debug)]
@@ -24,17 +29,8 @@ pub struct Run {
     pub attempts: Vec<Attempt>,
     pub end: Option<RunEnd>,
     pub node_attempts: frame::NodeAttempts,
-}
-
-/// The conversation of one ACP attempt.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Conversation {
-    pub session_id: String,
-    pub event_start_seq: Option<u32>,
-    pub event_end_seq: Option<u32>,
-    pub source: TranscriptSource,
-    pub items: Vec<TranscriptItem>,
+    /// Why the run failed, when its status is a failure.
+    pub failure: Option<failure::RunFailure>,
 }
 
 impl Run {
@@ -85,12 +81,15 @@ impl Run {
     pub fn from_bundle(bundle: Bundle) -> Run {
         let (attempts, end) = attempt::build_attempts(&bundle.trace, &bundle.flow);
         let node_attempts = frame::NodeAttempts::build(&attempts, bundle.flow.nodes.len());
-        Run {
+        let mut run = Run {
             bundle,
             attempts,
             end,
             node_attempts,
-        }
+            failure: None,
+        };
+        run.failure = failure::RunFailure::of(&run.bundle, &run.attempts, &run.status());
+        run
     }
 
     pub fn run_id(&self) -> String {
@@ -277,196 +276,6 @@ impl Run {
                 },
             )
             .collect()
-    }
-
-    /// The conversation of an ACP attempt: rebuilt from the session's events
-    /// in the attempt's range, or from `record.json` when the events are gone.
-    pub fn conversation(&self, attempt: &Attempt) -> Result<Option<Conversation>, BundleError> {
-        let is_acp = self.node_type(attempt) == "acp" || attempt.session.is_some();
-        if !is_acp {
-            return Ok(None);
-        }
-        let link = self.conversation_link(attempt)?;
-        let Some(session_id) = link
-            .as_ref()
-            .map(|l| l.session_id.clone())
-            .or_else(|| self.session_id(attempt).map(str::to_string))
-        else {
-            return Ok(None);
-        };
-        let Some(session) = self.bundle.session(&session_id) else {
-            return Ok(None);
-        };
-        let index = session.index()?;
-        let (first, last) = match &link {
-            Some(ConversationLink {
-                events: Some(range),
-                ..
-            }) => *range,
-            _ => self.event_range_by_time(attempt, index),
-        };
-        let items = if index.is_empty() || index.range(first, last).is_empty() {
-            Vec::new()
-        } else {
-            conversation::transcript_from_events(session, first, last)?
-        };
-        if items.is_empty() {
-            if let Some(messages) = link.as_ref().and_then(|l| l.messages) {
-                if let Some(record_items) = self.record_transcript(session, messages)? {
-                    return Ok(Some(Conversation {
-                        session_id,
-                        event_start_seq: None,
-                        event_end_seq: None,
-                        source: TranscriptSource::Record,
-                        items: record_items,
-                    }));
-                }
-            }
-        }
-        Ok(Some(Conversation {
-            session_id,
-            event_start_seq: Some(first),
-            event_end_seq: Some(last),
-            source: TranscriptSource::Events,
-            items,
-        }))
-    }
-
-    /// The session and event range of an ACP attempt's conversation,
-    /// without folding it: `(session id, first seq, last seq)`. `None` when
-    /// `conversation` would have no event range (not ACP, no session, or
-    /// only `record.json` to go by).
-    pub fn conversation_span(
-        &self,
-        attempt: &Attempt,
-    ) -> Result<Option<(String, u32, u32)>, BundleError> {
-        let is_acp = self.node_type(attempt) == "acp" || attempt.session.is_some();
-        if !is_acp {
-            return Ok(None);
-        }
-        let link = self.conversation_link(attempt)?;
-        let Some(session_id) = link
-            .as_ref()
-            .map(|l| l.session_id.clone())
-            .or_else(|| self.session_id(attempt).map(str::to_string))
-        else {
-            return Ok(None);
-        };
-        let Some(session) = self.bundle.session(&session_id) else {
-            return Ok(None);
-        };
-        let index = session.index()?;
-        let (first, last) = match &link {
-            Some(ConversationLink {
-                events: Some(range),
-                ..
-            }) => *range,
-            _ => self.event_range_by_time(attempt, index),
-        };
-        if index.range(first, last).is_empty() {
-            // No events: `conversation` decides (it may use record.json).
-            return Ok(self
-                .conversation(attempt)?
-                .and_then(|c| Some((c.session_id, c.event_start_seq?, c.event_end_seq?))));
-        }
-        Ok(Some((session_id, first, last)))
-    }
-
-    /// `payload.conversation` of the attempt's outcome, or of its
-    /// `acp_response_parsed` event when the attempt has no outcome.
-    fn conversation_link(
-        &self,
-        attempt: &Attempt,
-    ) -> Result<Option<ConversationLink>, BundleError> {
-        let trace = &self.bundle.trace;
-        let candidates = (attempt.entry_start..=attempt.entry_end)
-            .rev()
-            .filter(|&i| {
-                matches!(
-                    trace.entries()[i].kind,
-                    EventKind::NodeOutcome | EventKind::AcpResponseParsed
-                )
-            });
-        for i in candidates {
-            let event = self.bundle.read_event(&trace.entries()[i])?;
-            if let Some(link) = event
-                .pointer("/payload/conversation")
-                .and_then(ConversationLink::parse)
-            {
-                return Ok(Some(link));
-            }
-        }
-        Ok(None)
-    }
-
-    /// For attempts without a recorded range (in flight, interrupted, capture
-    /// failed): the session events written while the attempt ran.
-    fn event_range_by_time(
-        &self,
-        attempt: &Attempt,
-        index: &crate::bundle::SessionIndex,
-    ) -> (u32, u32) {
-        let start = attempt.started_ms.unwrap_or(i64::MIN);
-        let finish = if attempt.is_finished() {
-            attempt.finished_ms.unwrap_or(i64::MAX)
-        } else {
-            i64::MAX
-        };
-        let inside = || {
-            index
-                .entries()
-                .iter()
-                .filter(|e| e.at_ms >= start && e.at_ms <= finish)
-        };
-        let first = inside().next().map(|e| e.seq);
-        let last = inside().next_back().map(|e| e.seq);
-        match (first, last) {
-            (Some(first), Some(last)) => (first, last),
-            _ => (1, 0),
-        }
-    }
-
-    fn record_transcript(
-        &self,
-        session: &crate::bundle::SessionFiles,
-        (start, end): (usize, usize),
-    ) -> Result<Option<Vec<TranscriptItem>>, BundleError> {
-        let record: Value = match crate::bundle::read_json_as(&session.root, &session.record) {
-            Err(err) if crate::bundle::safe_open::is_absent(&err) => return Ok(None),
-            other => other?,
-        };
-        let Some(messages) = record.get("messages").and_then(Value::as_array) else {
-            return Ok(None);
-        };
-        if start >= messages.len() {
-            return Ok(None);
-        }
-        let end = end.min(messages.len() - 1).max(start);
-        Ok(Some(conversation::transcript_from_record(
-            &messages[start..=end],
-        )))
-    }
-}
-
-/// `FlowConversationTrace` (FORMAT.md §8).
-#[derive(Debug, Clone)]
-struct ConversationLink {
-    session_id: String,
-    events: Option<(u32, u32)>,
-    messages: Option<(usize, usize)>,
-}
-
-impl ConversationLink {
-    fn parse(value: &Value) -> Option<Self> {
-        let number = |key: &str| value.get(key).and_then(Value::as_u64);
-        let seq = |key: &str| number(key).and_then(|n| u32::try_from(n).ok());
-        Some(ConversationLink {
-            session_id: value.get("sessionId")?.as_str()?.to_string(),
-            events: seq("eventStartSeq").zip(seq("eventEndSeq")),
-            messages: number("messageStart")
-                .zip(number("messageEnd"))
-                .map(|(a, b)| (a as usize, b as usize)),
-        })
     }
 }
 

@@ -33,11 +33,28 @@ pub struct FrameDiff {
     pub first_divergence: Option<Divergence>,
     /// How many leading steps both histories share.
     pub common_steps: usize,
+    /// How the run input differs (`run.json` `input`): a fork made with an
+    /// input patch differs from its parent here even at the fork point.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input: Vec<JsonChange>,
     pub nodes: Vec<NodeChange>,
     pub outputs: Vec<OutputChange>,
     pub conversation: ConversationDiff,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+}
+
+impl FrameDiff {
+    /// Everything matches but the run input: a fork made with an input
+    /// patch, at its fork point.
+    pub fn differs_only_in_input(&self) -> bool {
+        !self.input.is_empty()
+            && self.first_divergence.is_none()
+            && self.nodes.is_empty()
+            && self.outputs.is_empty()
+            && !self.conversation.differs
+            && self.problems.is_empty()
+    }
 }
 
 /// Which frame a side of the diff is.
@@ -102,10 +119,12 @@ pub fn diff_frames(a: &Run, a_attempt: usize, b: &Run, b_attempt: usize) -> Fram
     let mut problems = Vec::new();
     let (a_seq, b_seq) = (a.attempts[a_attempt].seq_end, b.attempts[b_attempt].seq_end);
     let (first_divergence, common_steps) = divergence(a, a_attempt, b, b_attempt, &mut problems);
+    let input = input_changes(a, b, &mut problems);
     let nodes = node_changes(a, a_seq, b, b_seq);
     let outputs = output_changes(a, a_seq, b, b_seq, &mut problems);
     let conversation = conversation_diff(a, a_attempt, b, b_attempt, &mut problems);
     let identical = first_divergence.is_none()
+        && input.is_empty()
         && nodes.is_empty()
         && outputs.is_empty()
         && !conversation.differs
@@ -116,6 +135,7 @@ pub fn diff_frames(a: &Run, a_attempt: usize, b: &Run, b_attempt: usize) -> Fram
         identical,
         first_divergence,
         common_steps,
+        input,
         nodes,
         outputs,
         conversation,
@@ -275,6 +295,25 @@ fn node_changes(a: &Run, a_seq: u32, b: &Run, b_seq: u32) -> Vec<NodeChange> {
             })
         })
         .collect()
+}
+
+/// The run inputs compared; an unreadable `run.json` is a problem, an
+/// absent one (or no `input` in it) compares as no input.
+fn input_changes(a: &Run, b: &Run, problems: &mut Vec<String>) -> Vec<JsonChange> {
+    let mut input_of = |run: &Run| {
+        let bundle = &run.bundle;
+        match bundle.read_projection_field(&bundle.paths.run_projection, "input") {
+            Ok(input) => Some(input),
+            Err(err) => {
+                problems.push(format!("input of {}: {err}", run.run_id()));
+                None
+            }
+        }
+    };
+    match (input_of(a), input_of(b)) {
+        (Some(x), Some(y)) => json_diff_opt(x.as_ref(), y.as_ref()),
+        _ => Vec::new(),
+    }
 }
 
 fn output_changes(

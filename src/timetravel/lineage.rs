@@ -42,6 +42,28 @@ pub struct LineageRef {
     pub sandbox: Option<bool>,
 }
 
+impl LineageRef {
+    /// Where the fork was cut and how it differs from a plain copy:
+    /// `review#2 (seq 41) with the input patch {"topic":"x"}, not sandboxed`.
+    /// Raw bundle text: callers sanitize it for the terminal.
+    pub fn fork_point(&self) -> String {
+        let attempt = self.attempt_id.as_deref().unwrap_or("?");
+        let mut text = match self.seq {
+            Some(seq) => format!("{attempt} (seq {seq})"),
+            None => attempt.to_string(),
+        };
+        if let Some(patch) = &self.input_patch {
+            // A patch from a manifest can be any size: its start says enough.
+            let patch = crate::humanize::truncate(&patch.to_string(), 200);
+            text.push_str(&format!(" with the input patch {patch}"));
+        }
+        if self.sandbox == Some(false) {
+            text.push_str(", not sandboxed");
+        }
+        text
+    }
+}
+
 /// `manifest.rewound` of a run rewound in place.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -12,7 +12,6 @@ pub mod fork;
 pub mod fsutil;
 pub mod layout;
 pub mod lineage;
-pub mod liveness;
 pub mod lock;
 pub mod patch;
 pub mod preview;

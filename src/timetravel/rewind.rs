@@ -17,10 +17,10 @@ use super::fsutil::{
     create_dir_all, ensure_writable, exchange, remove_file_if_exists, rename, write_synced,
 };
 use super::layout::{locate_run, new_op_id, StateDirs, OP_MARKER};
-use super::liveness::live_age_ms;
 use super::lock::{Purpose, RunLock};
 use super::{Result, TimeTravelError};
 use crate::bundle::timestamp::format_iso_millis;
+use crate::model::Liveness;
 use crate::model::Run;
 
 /// The points between filesystem steps, for fault injection in tests.
@@ -121,10 +121,10 @@ fn rewind_logged(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<
     let attempt = run
         .find_attempt(spec)
         .ok_or_else(|| TimeTravelError::UnknownAttempt(spec.to_string()))?;
-    if let (Some(age), false) = (live_age_ms(&run, options.now_ms), options.force) {
+    if let (Liveness::Live { age_ms }, false) = (run.liveness(options.now_ms), options.force) {
         return Err(TimeTravelError::Live {
             run_id,
-            age_s: age / 1000,
+            age_s: age_ms / 1000,
         });
     }
     let kept = &run.attempts[attempt];
@@ -209,6 +209,13 @@ pub fn latest_backup(dirs: &StateDirs, run_id: &str) -> Option<PathBuf> {
     backups.pop()
 }
 
+/// The newest backup of the run in `run_dir`, found as `undo` would find
+/// it; `None` when there is none (or the folder is not a run).
+pub fn latest_backup_of(run_dir: &Path) -> Option<PathBuf> {
+    let located = locate_run(run_dir).ok()?;
+    latest_backup(&StateDirs::new(&located.runs_dir), &located.id())
+}
+
 /// Restores the run's most recent backup byte for byte. The bundle it
 /// replaces is kept as a new backup, so an undo can be undone too.
 pub fn undo(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
@@ -226,10 +233,10 @@ fn undo_logged(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
         latest_backup(&dirs, &run_id).ok_or_else(|| TimeTravelError::NoBackup(run_id.clone()))?;
     if !options.force {
         if let Ok(run) = Run::open(&run_dir) {
-            if let Some(age) = live_age_ms(&run, options.now_ms) {
+            if let Liveness::Live { age_ms } = run.liveness(options.now_ms) {
                 return Err(TimeTravelError::Live {
                     run_id,
-                    age_s: age / 1000,
+                    age_s: age_ms / 1000,
                 });
             }
         }

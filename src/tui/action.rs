@@ -21,6 +21,8 @@ pub enum Action {
     Search,
     NextHit,
     PrevHit,
+    NextFailure,
+    PrevFailure,
     ToggleGraphView,
     FitGraph,
     FollowCursor,
@@ -53,7 +55,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 47] = [
         Action::NextStep,
         Action::PrevStep,
         Action::NextEvent,
@@ -71,6 +73,8 @@ impl Action {
         Action::Search,
         Action::NextHit,
         Action::PrevHit,
+        Action::NextFailure,
+        Action::PrevFailure,
         Action::ToggleGraphView,
         Action::FitGraph,
         Action::FollowCursor,
@@ -121,6 +125,8 @@ impl Action {
             Action::Search => "search",
             Action::NextHit => "next_hit",
             Action::PrevHit => "prev_hit",
+            Action::NextFailure => "next_failure",
+            Action::PrevFailure => "prev_failure",
             Action::ToggleGraphView => "toggle_graph_view",
             Action::FitGraph => "fit_graph",
             Action::FollowCursor => "follow_cursor",
@@ -238,6 +244,8 @@ impl Action {
             Action::PrevHit => {
                 "move the cursor to the previous search hit (in the inspector: the previous match)"
             }
+            Action::NextFailure => "next step that failed, timed out or was cancelled",
+            Action::PrevFailure => "previous step that failed, timed out or was cancelled",
             Action::ToggleGraphView => "graph: map view / rail view",
             Action::FitGraph => "graph: fit the whole flow",
             Action::FollowCursor => "graph: follow the cursor",
@@ -288,6 +296,8 @@ impl Action {
             Action::Activate => "open / fold",
             Action::Search => "search",
             Action::PrevHit => "previous hit",
+            Action::NextFailure => "next failure",
+            Action::PrevFailure => "previous failure",
             Action::ToggleGraphView => "map / rail",
             Action::FitGraph => "fit graph",
             Action::FollowCursor => "follow cursor",
@@ -342,6 +352,7 @@ impl Action {
             Action::Back => "back",
             Action::NextHit => "next hit",
             Action::PrevHit => "previous hit",
+            Action::NextFailure | Action::PrevFailure => "failure",
             Action::FirstStep => "first",
             Action::LastStep => "last",
             Action::FocusPrev => "pane back",

@@ -219,11 +219,13 @@ impl App {
                 path,
                 attempts,
                 status,
+                life,
             } => {
                 if let Screen::Browser(browser) = &mut self.screen {
                     if let Some(row) = browser.rows.iter_mut().find(|r| r.summary.path == path) {
                         row.attempts = Some(attempts);
                         row.status = status;
+                        row.life = Some(life);
                     }
                 }
                 Vec::new()
@@ -279,7 +281,13 @@ impl App {
                         self.reopen(path)
                     }
                     Err(err) => {
-                        self.notice = Some(format!("{what} failed: {err}"));
+                        // The whole message, wrapped: a failure cut off at
+                        // the status bar's edge explains nothing.
+                        self.notice = Some(format!("{what} failed"));
+                        self.dialog = Some(super::app_dialogs::report(
+                            &format!("{what} failed"),
+                            err.lines().map(str::to_string).collect(),
+                        ));
                         Vec::new()
                     }
                 }

@@ -127,6 +127,22 @@ impl App {
                 vec![Effect::Preview { run, attempt }]
             }
             Action::Rewind => {
+                let now = crate::timetravel::runid::now_ms();
+                if let crate::model::Liveness::Live { age_ms: age } = run.liveness(now) {
+                    self.dialog = Some(report(
+                        "Rewind not possible",
+                        vec![
+                            format!(
+                                "This run is still being written (its writer showed life {} ago).",
+                                crate::humanize::duration(age.unsigned_abs())
+                            ),
+                            "Rewinding would cut what acpx is writing right now.".to_string(),
+                            "Wait until the run ends, or fork it (f) to branch off.".to_string(),
+                            "If the writer is dead, rewind from a shell: reel rewind RUN --at STEP --force".to_string(),
+                        ],
+                    ));
+                    return Vec::new();
+                }
                 let cut: Vec<String> = run.attempts[attempt + 1..]
                     .iter()
                     .take(12)
@@ -161,10 +177,26 @@ impl App {
                 Vec::new()
             }
             Action::Undo => {
+                let Some(backup) = crate::timetravel::rewind::latest_backup_of(&run_dir) else {
+                    self.dialog = Some(report(
+                        "Nothing to undo",
+                        vec![
+                            "This run has no backup to restore.".to_string(),
+                            "A backup is kept each time the run is rewound (R) or continued (C); u puts the newest back.".to_string(),
+                        ],
+                    ));
+                    return Vec::new();
+                };
+                let steps = crate::timetravel::lineage::count_steps(&backup, None)
+                    .map(|n| format!(" ({})", crate::humanize::plural(n, "step")))
+                    .unwrap_or_default();
                 self.dialog = Some(Dialog::Confirm {
                     title: "Undo".to_string(),
                     body: vec![
-                        "Restore the most recent backup of this run?".to_string(),
+                        format!(
+                            "Restore the most recent backup of this run, {}{steps}?",
+                            crate::bundle::folder_name(&backup)
+                        ),
                         "The current bundle is kept as a backup too.".to_string(),
                         String::new(),
                         "y / Enter: restore    n / Esc: cancel".to_string(),
@@ -197,5 +229,14 @@ impl App {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+/// A dialog that only informs: Esc closes it, long lines wrap.
+pub(super) fn report(title: &str, body: Vec<String>) -> Dialog {
+    Dialog::Report {
+        title: title.to_string(),
+        body,
+        scroll: 0,
     }
 }

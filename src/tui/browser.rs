@@ -12,6 +12,9 @@ pub struct BrowserRow {
     pub attempts: Option<usize>,
     /// The trace's word on the status, once counted (a manifest can lag).
     pub status: String,
+    /// Its writer's signs of life, once counted: a run that says running
+    /// reads as `stale` once they are old (see [`BrowserRow::state`]).
+    pub life: Option<crate::model::liveness::LifeSigns>,
 }
 
 #[derive(Debug)]
@@ -30,6 +33,9 @@ pub struct BrowserState {
     pub is_default_dir: bool,
     pub sort: RunSort,
     pub status_filter: StatusFilter,
+    /// The clock the rows were last drawn at: filters and sorts act on the
+    /// states shown (a run turns stale as time passes).
+    pub now_ms: i64,
 }
 
 /// The browser's order (`s` cycles it).
@@ -71,7 +77,7 @@ pub enum StatusFilter {
     #[default]
     All,
     Running,
-    /// Failed, timed out or cancelled.
+    /// Failed, timed out, cancelled, or stale (its writer died).
     Failed,
     Waiting,
     Completed,
@@ -102,7 +108,9 @@ impl StatusFilter {
         match self {
             StatusFilter::All => true,
             StatusFilter::Running => status == "running",
-            StatusFilter::Failed => matches!(status, "failed" | "timed_out" | "cancelled"),
+            StatusFilter::Failed => {
+                matches!(status, "failed" | "timed_out" | "cancelled" | "stale")
+            }
             StatusFilter::Waiting => status == "waiting",
             StatusFilter::Completed => status == "completed",
         }
@@ -110,6 +118,17 @@ impl StatusFilter {
 }
 
 impl BrowserRow {
+    /// The state shown at `now`: the status, or `stale`.
+    pub fn state(&self, now: i64) -> String {
+        match self.life {
+            Some(life) => crate::model::liveness::state_word(
+                self.status.clone(),
+                life.judge(self.status == "running", now),
+            ),
+            None => self.status.clone(),
+        }
+    }
+
     /// How long the run took (`None` while it has not finished).
     pub fn duration_ms(&self) -> Option<i64> {
         use crate::bundle::timestamp::parse_iso_millis;
@@ -134,6 +153,7 @@ impl BrowserState {
             dir,
             sort: RunSort::default(),
             status_filter: StatusFilter::default(),
+            now_ms: crate::bundle::activity::now_ms(),
         }
     }
 
@@ -167,12 +187,13 @@ impl BrowserState {
             .iter()
             .enumerate()
             .filter(|(_, row)| {
+                let state = row.state(self.now_ms);
                 let haystack = format!(
                     "{} {} {} {}",
-                    row.summary.title, row.summary.run_id, row.summary.flow_name, row.status
+                    row.summary.title, row.summary.run_id, row.summary.flow_name, state
                 )
                 .to_lowercase();
-                self.status_filter.admits(&row.status)
+                self.status_filter.admits(&state)
                     && words.iter().all(|w| haystack.contains(w.as_str()))
             })
             .map(|(i, _)| i)
@@ -184,10 +205,10 @@ impl BrowserState {
 
     fn order(&self, a: &BrowserRow, b: &BrowserRow) -> std::cmp::Ordering {
         let newest = || b.summary.began_at().cmp(&a.summary.began_at());
-        let rank = |row: &BrowserRow| match row.status.as_str() {
+        let rank = |row: &BrowserRow| match row.state(self.now_ms).as_str() {
             "running" => 0,
             "waiting" => 1,
-            "failed" | "timed_out" | "cancelled" => 2,
+            "failed" | "timed_out" | "cancelled" | "stale" => 2,
             "completed" => 3,
             _ => 4,
         };
@@ -220,6 +241,7 @@ impl BrowserState {
                 status: summary.status.clone(),
                 summary,
                 attempts: None,
+                life: None,
             })
             .collect();
         self.loading = false;

@@ -93,6 +93,15 @@ pub enum PagerSource {
         first: u32,
         last: u32,
     },
+    /// An edit from the conversation, as a whole unified diff.
+    Diff {
+        path: String,
+        old: Option<String>,
+        new: String,
+    },
+    /// Text from the conversation shown in part (terminal output, an
+    /// embedded resource).
+    Text(String),
 }
 
 /// Polled by long builds: true once a newer request has replaced this one.
@@ -262,19 +271,5 @@ fn session_horizon(run: &Run, attempt: usize, session_id: &str) -> u32 {
 }
 
 pub fn item_seq(item: &TranscriptItem) -> u32 {
-    match item {
-        TranscriptItem::User { seq, .. }
-        | TranscriptItem::Agent { seq, .. }
-        | TranscriptItem::Thought { seq, .. }
-        | TranscriptItem::Plan { seq, .. }
-        | TranscriptItem::Usage { seq, .. }
-        | TranscriptItem::Connection { seq, .. }
-        | TranscriptItem::Replay { seq, .. }
-        | TranscriptItem::TurnEnd { seq, .. }
-        | TranscriptItem::TurnError { seq, .. }
-        | TranscriptItem::Cancel { seq }
-        | TranscriptItem::Other { seq, .. } => *seq,
-        TranscriptItem::ToolCall(call) => call.seq,
-        TranscriptItem::Permission(p) => p.seq,
-    }
+    item.seq()
 }

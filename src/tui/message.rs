@@ -34,6 +34,8 @@ pub enum Msg {
         path: PathBuf,
         attempts: usize,
         status: String,
+        /// What its state is judged by when drawn (stale or not).
+        life: crate::model::liveness::LifeSigns,
     },
     Inspected {
         request: InspectRequest,

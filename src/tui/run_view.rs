@@ -1,6 +1,8 @@
 //! The state of the run screen and how actions change it. The screen is a
 //! function of (run, cursor); the cursor is a trace seq, never a row index.
 
+mod failures;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -140,12 +142,12 @@ pub struct RunView {
 
 impl RunView {
     pub fn new(run: Arc<Run>) -> RunView {
-        let live =
-            crate::timetravel::liveness::live_age_ms(&run, crate::timetravel::runid::now_ms())
-                .is_some();
-        // A run still being written opens at its head, following it.
-        let cursor = match run.attempts.first() {
-            Some(first) if !live => first.seq_end,
+        let live = run.liveness(crate::bundle::activity::now_ms()).is_live();
+        // A run still being written opens at its head, following it; a
+        // failed one at the step that failed it; any other at step 1.
+        let failing = run.failure.as_ref().and_then(|f| f.step);
+        let cursor = match failing.or(Some(0)).and_then(|i| run.attempts.get(i)) {
+            Some(opening) if !live => opening.seq_end,
             _ => run.last_seq(),
         };
         let graph = GraphLayouts {
@@ -246,11 +248,10 @@ impl RunView {
     /// Re-evaluates liveness (the writer may have died since the last change).
     pub fn check_live(&mut self) {
         self.live = self.resuming
-            || crate::timetravel::liveness::live_age_ms(
-                &self.run,
-                crate::timetravel::runid::now_ms(),
-            )
-            .is_some();
+            || self
+                .run
+                .liveness(crate::bundle::activity::now_ms())
+                .is_live();
     }
 
     /// Takes a newer state of the same run (live tail). A cursor at the head
@@ -472,6 +473,8 @@ impl RunView {
             (Action::Activate, Pane::Inspector) => self.toggle_expanded(),
             (Action::NextHit, _) => self.jump_hit(true),
             (Action::PrevHit, _) => self.jump_hit(false),
+            (Action::NextFailure, _) => self.jump_failure(true),
+            (Action::PrevFailure, _) => self.jump_failure(false),
             (Action::ToggleGraphView, _) => {
                 // From what is on screen, whatever chose it.
                 self.graph_mode = match self.graph_shown {

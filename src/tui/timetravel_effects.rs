@@ -172,11 +172,18 @@ fn push_rows(
 ) {
     let indent = "  ".repeat(depth);
     let here = if node.run_id == current { "▶ " } else { "" };
+    // The same words as `reel tree`: label, fork point, input patch.
     let fork = node
         .lineage
         .as_ref()
-        .and_then(|l| l.attempt_id.as_ref())
-        .map(|a| format!("  ⑂ at {a}"))
+        .map(|l| {
+            let label = l
+                .label
+                .as_deref()
+                .map(|label| format!(" \"{label}\""))
+                .unwrap_or_default();
+            format!("  ⑂{label} at {}", l.fork_point())
+        })
         .unwrap_or_default();
     let steps = node
         .steps

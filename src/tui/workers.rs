@@ -42,6 +42,7 @@ pub fn execute_until(
                     post(Msg::RunCounted {
                         attempts: run.attempts.len(),
                         status: run.status(),
+                        life: crate::model::liveness::LifeSigns::of(&run),
                         path,
                     });
                 }

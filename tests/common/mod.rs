@@ -583,11 +583,17 @@ impl RawBundle {
                 None => {
                     let last = events.iter().map(|x| seq_of(x)).max().unwrap_or(seq_start);
                     match end {
+                        // Cut short by the run's end: it ran until then.
                         Some(end) => (
                             json!("cancelled"),
                             or_null(end.get("at")),
                             last,
-                            Value::Null,
+                            match (str_of(end, "at"), str_of(e, "at")) {
+                                (Some(until), Some(from)) => {
+                                    json!(epoch_ms(until) - epoch_ms(from))
+                                }
+                                _ => Value::Null,
+                            },
                         ),
                         None => (json!("running"), Value::Null, last, Value::Null),
                     }
@@ -925,4 +931,26 @@ pub fn mentions_file_line(haystack: &str, name: &str) -> bool {
         let rest = &haystack[i + name.len()..];
         rest.starts_with(':') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
     })
+}
+
+/// Epoch milliseconds of an acpx timestamp (`2026-11-23T17:41:55.357Z`),
+/// by the civil-from-days algorithm (no date crate, and not reel's parser).
+pub fn epoch_ms(iso: &str) -> i64 {
+    let num = |range: std::ops::Range<usize>| -> i64 {
+        iso.get(range)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad timestamp {iso:?}"))
+    };
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let millis = if iso.as_bytes().get(19) == Some(&b'.') {
+        num(20..23)
+    } else {
+        0
+    };
+    ((days * 24 + num(11..13)) * 60 + num(14..16)) * 60_000 + num(17..19) * 1000 + millis
 }

@@ -3,7 +3,7 @@
 //! keys and signals, wait for the exit, check the terminal was handed back.
 //! Every wait has a deadline; on a timeout the child is killed and the
 //! screen printed, so a hang fails the test instead of blocking CI.
-//! (The same harness as tests/tui_e2e.rs, plus signals and hang-ups.)
+//! The one harness of every pseudo-terminal test.
 
 #![allow(dead_code)]
 
@@ -18,13 +18,38 @@ use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize}
 pub const BRANCHING_REVIEW: &str =
     "sample-runs/2026-11-23T163116156Z-gen-branching-review-432a4eb8";
 /// Bounds that turn a hang into a failure; generous for a loaded machine.
-pub const TIMEOUT: Duration = Duration::from_secs(30);
+pub const TIMEOUT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(20);
 
-/// What the reader thread collected: the emulated screen and every byte.
+/// What the reader thread collected: the emulated screen, every byte, and
+/// the status bar after each frame (for states too short-lived to be sure
+/// to catch on screen).
 pub struct Output {
     pub parser: vt100::Parser,
     pub bytes: Vec<u8>,
+    pub status_bars: Vec<String>,
+}
+
+/// ratatui ends every frame by hiding the cursor (no frame here places it).
+const FRAME_END: &[u8] = b"\x1b[?25l";
+
+impl Output {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let end = rest
+                .windows(FRAME_END.len())
+                .position(|w| w == FRAME_END)
+                .map_or(rest.len(), |i| i + FRAME_END.len());
+            self.parser.process(&rest[..end]);
+            rest = &rest[end..];
+            let bar = status_bar(self.parser.screen());
+            if self.status_bars.last() != Some(&bar) {
+                self.status_bars.push(bar);
+            }
+        }
+    }
 }
 
 pub struct Tui {
@@ -67,6 +92,7 @@ impl Tui {
         let output = Arc::new(Mutex::new(Output {
             parser: vt100::Parser::new(rows, cols, 0),
             bytes: Vec::new(),
+            status_bars: Vec::new(),
         }));
         let mut source = pty.master.try_clone_reader().expect("reader");
         let sink = output.clone();
@@ -80,8 +106,7 @@ impl Tui {
                     Ok(n) => {
                         // A failed assertion elsewhere may have poisoned it.
                         let mut out = sink.lock().unwrap_or_else(|e| e.into_inner());
-                        out.parser.process(&buf[..n]);
-                        out.bytes.extend_from_slice(&buf[..n]);
+                        out.feed(&buf[..n]);
                     }
                 }
                 if stop.load(Ordering::SeqCst) {
@@ -136,6 +161,14 @@ impl Tui {
             }
             thread::sleep(POLL);
         }
+    }
+
+    /// Waits until `text` is on the screen.
+    pub fn wait_text(&mut self, text: &str) {
+        let wanted = text.to_string();
+        self.wait_for(&format!("{text:?} on screen"), move |s| {
+            s.contents().contains(&wanted)
+        });
     }
 
     /// Polls anything (termios, process state) until it holds.
@@ -273,6 +306,14 @@ pub fn status_bar(screen: &vt100::Screen) -> String {
 /// Byte offset of the last "leave the alternate screen" in the output.
 pub fn last_leave(bytes: &[u8]) -> Option<usize> {
     rfind(bytes, b"\x1b[?1049l")
+}
+
+/// `q` quits with status 0 and the terminal is handed back as it was.
+pub fn quit_and_check_restored(tui: &mut Tui) {
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert_restored(tui);
 }
 
 /// After the child exited: the terminal is handed back as it was — main

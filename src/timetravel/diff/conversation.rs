@@ -78,9 +78,10 @@ pub fn summarize(item: &TranscriptItem) -> ItemSummary {
     let value = serde_json::to_value(item).unwrap_or(Value::Null);
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("item");
     let text = match item {
-        TranscriptItem::User { text, .. }
-        | TranscriptItem::Agent { text, .. }
-        | TranscriptItem::Thought { text, .. } => text.clone(),
+        TranscriptItem::User(_)
+        | TranscriptItem::UserMessage(_)
+        | TranscriptItem::Agent(_)
+        | TranscriptItem::Thought(_) => item.text().unwrap_or_default(),
         TranscriptItem::ToolCall(call) => format!("{} [{}]", call.title, call.status),
         TranscriptItem::Permission(p) => p.title.clone(),
         TranscriptItem::Connection { method, .. } => method.clone(),

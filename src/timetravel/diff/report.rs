@@ -36,6 +36,18 @@ pub fn print_parent(out: &mut String, diff: &ParentDiff, fork: &Run) {
     let at = &diff.at_fork;
     if at.identical {
         let _ = writeln!(out, "at the fork point (step {}): identical", at.a.step);
+    } else if at.differs_only_in_input() {
+        let why = if lineage.input_patch.is_some() {
+            "the fork's input was patched"
+        } else {
+            "the input differs"
+        };
+        let _ = writeln!(
+            out,
+            "at the fork point (step {}): same history, node states, outputs and conversation; {why}",
+            at.a.step
+        );
+        print_input(out, at);
     } else {
         let _ = writeln!(out, "at the fork point: the fork does not match its parent");
         print_body(out, at, None);
@@ -69,6 +81,7 @@ fn print_body(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
         return;
     }
     print_history(out, diff, b_run);
+    print_input(out, diff);
     if !diff.nodes.is_empty() {
         let _ = writeln!(out, "\nnodes");
         let width = diff
@@ -101,6 +114,13 @@ fn print_body(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
         for problem in &diff.problems {
             let _ = writeln!(out, "  {}", clean(problem, 200));
         }
+    }
+}
+
+fn print_input(out: &mut String, diff: &FrameDiff) {
+    if !diff.input.is_empty() {
+        let _ = writeln!(out, "\ninput");
+        print_changes(out, &diff.input, "  ");
     }
 }
 
@@ -171,25 +191,51 @@ fn print_changes(out: &mut String, changes: &[crate::timetravel::diff::JsonChang
         } else {
             change.path.as_str()
         };
-        let value = |v: &Option<Value>| {
-            v.as_ref()
-                .map_or(String::new(), |v| clean(&v.to_string(), 50))
-        };
-        let text = match change.change {
+        let shown = |v: &Option<Value>| v.as_ref().map_or(String::new(), Value::to_string);
+        let path = pad(&clean(path, 60), width);
+        // Short values share the path's line; long ones get a line each,
+        // whole up to VALUE_MAX (the terminal or the dialog wraps them).
+        let inline = |v: &str| v.chars().count() <= INLINE_MAX;
+        match change.change {
             ChangeKind::Changed => {
-                let shown = |v: &Option<Value>| v.as_ref().map_or(String::new(), Value::to_string);
-                let (a, b) = changed_pair(&shown(&change.a), &shown(&change.b), 50);
-                format!("{a} → {b}")
+                let (a, b) = (shown(&change.a), shown(&change.b));
+                if inline(&a) && inline(&b) {
+                    let _ = writeln!(
+                        out,
+                        "{indent}{path}  {} → {}",
+                        clean(&a, INLINE_MAX),
+                        clean(&b, INLINE_MAX)
+                    );
+                } else {
+                    let (a, b) = changed_pair(&a, &b, VALUE_MAX);
+                    let _ = writeln!(out, "{indent}{path}");
+                    let _ = writeln!(out, "{indent}    a: {a}");
+                    let _ = writeln!(out, "{indent}    b: {b}");
+                }
             }
-            ChangeKind::Added => format!("+ {}", value(&change.b)),
-            ChangeKind::Removed => format!("− {}", value(&change.a)),
-        };
-        let _ = writeln!(out, "{indent}{}  {text}", pad(&clean(path, 60), width));
+            ChangeKind::Added | ChangeKind::Removed => {
+                let (sign, value) = match change.change {
+                    ChangeKind::Added => ("+", shown(&change.b)),
+                    _ => ("−", shown(&change.a)),
+                };
+                if inline(&value) {
+                    let _ = writeln!(out, "{indent}{path}  {sign} {}", clean(&value, INLINE_MAX));
+                } else {
+                    let _ = writeln!(out, "{indent}{path}");
+                    let _ = writeln!(out, "{indent}    {sign} {}", clean(&value, VALUE_MAX));
+                }
+            }
+        }
     }
     if changes.len() > SHOWN {
         let _ = writeln!(out, "{indent}… {} more (see --json)", changes.len() - SHOWN);
     }
 }
+
+/// Values this long share the line of their path.
+const INLINE_MAX: usize = 50;
+/// The most of one value a report shows (`--json` has them whole).
+const VALUE_MAX: usize = 400;
 
 /// Two values of a change, each at most `max` characters. Long values that
 /// begin alike are shown from shortly before where they differ, so the
@@ -239,7 +285,38 @@ fn print_conversation(out: &mut String, diff: &FrameDiff) {
 
 #[cfg(test)]
 mod tests {
-    use super::changed_pair;
+    use super::{changed_pair, print_changes};
+    use crate::timetravel::diff::{ChangeKind, JsonChange};
+
+    /// A long value is shown whole on a line of its own, not cut at the
+    /// width of the path column.
+    #[test]
+    fn long_values_get_lines_of_their_own() {
+        let long = format!("the summary says {}", "many things ".repeat(20));
+        let changes = [
+            JsonChange {
+                path: "/summary".into(),
+                change: ChangeKind::Added,
+                a: None,
+                b: Some(long.clone().into()),
+            },
+            JsonChange {
+                path: "/n".into(),
+                change: ChangeKind::Changed,
+                a: Some(1.into()),
+                b: Some(2.into()),
+            },
+        ];
+        let mut out = String::new();
+        print_changes(&mut out, &changes, "  ");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0].trim(), "/summary", "{out}");
+        assert_eq!(lines[1].trim(), format!("+ \"{long}\""), "{out}");
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            ["/n", "1", "→", "2"]
+        );
+    }
 
     #[test]
     fn long_values_show_where_they_differ() {

@@ -198,6 +198,12 @@ pub(super) fn recheck(plan: &ResumePlan) -> Result<()> {
 fn check_waiting(run: &Run) -> Result<&'static str> {
     let status = run.status();
     let entries = run.bundle.trace.entries();
+    if run.liveness(crate::bundle::activity::now_ms()).is_stale() {
+        return Err(TimeTravelError::Refused(format!(
+            "run {} is stale (it says running, but its writer stopped writing): fork it at a step to go on from there",
+            run.run_id()
+        )));
+    }
     let resumed = entries.iter().any(|e| e.kind == EventKind::RunResumed);
     if status != "waiting" {
         return Err(TimeTravelError::Refused(if resumed {

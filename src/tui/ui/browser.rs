@@ -23,6 +23,8 @@ pub fn draw(
     hits: &mut HitAreas,
 ) -> usize {
     let (keymap, theme, notice, now) = (ctx.keymap, ctx.theme, ctx.notice, ctx.now);
+    // Keys act on the states as drawn.
+    browser.now_ms = now;
     let [list_area, status] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let visible = browser.visible();
@@ -103,7 +105,8 @@ pub fn draw(
         .enumerate()
     {
         let row = &browser.rows[row_index];
-        let (glyph, status) = status_of(&row.status);
+        let state = row.state(now);
+        let (glyph, status) = status_of(&state);
         let age = row
             .summary
             .began_at()
@@ -124,7 +127,7 @@ pub fn draw(
             Span::styled(format!(" {glyph} "), theme.status(status)),
             Span::raw(fit(&clean(&row.summary.display_title()), title_width)),
             Span::styled(format!("  {}  ", fit(&clean(suffix), 8)), theme.dim),
-            Span::styled(fit(&clean(&row.status), 10), theme.status(status)),
+            Span::styled(fit(&clean(&state), 10), theme.status(status)),
             Span::styled(format!("{:>9}", age), theme.dim),
             Span::styled(format!("{attempts:>13}"), theme.dim),
             Span::styled(format!("{took:>7}"), theme.dim),
@@ -182,6 +185,8 @@ fn status_of(status: &str) -> (&'static str, NodeStatus) {
         "timed_out" => NodeStatus::TimedOut,
         "running" => NodeStatus::Running,
         "waiting" => return ("⏸", NodeStatus::Cancelled),
+        // Its writer died: not running, not finished either.
+        "stale" => return ("◌", NodeStatus::Failed),
         _ => NodeStatus::NotVisited,
     };
     (state.glyph(), state)

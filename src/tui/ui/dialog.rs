@@ -17,11 +17,15 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, keyma
         Dialog::Resume(resume) => {
             return super::resume_dialog::draw(frame, area, resume, theme, keymap)
         }
-        Dialog::Confirm { title, body, .. } => (
-            title.clone(),
-            body.iter().map(|l| Line::raw(clean(l))).collect::<Vec<_>>(),
-            76,
-        ),
+        Dialog::Confirm { title, body, .. } => {
+            // The last line says which keys answer: it stays in sight.
+            let lines: Vec<Line> = body.iter().map(|l| Line::raw(clean(l))).collect();
+            let split = lines.len().saturating_sub(1);
+            let (head, tail) = lines.split_at(split);
+            let width = 76;
+            let lines = fit_keeping_tail(head, tail, area, width, theme);
+            (title.clone(), lines, width)
+        }
         Dialog::Working { title } => (title.clone(), vec![Line::styled("working…", theme.dim)], 50),
         Dialog::Fork {
             preview,
@@ -31,17 +35,18 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, keyma
             error,
             can_continue,
             ..
-        } => (
-            "Fork a new run here".to_string(),
-            fork_lines(
+        } => {
+            let (head, tail) = fork_lines(
                 preview.as_deref(),
                 (patch, label, *field),
                 error.as_deref(),
                 can_continue.as_ref(),
                 theme,
-            ),
-            84,
-        ),
+            );
+            let width = 84;
+            let lines = fit_keeping_tail(&head, &tail, area, width, theme);
+            ("Fork a new run here".to_string(), lines, width)
+        }
         Dialog::Report {
             title,
             body,
@@ -96,18 +101,43 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, keyma
     boxed(frame, rect, &title, lines, theme);
 }
 
+/// `head` then `tail`, wrapped to the box; when they do not fit the screen
+/// the end of `head` gives way (with a count), never the `tail` — a
+/// dialog's fields and keys stay in sight on a small terminal.
+fn fit_keeping_tail(
+    head: &[Line],
+    tail: &[Line],
+    area: Rect,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let room = usize::from(area.height.saturating_sub(2));
+    let (mut head, tail) = (wrap_lines(head, inner, 2), wrap_lines(tail, inner, 2));
+    if head.len() + tail.len() > room {
+        let keep = room.saturating_sub(tail.len() + 1);
+        let hidden = head.len() - keep.min(head.len());
+        head.truncate(keep);
+        head.push(Line::styled(format!("… {hidden} more lines"), theme.dim));
+    }
+    head.extend(tail);
+    head
+}
+
+/// The fork dialog as (preview, then fields and keys).
 fn fork_lines<'a>(
     preview: Option<&[String]>,
     (patch, label, field): (&str, &str, ForkField),
     error: Option<&str>,
     can_continue: Option<&Result<(), String>>,
     theme: &Theme,
-) -> Vec<Line<'a>> {
-    let mut lines: Vec<Line> = match preview {
+) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
+    let mut head: Vec<Line> = match preview {
         Some(preview) => preview.iter().map(|l| Line::raw(clean(l))).collect(),
         None => vec![Line::styled("computing the preview…", theme.dim)],
     };
-    lines.push(Line::raw(""));
+    head.push(Line::raw(""));
+    let mut lines = Vec::new();
     let input = |name: &str, value: &str, active: bool| {
         let cursor = if active { "█" } else { "" };
         Line::from(vec![
@@ -138,7 +168,7 @@ fn fork_lines<'a>(
         ),
         None => Line::styled("checking whether the fork could be continued…", theme.dim),
     });
-    lines
+    (head, lines)
 }
 
 /// A tour caption: a titled box low on the screen, over the panes.

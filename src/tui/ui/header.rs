@@ -1,4 +1,5 @@
-//! The header line: flow, title, run status, step and session counts.
+//! The header line: flow, title, run state (and why it failed), step and
+//! session counts.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -9,10 +10,13 @@ use crate::humanize::plural;
 use crate::tui::run_view::RunView;
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme, now: i64) {
     let run = &view.run;
     let status = run.status();
+    // Says running, but its writer has not shown life for long.
+    let stale = status == "running" && !view.live;
     let status_style = match status.as_str() {
+        _ if stale => theme.error,
         "failed" | "timed_out" => theme.error,
         "completed" => theme.status(crate::model::NodeStatus::Done),
         _ => theme.status(crate::model::NodeStatus::Running),
@@ -32,12 +36,25 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RunView, theme: &Theme) {
     spans.extend([
         Span::raw("  "),
         Span::styled(
-            match (status.as_str(), view.live) {
-                // Says running, but its writer has not shown life for long.
-                ("running", false) => "● running (stale: the writer stopped)".to_string(),
-                _ => format!("● {status}"),
+            if stale {
+                let silent = crate::model::liveness::LifeSigns::of(run)
+                    .last_ms(now)
+                    .map(|t| format!(" {}", crate::humanize::duration((now - t).max(0) as u64)))
+                    .unwrap_or_default();
+                format!("● stale (says running; silent{silent}: the writer stopped)")
+            } else {
+                format!("● {status}")
             },
             status_style,
+        ),
+        Span::styled(
+            // Why it failed, where it can be seen without looking for it.
+            run.failure
+                .as_ref()
+                .and_then(|f| f.summary())
+                .map(|why| format!(": {}", truncate(&clean(&why), 60)))
+                .unwrap_or_default(),
+            theme.error,
         ),
         Span::styled(
             format!(

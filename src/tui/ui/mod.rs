@@ -26,6 +26,8 @@ pub mod text;
 mod timeline;
 pub mod unstable_rows;
 
+pub use inspector::{unified_diff, Edit};
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Paragraph, Wrap};
@@ -172,7 +174,7 @@ fn draw_run(
     };
     let status_rows = status::rows(view, keymap, theme, &extra, area.width);
     let layout = run_layout_with(area, view.focus, status_rows);
-    header::draw(frame, layout.header, view, theme);
+    header::draw(frame, layout.header, view, theme, ctx.now);
     if layout.graph.width > 0 {
         graph_pane::draw(frame, layout.graph, view, theme, hits);
     }

@@ -5,17 +5,17 @@
 //! windowed; what is left out is said on a marker line, and `o` opens the
 //! whole of the section under the selection in `$PAGER`.
 
+mod acp_lines;
 mod attempt;
-#[cfg_attr(not(test), allow(dead_code))]
 mod content_view;
-// Drawn once the conversation keeps ACP's diffs (issue 11's model half).
-#[cfg_attr(not(test), allow(dead_code))]
 mod diff_view;
 mod events;
 mod permission_view;
 mod session;
-#[cfg_attr(not(test), allow(dead_code))]
 mod terminal_box;
+mod tool_view;
+
+pub use diff_view::{unified_text as unified_diff, Edit};
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -118,7 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
         (Some((shown, content)), Some(wanted)) if shown.tab == view.tab => {
             let doc = match content {
                 InspectContent::Session(content) => {
-                    session::doc(content, view.reveal(), cols, theme)
+                    session::doc(content, view.reveal(), &view.folded, cols, theme)
                 }
                 InspectContent::Attempt(content) => {
                     attempt::doc(content, &view.folded, cols, theme)
@@ -289,7 +289,9 @@ fn json_tree_lines(
     let (lines, more) = json_tree::lines_capped(value, folded, JSON_LINES);
     for line in lines {
         let action = (foldable && line.foldable).then(|| LineAction::Fold(line.path.clone()));
-        doc.push(json_line(&line, cols, theme), action);
+        for part in json_line(&line, cols, theme) {
+            doc.push(part, action.clone());
+        }
     }
     if more > 0 {
         doc.marker(
@@ -302,8 +304,15 @@ fn json_tree_lines(
     }
 }
 
-fn json_line(line: &json_tree::JsonLine, cols: usize, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![Span::raw("  ".repeat(line.depth + 1))];
+/// Most screen lines one JSON line wraps onto; `o` shows the rest.
+const JSON_WRAP_LINES: usize = 8;
+
+/// One line of the JSON tree, wrapped under its key when it is wider than
+/// the pane (values are what a reader came for: never cut when there is
+/// room below).
+fn json_line(line: &json_tree::JsonLine, cols: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let depth = "  ".repeat(line.depth + 1);
+    let mut spans = vec![Span::raw(depth.clone())];
     for token in &line.tokens {
         let (text, style) = match token {
             Token::Key(s) => (s, theme.json_key),
@@ -315,10 +324,14 @@ fn json_line(line: &json_tree::JsonLine, cols: usize, theme: &Theme) -> Line<'st
         };
         spans.push(Span::styled(clean(text), style));
     }
-    let width: usize = spans.iter().map(|s| super::text::width(&s.content)).sum();
-    if width > cols {
-        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        return Line::raw(truncate(&text, cols));
+    let line = Line::from(spans);
+    let mut parts = super::text::wrap_line(&line, cols, depth.len() + 2);
+    if parts.len() > JSON_WRAP_LINES {
+        parts.truncate(JSON_WRAP_LINES);
+        if let Some(last) = parts.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            *last = Line::styled(truncate(&format!("{text} …"), cols), theme.dim);
+        }
     }
-    Line::from(spans)
+    parts
 }

@@ -6,29 +6,27 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use super::permission_view::{self, Choice};
+use std::collections::HashSet;
+
+use super::acp_lines::{message_lines, metadata_lines, turn_end_line};
+use super::permission_view::permission_lines;
+use super::tool_view::tool_parts;
 use super::Doc;
-use crate::model::conversation::{Permission, ToolCall};
+use crate::model::conversation::Message;
 use crate::model::TranscriptItem;
 use crate::tui::inspect::{item_seq, PagerSource, SessionContent};
 use crate::tui::theme::Theme;
-use crate::tui::ui::text::{clean, truncate, wrap};
+use crate::tui::ui::text::{clean, wrap};
 
 /// An agent or thought item cut to `share` of its text (playback reveal).
 fn revealed(item: &TranscriptItem, share: f64) -> Option<TranscriptItem> {
-    let cut = |text: &str| {
-        let keep = (text.chars().count() as f64 * share).ceil() as usize;
-        text.chars().take(keep).collect::<String>()
+    let cut = |message: &Message| {
+        let keep = (message.text_chars() as f64 * share).ceil() as usize;
+        message.prefix(keep)
     };
     match item {
-        TranscriptItem::Agent { seq, text } => Some(TranscriptItem::Agent {
-            seq: *seq,
-            text: cut(text),
-        }),
-        TranscriptItem::Thought { seq, text } => Some(TranscriptItem::Thought {
-            seq: *seq,
-            text: cut(text),
-        }),
+        TranscriptItem::Agent(message) => Some(TranscriptItem::Agent(cut(message))),
+        TranscriptItem::Thought(message) => Some(TranscriptItem::Thought(cut(message))),
         _ => None,
     }
 }
@@ -40,19 +38,19 @@ const CONTEXT_ITEMS: usize = 200;
 pub(super) fn doc(
     session: &SessionContent,
     reveal: Option<f64>,
+    unfolded: &HashSet<String>,
     cols: usize,
     theme: &Theme,
 ) -> Doc {
     let mut doc = Doc::new();
-    doc.section(
-        session
-            .slice
-            .map(|(first, last)| PagerSource::SessionEvents {
-                session: session.session_id.clone(),
-                first,
-                last,
-            }),
-    );
+    let slice_source = session
+        .slice
+        .map(|(first, last)| PagerSource::SessionEvents {
+            session: session.session_id.clone(),
+            first,
+            last,
+        });
+    doc.section(slice_source.clone());
     let position = session
         .sessions
         .iter()
@@ -119,6 +117,26 @@ pub(super) fn doc(
             .filter(|_| in_slice)
             .and_then(|share| revealed(item, share));
         let item = partial.as_ref().unwrap_or(item);
+        let past = !in_slice && session.slice.is_some();
+        if let TranscriptItem::ToolCall(call) = item {
+            for part in tool_parts(call, unfolded, cols.saturating_sub(1), theme, past) {
+                // A diff or a terminal opens whole with `o`; after it, the
+                // slice's events again.
+                let own = part.pager.is_some();
+                if own {
+                    doc.section(part.pager);
+                }
+                for line in part.lines {
+                    let mut spans = vec![bar.clone()];
+                    spans.extend(line.spans);
+                    doc.push(Line::from(spans), part.action.clone());
+                }
+                if own {
+                    doc.section(slice_source.clone());
+                }
+            }
+            continue;
+        }
         for line in item_lines(
             item,
             cols.saturating_sub(1),
@@ -137,20 +155,40 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
     let dim = |style: Style| if past { style.patch(theme.dim) } else { style };
     let indent = || Span::raw("  ");
     match item {
-        TranscriptItem::User { text, .. } => {
-            labeled("▸ you", text, cols, dim(theme.user), dim(theme.text))
-        }
-        TranscriptItem::Agent { text, .. } => {
-            labeled("◂ agent", text, cols, dim(theme.agent), dim(theme.text))
-        }
-        TranscriptItem::Thought { text, .. } => labeled(
+        TranscriptItem::User(message) => message_lines(
+            "▸ you",
+            message,
+            cols,
+            dim(theme.user),
+            dim(theme.text),
+            theme.dim,
+        ),
+        TranscriptItem::UserMessage(message) => message_lines(
+            "▹ user message",
+            message,
+            cols,
+            dim(theme.user),
+            dim(theme.text),
+            theme.dim,
+        ),
+        TranscriptItem::Agent(message) => message_lines(
+            "◂ agent",
+            message,
+            cols,
+            dim(theme.agent),
+            dim(theme.text),
+            theme.dim,
+        ),
+        TranscriptItem::Thought(message) => message_lines(
             "~ thought",
-            text,
+            message,
             cols,
             dim(theme.thought),
             dim(theme.thought),
+            theme.dim,
         ),
-        TranscriptItem::ToolCall(call) => tool_lines(call, cols, theme, past),
+        // Drawn in parts by `doc` (they have actions of their own).
+        TranscriptItem::ToolCall(_) => Vec::new(),
         TranscriptItem::Plan { entries, .. } => {
             let mut lines = vec![Line::styled("☰ plan", dim(theme.tool))];
             for entry in entries {
@@ -202,7 +240,15 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
                 theme.dim,
             )]
         }
-        TranscriptItem::TurnEnd { stop_reason, .. } => vec![stop_line(stop_reason, cols, theme)],
+        TranscriptItem::TurnEnd {
+            stop_reason, usage, ..
+        } => vec![turn_end_line(stop_reason, usage.as_ref(), theme)],
+        TranscriptItem::AvailableCommands { .. }
+        | TranscriptItem::CurrentMode { .. }
+        | TranscriptItem::ConfigOptions { .. }
+        | TranscriptItem::SessionInfo { .. } => {
+            metadata_lines(item, cols, theme).unwrap_or_default()
+        }
         TranscriptItem::TurnError {
             message,
             code,
@@ -247,104 +293,4 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             vec![Line::styled(format!("· {}", clean(label)), theme.dim)]
         }
     }
-}
-
-/// How the turn ended: `end_turn` quietly, anything else (the token
-/// limit, the request limit, a refusal, a cancel) as a warning saying
-/// what it means.
-fn stop_line(stop_reason: &str, cols: usize, theme: &Theme) -> Line<'static> {
-    let meaning = match stop_reason {
-        "end_turn" => return Line::styled(format!("■ {}", clean(stop_reason)), theme.dim),
-        "max_tokens" => "the agent hit its token limit",
-        "max_turn_requests" => "the agent hit its limit of requests in one turn",
-        "refusal" => "the agent refused to go on",
-        "cancelled" => "the turn was cancelled",
-        _ => "the turn ended for another reason",
-    };
-    Line::styled(
-        truncate(&format!("⚠ {} — {meaning}", clean(stop_reason)), cols),
-        theme.warning,
-    )
-}
-
-fn labeled(
-    label: &str,
-    text: &str,
-    cols: usize,
-    label_style: Style,
-    style: Style,
-) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(label.to_string(), label_style)];
-    lines.extend(wrap(text, cols, Span::raw("  "), Span::raw("  "), style));
-    lines
-}
-
-fn tool_lines(call: &ToolCall, cols: usize, theme: &Theme, past: bool) -> Vec<Line<'static>> {
-    let style = if past {
-        theme.tool.patch(theme.dim)
-    } else {
-        theme.tool
-    };
-    let glyph = match call.status.as_str() {
-        "completed" => "✓",
-        "failed" => "✗",
-        "in_progress" => "▸",
-        _ => "·",
-    };
-    let kind = call
-        .tool_kind
-        .as_deref()
-        .map(|k| format!("  {}", clean(k)))
-        .unwrap_or_default();
-    let head = format!(
-        "⚙ {} [{glyph} {}]{kind}",
-        clean(&call.title),
-        clean(&call.status)
-    );
-    let mut lines = vec![Line::styled(truncate(&head, cols), style)];
-    if let Some(input) = &call.raw_input {
-        lines.push(Line::styled(
-            truncate(&format!("  in  {}", clean(&input.to_string())), cols),
-            theme.dim,
-        ));
-    }
-    for text in call.content.iter().take(1) {
-        let first: Vec<&str> = text.lines().take(4).collect();
-        lines.extend(wrap(
-            &first.join("\n"),
-            cols,
-            Span::raw("  │ "),
-            Span::raw("  │ "),
-            theme.dim,
-        ));
-    }
-    if let Some(output) = &call.raw_output {
-        lines.push(Line::styled(
-            truncate(&format!("  out {}", clean(&output.to_string())), cols),
-            theme.dim,
-        ));
-    }
-    lines
-}
-
-fn permission_lines(
-    permission: &Permission,
-    cols: usize,
-    theme: &Theme,
-    past: bool,
-) -> Vec<Line<'static>> {
-    let options: Vec<Choice> = permission.options.iter().map(Choice::from_value).collect();
-    // `selected` holds the outcome itself when no option was chosen.
-    let cancelled = permission.selected.as_deref() == Some("cancelled")
-        && !options.iter().any(|o| o.id == "cancelled");
-    let selected = permission.selected.as_deref().filter(|_| !cancelled);
-    permission_view::permission_lines(
-        &permission.title,
-        &options,
-        selected,
-        cancelled,
-        cols,
-        theme,
-        past,
-    )
 }
