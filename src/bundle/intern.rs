@@ -12,7 +12,14 @@ use std::num::NonZeroU32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sym(NonZeroU32);
 
-#[derive(Debug, Default, Clone)]
+impl Sym {
+    /// A dense number from 1 to the interner's length.
+    pub fn index(self) -> usize {
+        self.0.get() as usize
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Interner {
     text: String,
     /// `(start, len)` in `text`, indexed by `Sym - 1`.

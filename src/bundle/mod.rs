@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod capped;
 pub mod error;
+mod event_kind;
 pub mod flow;
 pub mod intern;
 pub mod manifest;
@@ -18,8 +19,10 @@ pub mod refresh;
 pub mod safe_open;
 pub mod session;
 pub mod sha256;
+mod skim;
 pub mod timestamp;
 pub mod trace;
+pub mod trace_file;
 pub mod validate;
 pub mod window;
 
@@ -405,14 +408,8 @@ fn index_trace(
     warnings: &mut Vec<Problem>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<TraceIndex, BundleError> {
-    let mut index = TraceIndex::default();
-    let (end, tail) = ndjson::scan_file_with_progress(
-        root,
-        path,
-        |line, raw| index.push_complete_line(line, raw, path),
-        progress,
-    )?;
-    index.set_scan_position(end);
+    let (mut index, tail) = trace_file::index_trace_file(root, path, progress)?;
+    let end = index.scan_position();
     if !ndjson::is_blank(&tail) {
         let line = ndjson::Line {
             offset: end.offset,
