@@ -25,6 +25,13 @@ fn main() -> Result<()> {
     if env::var("REEL_BENCH_LARGE").as_deref() == Ok("1") {
         sizes.push(1_000_000);
     }
+    // `REEL_BENCH_SIZES=100000,1000000`: only these.
+    if let Ok(list) = env::var("REEL_BENCH_SIZES") {
+        sizes = list
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect();
+    }
     println!("reel index benchmark: {RUNS} runs each; MB/s and events/s use the median");
     for attempts in sizes {
         bench_bundle(&bench_run(attempts)?, attempts)?;

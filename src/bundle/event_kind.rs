@@ -68,6 +68,29 @@ impl EventKind {
         }
     }
 
+    /// The enum from its `as u8` value (the index snapshot).
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
+        const ALL: [EventKind; 16] = [
+            EventKind::RunStarted,
+            EventKind::NodeStarted,
+            EventKind::NodeHeartbeat,
+            EventKind::ArtifactWritten,
+            EventKind::SessionBound,
+            EventKind::AcpPromptPrepared,
+            EventKind::AcpResponseParsed,
+            EventKind::ActionPrepared,
+            EventKind::ActionCompleted,
+            EventKind::NodeOutcome,
+            EventKind::RunCompleted,
+            EventKind::RunFailed,
+            EventKind::RunForked,
+            EventKind::RunRewound,
+            EventKind::RunResumed,
+            EventKind::Other,
+        ];
+        ALL.get(usize::from(tag)).copied()
+    }
+
     /// Events after which the run is over.
     pub fn ends_run(self) -> bool {
         matches!(self, Self::RunCompleted | Self::RunFailed)
@@ -92,6 +115,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The enum from its `as u8` value (the index snapshot).
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
+        const ALL: [Outcome; 9] = [
+            Outcome::None,
+            Outcome::Ok,
+            Outcome::Failed,
+            Outcome::TimedOut,
+            Outcome::Cancelled,
+            Outcome::Running,
+            Outcome::Completed,
+            Outcome::Waiting,
+            Outcome::Other,
+        ];
+        ALL.get(usize::from(tag)).copied()
+    }
+
     pub fn parse(name: &str) -> Self {
         match name {
             "ok" => Self::Ok,

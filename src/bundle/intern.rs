@@ -115,6 +115,41 @@ impl Interner {
         self.ends.len()
     }
 
+    /// The symbol numbered `id` (1-based), if there is one.
+    pub fn sym(&self, id: u32) -> Option<Sym> {
+        NonZeroU32::new(id)
+            .filter(|id| id.get() as usize <= self.ends.len())
+            .map(Sym)
+    }
+
+    /// The arena and the end offsets (for the index snapshot).
+    pub(crate) fn parts(&self) -> (&str, &[u32]) {
+        (&self.text, &self.ends)
+    }
+
+    /// An interner from `parts`, if they make one: ends rising within the
+    /// text, on character boundaries, every string once.
+    pub(crate) fn from_parts(text: String, ends: Vec<u32>) -> Option<Interner> {
+        let mut start = 0usize;
+        for &end in &ends {
+            let end = end as usize;
+            if end < start || !text.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        let mut interner = Interner {
+            text,
+            ends,
+            table: Vec::new(),
+        };
+        interner.rebuild(interner.ends.len());
+        let unique = (1..=interner.ends.len() as u32)
+            .filter_map(|id| interner.sym(id))
+            .all(|sym| interner.get(interner.resolve(sym)) == Some(sym));
+        unique.then_some(interner)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }

@@ -10,6 +10,7 @@ pub mod capped;
 pub mod error;
 mod event_kind;
 pub mod flow;
+pub mod index_cache;
 pub mod intern;
 pub mod manifest;
 pub mod ndjson;
@@ -210,6 +211,17 @@ impl Bundle {
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Bundle, BundleError> {
+        let cache = index_cache::IndexCache::from_env();
+        Bundle::open_with_cache(dir, cache.as_ref(), progress)
+    }
+
+    /// `open_with_progress` with the trace index loaded from and saved to
+    /// `cache` (none: indexed afresh, nothing saved).
+    pub fn open_with_cache(
+        dir: &Path,
+        cache: Option<&index_cache::IndexCache>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Bundle, BundleError> {
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
         let manifest: Value = read_json_as(&root, &manifest_path).map_err(|err| {
@@ -231,7 +243,7 @@ impl Bundle {
         let flow = FlowDefinition::from_value(flow_value)
             .map_err(|msg| BundleError::invalid(&paths.flow, msg))?;
         let mut warnings = Vec::new();
-        let trace = index_trace(&root, &paths.trace, &mut warnings, progress)?;
+        let trace = index_trace(&root, &paths.trace, cache, &mut warnings, progress)?;
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
         let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
         Ok(Bundle {
@@ -402,14 +414,43 @@ fn resolve_paths(
 /// One pass over `trace.ndjson`. A last line without its newline is kept if
 /// it is a complete event, otherwise ignored with a warning (a writer is
 /// mid-append, or was killed mid-append).
+/// With a cache, a saved index of the same file is loaded and only the
+/// lines after it are indexed; the result is saved when it grew.
 fn index_trace(
     root: &Path,
     path: &Path,
+    cache: Option<&index_cache::IndexCache>,
     warnings: &mut Vec<Problem>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<TraceIndex, BundleError> {
-    let (mut index, tail) = trace_file::index_trace_file(root, path, progress)?;
+    let (file, metadata) = safe_open::open(root, path)?;
+    let total = metadata.len();
+    let loaded = cache.and_then(|cache| cache.load(path, &file, &metadata));
+    let loaded_len = loaded.as_ref().map(TraceIndex::len);
+    let (mut index, tail) = match loaded {
+        Some(mut index) => {
+            let tail = trace_file::continue_open_file(&file, total, path, &mut index, progress)?;
+            if loaded_len != Some(index.len()) {
+                index.shrink_to_fit();
+            }
+            (index, tail)
+        }
+        None => trace_file::index_open_file(
+            &file,
+            total,
+            path,
+            trace_file::default_split_from(),
+            progress,
+        )?,
+    };
     let end = index.scan_position();
+    if let Some(cache) = cache {
+        // Saved up to the last newline only: a line still without one may
+        // get more bytes.
+        if loaded_len != Some(index.len()) {
+            cache.store(path, &file, &metadata, &index);
+        }
+    }
     if !ndjson::is_blank(&tail) {
         let line = ndjson::Line {
             offset: end.offset,

@@ -102,7 +102,7 @@ impl<'a> Scanner<'a> {
         loop {
             self.ws();
             let (key, escaped) = self.string()?;
-            if escaped || std::str::from_utf8(key).is_err() {
+            if escaped || !(key.is_ascii() || std::str::from_utf8(key).is_ok()) {
                 return None;
             }
             self.ws();

@@ -12,6 +12,8 @@ use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
 use super::skim::Skimmed;
 use super::timestamp::parse_iso_millis;
 
+pub(crate) mod snapshot;
+
 pub use super::event_kind::{EventKind, Outcome};
 
 /// One trace event, 40 bytes. Strings are interned; the payload is not kept.

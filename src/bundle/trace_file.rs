@@ -28,9 +28,29 @@ pub fn index_trace_file(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(TraceIndex, Vec<u8>), BundleError> {
+    index_trace_file_split(root, path, default_split_from(), progress)
+}
+
+/// Splitting pays from `SPLIT_MIN_BYTES` on, with two cores.
+pub(crate) fn default_split_from() -> u64 {
     let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
-    let split_from = if two_cores { SPLIT_MIN_BYTES } else { u64::MAX };
-    index_trace_file_split(root, path, split_from, progress)
+    if two_cores {
+        SPLIT_MIN_BYTES
+    } else {
+        u64::MAX
+    }
+}
+
+/// Goes on indexing `file` from `index`'s scan position (a snapshot's) to
+/// its end; returns the partial last line.
+pub(crate) fn continue_open_file(
+    file: &File,
+    total: u64,
+    path: &Path,
+    index: &mut TraceIndex,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<u8>, BundleError> {
+    scan_range(file, path, index, None, &mut |done| progress(done, total))
 }
 
 /// `index_trace_file`, splitting files of `split_from` bytes or more
@@ -42,17 +62,28 @@ pub fn index_trace_file_split(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(TraceIndex, Vec<u8>), BundleError> {
     let (file, metadata) = safe_open::open(root, path)?;
-    let total = metadata.len();
+    index_open_file(&file, metadata.len(), path, split_from, progress)
+}
+
+/// `index_trace_file_split` on a file already open (`total`: its size).
+pub(crate) fn index_open_file(
+    file: &File,
+    total: u64,
+    path: &Path,
+    split_from: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(TraceIndex, Vec<u8>), BundleError> {
     let split = if total >= split_from.max(2) {
-        split_point(&file, path, total / 2, total)?
+        split_point(file, path, total / 2, total)?
     } else {
         None
     };
     let Some(split) = split else {
         let mut index = TraceIndex::default();
-        let tail = scan_range(&file, path, &mut index, None, &mut |done| {
+        let tail = scan_range(file, path, &mut index, None, &mut |done| {
             progress(done, total)
         })?;
+        index.shrink_to_fit();
         return Ok((index, tail));
     };
     let second_done = AtomicU64::new(0);
@@ -63,13 +94,13 @@ pub fn index_trace_file_split(
                 offset: split,
                 lines: 0,
             });
-            let tail = scan_range(&file, path, &mut index, None, &mut |done| {
+            let tail = scan_range(file, path, &mut index, None, &mut |done| {
                 second_done.store(done - split, Ordering::Relaxed)
             });
             tail.map(|tail| (index, tail))
         });
         let mut first = TraceIndex::default();
-        let result = scan_range(&file, path, &mut first, Some(split), &mut |done| {
+        let result = scan_range(file, path, &mut first, Some(split), &mut |done| {
             progress(done + second_done.load(Ordering::Relaxed), total)
         });
         while !second.is_finished() {
@@ -83,13 +114,18 @@ pub fn index_trace_file_split(
     });
     let mut first = first?;
     match second {
-        Ok((second, tail)) if first.append(&second) => Ok((first, tail)),
+        Ok((second, tail)) if first.append(&second) => {
+            drop(second);
+            first.shrink_to_fit();
+            Ok((first, tail))
+        }
         // Indexed again in order, so the error (if any) is the one a
         // single pass finds, with its line number.
         _ => {
-            let tail = scan_range(&file, path, &mut first, None, &mut |done| {
+            let tail = scan_range(file, path, &mut first, None, &mut |done| {
                 progress(done, total)
             })?;
+            first.shrink_to_fit();
             Ok((first, tail))
         }
     }
@@ -134,12 +170,14 @@ fn scan_range(
         if want == 0 {
             return Ok(buf);
         }
-        let fresh =
-            read_chunk(file, read_from, want as usize).map_err(|e| BundleError::io(path, e))?;
-        if fresh.is_empty() {
+        let kept = buf.len();
+        buf.resize(kept + want as usize, 0);
+        let read =
+            read_into(file, read_from, &mut buf[kept..]).map_err(|e| BundleError::io(path, e))?;
+        buf.truncate(kept + read);
+        if read == 0 {
             return Ok(buf);
         }
-        buf.extend_from_slice(&fresh);
         let next = scan_complete_lines(&buf, position, |line, raw| {
             index.push_complete_line(line, raw, path)
         })?;
@@ -160,11 +198,10 @@ fn scan_range(
     }
 }
 
-/// Up to `len` bytes at `offset`; fewer at the end of the file.
-fn read_chunk(file: &File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; len];
+/// Fills `buf` from `offset` on; fewer bytes at the end of the file.
+fn read_into(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
-    while filled < len {
+    while filled < buf.len() {
         #[cfg(unix)]
         let read =
             std::os::unix::fs::FileExt::read_at(file, &mut buf[filled..], offset + filled as u64);
@@ -181,6 +218,5 @@ fn read_chunk(file: &File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> 
             Err(e) => return Err(e),
         }
     }
-    buf.truncate(filled);
-    Ok(buf)
+    Ok(filled)
 }
