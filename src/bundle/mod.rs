@@ -39,6 +39,9 @@ pub use manifest::{Manifest, BUNDLE_SCHEMA};
 pub use session::SessionIndex;
 pub use trace::{EventKind, Outcome, TraceEntry, TraceIndex};
 
+/// How often `Bundle::open_progressively` hands out the bundle so far.
+pub const PARTIAL_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Prefix of the transient folders acpx's atomic writes leave for a moment.
 pub const TRANSIENT_WRITE_PREFIX: &str = "acpx-write-";
 
@@ -222,6 +225,19 @@ impl Bundle {
         cache: Option<&index_cache::IndexCache>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Bundle, BundleError> {
+        Bundle::open_progressively(dir, cache, progress, &mut |_| {})
+    }
+
+    /// `open_with_cache`, handing `partial` the bundle as indexed so far
+    /// while a long trace is indexed: right after the first chunk, then at
+    /// most every `PARTIAL_EVERY` (its trace index is a prefix of the
+    /// final one; projections are not read yet). The viewer shows these.
+    pub fn open_progressively(
+        dir: &Path,
+        cache: Option<&index_cache::IndexCache>,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Bundle),
+    ) -> Result<Bundle, BundleError> {
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
         let manifest: Value = read_json_as(&root, &manifest_path).map_err(|err| {
@@ -243,7 +259,40 @@ impl Bundle {
         let flow = FlowDefinition::from_value(flow_value)
             .map_err(|msg| BundleError::invalid(&paths.flow, msg))?;
         let mut warnings = Vec::new();
-        let trace = index_trace(&root, &paths.trace, cache, &mut warnings, progress)?;
+        // For the partial bundles (a live run opens at its head from the
+        // first one on); read again once the trace is indexed.
+        let live_before = read_optional_json(&root, &paths.live_projection, &mut Vec::new());
+        let mut last_partial: Option<std::time::Instant> = None;
+        let mut on_prefix = |prefix: &TraceIndex| {
+            let due = last_partial.is_none_or(|at| at.elapsed() >= PARTIAL_EVERY);
+            if !due || prefix.is_empty() {
+                return;
+            }
+            last_partial = Some(std::time::Instant::now());
+            let trace = prefix.clone();
+            let Ok(sessions) = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)
+            else {
+                return;
+            };
+            partial(Bundle {
+                root: root.clone(),
+                manifest: manifest.clone(),
+                flow: flow.clone(),
+                trace,
+                paths: paths.clone(),
+                sessions,
+                live: live_before.clone(),
+                warnings: Vec::new(),
+            });
+        };
+        let trace = index_trace(
+            &root,
+            &paths.trace,
+            cache,
+            &mut warnings,
+            progress,
+            &mut on_prefix,
+        )?;
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
         let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
         Ok(Bundle {
@@ -422,6 +471,7 @@ fn index_trace(
     cache: Option<&index_cache::IndexCache>,
     warnings: &mut Vec<Problem>,
     progress: &mut dyn FnMut(u64, u64),
+    on_prefix: &mut dyn FnMut(&TraceIndex),
 ) -> Result<TraceIndex, BundleError> {
     let (file, metadata) = safe_open::open(root, path)?;
     let total = metadata.len();
@@ -441,6 +491,7 @@ fn index_trace(
             path,
             trace_file::default_split_from(),
             progress,
+            on_prefix,
         )?,
     };
     let end = index.scan_position();

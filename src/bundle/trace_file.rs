@@ -50,7 +50,14 @@ pub(crate) fn continue_open_file(
     index: &mut TraceIndex,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<u8>, BundleError> {
-    scan_range(file, path, index, None, &mut |done| progress(done, total))
+    scan_range(
+        file,
+        path,
+        index,
+        None,
+        &mut |done| progress(done, total),
+        &mut |_| {},
+    )
 }
 
 /// `index_trace_file`, splitting files of `split_from` bytes or more
@@ -62,17 +69,33 @@ pub fn index_trace_file_split(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(TraceIndex, Vec<u8>), BundleError> {
     let (file, metadata) = safe_open::open(root, path)?;
-    index_open_file(&file, metadata.len(), path, split_from, progress)
+    index_open_file(
+        &file,
+        metadata.len(),
+        path,
+        split_from,
+        progress,
+        &mut |_| {},
+    )
 }
 
 /// `index_trace_file_split` on a file already open (`total`: its size).
+/// `on_prefix` sees the index of the file's start after every chunk read
+/// (for showing a run before it is fully indexed).
 pub(crate) fn index_open_file(
     file: &File,
     total: u64,
     path: &Path,
     split_from: u64,
     progress: &mut dyn FnMut(u64, u64),
+    on_prefix: &mut dyn FnMut(&TraceIndex),
 ) -> Result<(TraceIndex, Vec<u8>), BundleError> {
+    // Only a prefix is worth handing out: not the whole file.
+    let on_prefix = &mut |prefix: &TraceIndex| {
+        if prefix.scan_position().offset < total {
+            on_prefix(prefix)
+        }
+    };
     let split = if total >= split_from.max(2) {
         split_point(file, path, total / 2, total)?
     } else {
@@ -80,9 +103,14 @@ pub(crate) fn index_open_file(
     };
     let Some(split) = split else {
         let mut index = TraceIndex::default();
-        let tail = scan_range(file, path, &mut index, None, &mut |done| {
-            progress(done, total)
-        })?;
+        let tail = scan_range(
+            file,
+            path,
+            &mut index,
+            None,
+            &mut |done| progress(done, total),
+            on_prefix,
+        )?;
         index.shrink_to_fit();
         return Ok((index, tail));
     };
@@ -94,15 +122,25 @@ pub(crate) fn index_open_file(
                 offset: split,
                 lines: 0,
             });
-            let tail = scan_range(file, path, &mut index, None, &mut |done| {
-                second_done.store(done - split, Ordering::Relaxed)
-            });
+            let tail = scan_range(
+                file,
+                path,
+                &mut index,
+                None,
+                &mut |done| second_done.store(done - split, Ordering::Relaxed),
+                &mut |_| {},
+            );
             tail.map(|tail| (index, tail))
         });
         let mut first = TraceIndex::default();
-        let result = scan_range(file, path, &mut first, Some(split), &mut |done| {
-            progress(done + second_done.load(Ordering::Relaxed), total)
-        });
+        let result = scan_range(
+            file,
+            path,
+            &mut first,
+            Some(split),
+            &mut |done| progress(done + second_done.load(Ordering::Relaxed), total),
+            on_prefix,
+        );
         while !second.is_finished() {
             std::thread::sleep(std::time::Duration::from_millis(20));
             progress(split + second_done.load(Ordering::Relaxed), total);
@@ -122,9 +160,14 @@ pub(crate) fn index_open_file(
         // Indexed again in order, so the error (if any) is the one a
         // single pass finds, with its line number.
         _ => {
-            let tail = scan_range(file, path, &mut first, None, &mut |done| {
-                progress(done, total)
-            })?;
+            let tail = scan_range(
+                file,
+                path,
+                &mut first,
+                None,
+                &mut |done| progress(done, total),
+                &mut |_| {},
+            )?;
             first.shrink_to_fit();
             Ok((first, tail))
         }
@@ -161,6 +204,7 @@ fn scan_range(
     index: &mut TraceIndex,
     end: Option<u64>,
     progress: &mut dyn FnMut(u64),
+    on_prefix: &mut dyn FnMut(&TraceIndex),
 ) -> Result<Vec<u8>, BundleError> {
     let mut buf: Vec<u8> = Vec::new();
     let mut position = index.scan_position();
@@ -195,6 +239,7 @@ fn scan_range(
             ));
         }
         progress(position.offset + buf.len() as u64);
+        on_prefix(index);
     }
 }
 

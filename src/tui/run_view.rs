@@ -131,6 +131,9 @@ pub struct RunView {
     /// The viewer is continuing this run: it counts as live (followed,
     /// `● LIVE`) whatever its heartbeats say.
     pub resuming: bool,
+    /// `(bytes indexed, trace size)` while the run is shown before its
+    /// trace is fully indexed: steps, search and `G` cover what is indexed.
+    pub indexing: Option<(u64, u64)>,
 }
 
 impl RunView {
@@ -177,6 +180,7 @@ impl RunView {
             playback: None,
             live,
             resuming: false,
+            indexing: None,
         }
     }
 
