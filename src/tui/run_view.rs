@@ -141,6 +141,9 @@ pub struct RunView {
     /// Where the view opened: a run that comes back to life while the
     /// cursor is still there goes to its head and follows it.
     pub opened_at: u32,
+    /// `(bytes indexed, trace size)` while the run is shown before its
+    /// trace is fully indexed: steps, search and `G` cover what is indexed.
+    pub indexing: Option<(u64, u64)>,
 }
 
 impl RunView {
@@ -190,6 +193,7 @@ impl RunView {
             live,
             resuming: false,
             opened_at: cursor,
+            indexing: None,
         }
     }
 
