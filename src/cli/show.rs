@@ -30,8 +30,12 @@ fn write<W: Write>(
     json: bool,
 ) -> io::Result<()> {
     if json {
-        crate::sanitize::json::to_writer(&mut *out, &ShowDoc { run, summary })?;
-        out.text("\n")
+        // The serializer writes a few bytes at a time: batch them before
+        // they pass the sanitizer.
+        let mut batched = io::BufWriter::with_capacity(1 << 16, &mut *out);
+        crate::sanitize::json::to_writer(&mut batched, &ShowDoc { run, summary })?;
+        batched.write_all(b"\n")?;
+        batched.flush()
     } else {
         write_human(out, run, summary)
     }
@@ -180,20 +184,33 @@ fn write_human<W: Write>(out: &mut Sanitized<W>, run: &Run, summary: &Summary) -
     Ok(())
 }
 
-/// One entry of `attempts` in `show --json` (also `show --follow --json`).
-pub fn attempt_json(run: &Run, a: &crate::model::Attempt) -> Value {
-    json!({
-        "attemptId": run.attempt_id(a),
-        "nodeId": run.node_id(a),
-        "nodeType": run.node_type(a),
-        "outcome": a.outcome.name(),
-        "startedAt": a.started_ms.map(format_iso_millis),
-        "finishedAt": a.finished_ms.map(format_iso_millis),
-        "durationMs": a.duration_ms,
-        "seqStart": a.seq_start,
-        "seqEnd": a.seq_end,
-        "sessionId": run.session_id(a),
-    })
+/// One entry of `attempts` in `show --json` (also `show --follow --json`),
+/// serialized straight from the attempt (no `Value` built per attempt).
+pub fn attempt_json<'a>(run: &'a Run, attempt: &'a crate::model::Attempt) -> AttemptJson<'a> {
+    AttemptJson { run, attempt }
+}
+
+pub struct AttemptJson<'a> {
+    run: &'a Run,
+    attempt: &'a crate::model::Attempt,
+}
+
+impl Serialize for AttemptJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (run, a) = (self.run, self.attempt);
+        let mut map = serializer.serialize_map(Some(10))?;
+        map.serialize_entry("attemptId", run.attempt_id(a))?;
+        map.serialize_entry("nodeId", run.node_id(a))?;
+        map.serialize_entry("nodeType", run.node_type(a))?;
+        map.serialize_entry("outcome", a.outcome.name())?;
+        map.serialize_entry("startedAt", &a.started_ms.map(format_iso_millis))?;
+        map.serialize_entry("finishedAt", &a.finished_ms.map(format_iso_millis))?;
+        map.serialize_entry("durationMs", &a.duration_ms)?;
+        map.serialize_entry("seqStart", &a.seq_start)?;
+        map.serialize_entry("seqEnd", &a.seq_end)?;
+        map.serialize_entry("sessionId", &run.session_id(a))?;
+        map.end()
+    }
 }
 
 /// One row of the attempt table (`show`, `show --follow`).
@@ -225,7 +242,24 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
         .zip(&visited)
         .map(|(node, visited)| json!({"id": node.id, "nodeType": node.node_type, "visited": visited}))
         .collect();
-    let attempts: Vec<Value> = run.attempts.iter().map(|a| attempt_json(run, a)).collect();
+    let attempts: Vec<Value> = run
+        .attempts
+        .iter()
+        .map(|a| {
+            json!({
+                "attemptId": run.attempt_id(a),
+                "nodeId": run.node_id(a),
+                "nodeType": run.node_type(a),
+                "outcome": a.outcome.name(),
+                "startedAt": a.started_ms.map(format_iso_millis),
+                "finishedAt": a.finished_ms.map(format_iso_millis),
+                "durationMs": a.duration_ms,
+                "seqStart": a.seq_start,
+                "seqEnd": a.seq_end,
+                "sessionId": run.session_id(a),
+            })
+        })
+        .collect();
     let summary = Summary::compute(run)?;
     Ok(json!({
         "runId": run.run_id(),
