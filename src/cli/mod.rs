@@ -92,6 +92,9 @@ pub fn main() -> i32 {
         command,
         code,
         took_ms = started.elapsed().as_millis() as u64,
+        // Each open indexes a whole trace: fork, rewind and undo say here
+        // that they load a run once (or, for undo, not at all).
+        bundle_opens = crate::bundle::opens_on_this_thread(),
         "end"
     );
     code

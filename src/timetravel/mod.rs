@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod layout;
 pub mod lineage;
 pub mod liveness;
+pub mod loaded;
 pub mod lock;
 pub mod patch;
 pub mod preview;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::message::{DiffTarget, Msg};
 use crate::model::Run;
-use crate::timetravel::rewind::{rewind, undo, RewindOptions};
+use crate::timetravel::rewind::{lock_run, undo, RewindOptions};
 use crate::timetravel::runid::now_ms;
 
 /// The fork preview as dialog lines plus the nodes to overlay on the graph.
@@ -66,7 +66,9 @@ pub fn fork(
     }
 }
 
-pub fn rewind_run(run_dir: &Path, attempt_id: &str) -> Msg {
+/// Rewinds the run in `run_dir`; `loaded` is the run on screen, used when
+/// it is still what is on disk.
+pub fn rewind_run(run_dir: &Path, attempt_id: &str, loaded: Option<&Run>) -> Msg {
     let options = RewindOptions {
         force: false,
         now_ms: now_ms(),
@@ -74,7 +76,8 @@ pub fn rewind_run(run_dir: &Path, attempt_id: &str) -> Msg {
     };
     Msg::OperationDone {
         what: format!("rewind to {attempt_id}"),
-        result: rewind(run_dir, attempt_id, &options)
+        result: lock_run(run_dir, loaded)
+            .and_then(|locked| locked.rewind(attempt_id, &options))
             .map(|_| run_dir.to_path_buf())
             .map_err(|e| e.to_string()),
     }
