@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod args;
 mod audit;
+mod backups;
 mod browse;
 mod demo;
 mod diff;
@@ -179,6 +180,8 @@ fn run(cli: Cli) -> CliResult {
             let dir = dir_or_runs_dir(dir, runs)?;
             audit::run(require_runs_dir(&dir)?, json)
         }
+        Command::Backups(args) => backups::backups(&args, runs),
+        Command::Gc(args) => backups::gc(&args, runs),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man { command } => meta::man(command.as_deref()),
         Command::Keys { json } => meta::keys(json),

@@ -6,10 +6,12 @@
 //! Semantics: `../shared/DESIGN.md` §4.
 
 pub mod audit;
+pub mod backups;
 pub mod cut;
 pub mod diff;
 pub mod fork;
 pub mod fsutil;
+pub mod gc;
 pub mod layout;
 pub mod lineage;
 pub mod liveness;

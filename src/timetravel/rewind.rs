@@ -179,6 +179,7 @@ impl LockedRun<'_> {
             backup: Some(relative(dirs, &backup)),
             restoring: None,
             detail: None,
+            removing: Vec::new(),
         };
         audit::append(dirs, &record)?;
         step(options.hook, Step::Audited)?;
@@ -282,6 +283,7 @@ fn undo_logged(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
         backup: Some(relative(&dirs, &displaced)),
         restoring: Some(relative(&dirs, &restoring)),
         detail: None,
+        removing: Vec::new(),
     };
     audit::append(&dirs, &record)?;
     step(options.hook, Step::Audited)?;
