@@ -161,10 +161,30 @@ pub fn lineage_rows(run: &Run) -> Msg {
             for node in &forest {
                 push_rows(node, 0, &current, &mut rows);
             }
+            let (count, bytes) = backup_use(&forest);
+            if count > 0 {
+                rows.push((
+                    format!(
+                        "backups: {} using {} (reel gc removes old ones)",
+                        crate::humanize::plural(count, "backup"),
+                        crate::humanize::bytes(bytes)
+                    ),
+                    None,
+                ));
+            }
         }
         Err(err) => rows.push((err.to_string(), None)),
     }
     Msg::LineageListed { rows }
+}
+
+/// How many backups the forest holds and their bytes.
+fn backup_use(forest: &[crate::timetravel::lineage::LineageNode]) -> (usize, u64) {
+    forest.iter().fold((0, 0), |(count, bytes), node| {
+        let (c, b) = backup_use(&node.children);
+        let own: u64 = node.backups.iter().map(|b| b.bytes).sum();
+        (count + node.backups.len() + c, bytes + own + b)
+    })
 }
 
 fn push_rows(
@@ -208,7 +228,11 @@ fn push_rows(
             (_, None) => String::new(),
         };
         rows.push((
-            format!("{indent}  ⟲ backup {} (before {what}{at})", backup.op_id),
+            format!(
+                "{indent}  ⟲ backup {} (before {what}{at})  {}",
+                backup.op_id,
+                crate::humanize::bytes(backup.bytes)
+            ),
             None,
         ));
     }
