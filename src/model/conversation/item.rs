@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::content::{cut_note, ContentBlock, ToolCallContent};
+use super::content::{cut_note, ContentBlock};
+use super::tool_content::ToolCallContent;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
