@@ -17,8 +17,9 @@ pub struct TranscriptBuilder {
     pub(super) items: Vec<TranscriptItem>,
     /// Tool call id → item, for the current turn.
     pub(super) tool_calls: HashMap<String, usize>,
-    /// Requests awaiting a response: (connection epoch, outbound, id) → what.
-    pending: HashMap<(u32, bool, String), Pending>,
+    /// Requests awaiting a response: (connection epoch, outbound, id) →
+    /// method and what the answer is for.
+    pending: HashMap<(u32, bool, String), (String, Pending)>,
     epoch: u32,
     /// While a `session/load` is unanswered, updates are history replay.
     replaying: bool,
@@ -42,9 +43,11 @@ pub(super) fn str_field(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-fn turn_error(seq: u32, error: &Value) -> TranscriptItem {
+/// An error answer; `method` names the request unless it was the prompt.
+fn turn_error(seq: u32, error: &Value, method: Option<String>) -> TranscriptItem {
     TranscriptItem::TurnError {
         seq,
+        method,
         message: str_field(error, "message").unwrap_or_else(|| error.to_string()),
         code: error.get("code").and_then(Value::as_i64),
         data: error.get("data").cloned(),
@@ -171,7 +174,7 @@ impl TranscriptBuilder {
             }
         };
         let key = self.key(direction, id);
-        self.pending.insert(key, pending);
+        self.pending.insert(key, (method.to_string(), pending));
     }
 
     /// A permission request; its `toolCall` (a `ToolCallUpdate`) also
@@ -208,7 +211,10 @@ impl TranscriptBuilder {
             _ => Direction::Inbound,
         };
         let key = self.key(request_direction, id);
-        let pending = self.pending.remove(&key).unwrap_or(Pending::Other);
+        let (method, pending) = match self.pending.remove(&key) {
+            Some((method, pending)) => (Some(method), pending),
+            None => (None, Pending::Other),
+        };
         let error = message.get("error");
         let result = message.get("result").filter(|_| error.is_none());
         let null = Value::Null;
@@ -216,7 +222,7 @@ impl TranscriptBuilder {
             Pending::Prompt => {
                 self.terminals.turn_ended();
                 let item = match error {
-                    Some(error) => turn_error(seq, error),
+                    Some(error) => turn_error(seq, error, None),
                     None => TranscriptItem::TurnEnd {
                         seq,
                         stop_reason: message
@@ -277,7 +283,7 @@ impl TranscriptBuilder {
             Pending::Other => {}
         }
         if let Some(error) = error {
-            self.items.push(turn_error(seq, error));
+            self.items.push(turn_error(seq, error, method));
         }
     }
 
