@@ -238,8 +238,12 @@ impl Action {
             Action::TabEvents => "inspector: trace events and raw JSON-RPC",
             Action::Activate => "open / expand / fold",
             Action::Search => "search outputs, conversations and events",
-            Action::NextHit => "move the cursor to the next search hit",
-            Action::PrevHit => "move the cursor to the previous search hit",
+            Action::NextHit => {
+                "move the cursor to the next search hit (in the inspector: the next match shown)"
+            }
+            Action::PrevHit => {
+                "move the cursor to the previous search hit (in the inspector: the previous match)"
+            }
             Action::NextFailure => "next step that failed, timed out or was cancelled",
             Action::PrevFailure => "previous step that failed, timed out or was cancelled",
             Action::ToggleGraphView => "graph: map view / rail view",

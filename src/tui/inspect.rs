@@ -93,6 +93,15 @@ pub enum PagerSource {
         first: u32,
         last: u32,
     },
+    /// An edit from the conversation, as a whole unified diff.
+    Diff {
+        path: String,
+        old: Option<String>,
+        new: String,
+    },
+    /// Text from the conversation shown in part (terminal output, an
+    /// embedded resource).
+    Text(String),
 }
 
 /// Polled by long builds: true once a newer request has replaced this one.

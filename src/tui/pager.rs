@@ -95,6 +95,15 @@ pub fn feed(run: &Run, source: &PagerSource, out: impl Write) -> io::Result<()> 
                 })?;
             }
         }
+        PagerSource::Diff { path, old, new } => {
+            let edit = crate::tui::ui::Edit {
+                path,
+                old: old.as_deref(),
+                new,
+            };
+            out.write_all(crate::tui::ui::unified_diff(&edit).as_bytes())?;
+        }
+        PagerSource::Text(text) => out.write_all(text.as_bytes())?,
     }
     out.finish()?.flush()
 }

@@ -95,6 +95,11 @@ pub struct RunView {
     pub inspector_pinned: bool,
     /// What Enter does on each inspector line (filled by the renderer).
     pub line_actions: Vec<Option<LineAction>>,
+    /// Inspector lines showing a search match (filled by the renderer).
+    pub hit_lines: Vec<usize>,
+    /// `n`/`N` left the step: select the first (true) or last match of
+    /// the next content drawn.
+    pub seek_hit: Option<bool>,
     /// What `o` opens from each part of the inspector: `(first line,
     /// source)` in line order (filled by the renderer).
     pub pager_sections: Vec<(usize, Option<PagerSource>)>,
@@ -136,6 +141,9 @@ pub struct RunView {
     /// Where the view opened: a run that comes back to life while the
     /// cursor is still there goes to its head and follows it.
     pub opened_at: u32,
+    /// `(bytes indexed, trace size)` while the run is shown before its
+    /// trace is fully indexed: steps, search and `G` cover what is indexed.
+    pub indexing: Option<(u64, u64)>,
 }
 
 impl RunView {
@@ -164,6 +172,8 @@ impl RunView {
             inspector_offset: 0,
             inspector_pinned: false,
             line_actions: Vec::new(),
+            hit_lines: Vec::new(),
+            seek_hit: None,
             pager_sections: Vec::new(),
             pager: None,
             viewer: super::pager::Viewer::Pager,
@@ -183,6 +193,7 @@ impl RunView {
             live,
             resuming: false,
             opened_at: cursor,
+            indexing: None,
         }
     }
 
@@ -357,6 +368,9 @@ impl RunView {
     }
 
     pub fn jump_hit(&mut self, forward: bool) {
+        if self.focus == Pane::Inspector && self.next_hit_line(forward) {
+            return;
+        }
         let hits = &self.search.hits;
         if hits.is_empty() {
             self.notice = Some(if self.search.query.is_empty() {
@@ -375,6 +389,9 @@ impl RunView {
                 .or(hits.last())
         };
         if let Some(&seq) = target {
+            if self.focus == Pane::Inspector {
+                self.seek_hit = Some(forward);
+            }
             let index = hits.iter().position(|&h| h == seq).unwrap_or(0);
             self.notice = Some(format!(
                 "hit {}/{} for {:?}",
@@ -384,6 +401,30 @@ impl RunView {
             ));
             self.set_cursor(seq);
         }
+    }
+
+    /// Selects the next (or previous) inspector line with a match, if
+    /// there is one in this step's content.
+    fn next_hit_line(&mut self, forward: bool) -> bool {
+        let here = self.inspector_line;
+        let next = if forward {
+            self.hit_lines.iter().find(|&&l| l > here)
+        } else {
+            self.hit_lines.iter().rev().find(|&&l| l < here)
+        };
+        let Some(&line) = next else {
+            return false;
+        };
+        let index = self.hit_lines.iter().position(|&l| l == line).unwrap_or(0);
+        self.inspector_line = line;
+        self.inspector_pinned = true;
+        self.notice = Some(format!(
+            "match {}/{} in this step for {:?}",
+            index + 1,
+            self.hit_lines.len(),
+            self.search.query
+        ));
+        true
     }
 
     fn next_session(&mut self) {

@@ -28,6 +28,12 @@ pub struct Theme {
     pub json_key: Style,
     pub json_string: Style,
     pub json_number: Style,
+    /// Unified diffs: added and removed lines, hunk headers.
+    pub diff_added: Style,
+    pub diff_removed: Style,
+    pub diff_hunk: Style,
+    /// Warnings: stop reasons other than `end_turn`, rejected permissions.
+    pub warning: Style,
     pub graph: GraphStyles,
 }
 
@@ -57,6 +63,10 @@ impl Theme {
             json_key: fg(Color::Blue),
             json_string: fg(Color::Green),
             json_number: fg(Color::Magenta),
+            diff_added: fg(Color::Green),
+            diff_removed: fg(Color::Red),
+            diff_hunk: fg(Color::Cyan),
+            warning: fg(Color::LightRed).add_modifier(Modifier::BOLD),
             graph: GraphStyles::colored(),
         }
     }
@@ -77,6 +87,10 @@ impl Theme {
             agent: fg(Color::Rgb(0, 120, 0)).add_modifier(Modifier::BOLD),
             tool: fg(Color::Rgb(150, 90, 0)),
             json_string: fg(Color::Rgb(0, 120, 0)),
+            diff_added: fg(Color::Rgb(0, 120, 0)),
+            diff_removed: fg(Color::Rgb(170, 0, 0)),
+            diff_hunk: fg(Color::Blue),
+            warning: fg(Color::Rgb(170, 60, 0)).add_modifier(Modifier::BOLD),
             ..Theme::colored()
         }
     }
@@ -104,6 +118,10 @@ impl Theme {
             json_key: none,
             json_string: none,
             json_number: none,
+            diff_added: none,
+            diff_removed: none,
+            diff_hunk: none.add_modifier(Modifier::DIM),
+            warning: none.add_modifier(Modifier::BOLD),
             graph: GraphStyles::plain(),
         }
     }

@@ -26,6 +26,8 @@ pub mod text;
 mod timeline;
 pub mod unstable_rows;
 
+pub use inspector::{unified_diff, Edit};
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Paragraph, Wrap};

@@ -133,11 +133,23 @@ fn left_spans<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra)
     } else if !view.search.query.is_empty() {
         spans.push(Span::styled(
             format!(
-                "  /{} ({} hits)",
+                "  /{} ({} hits{})",
                 clean(&view.search.query),
-                view.search.hits.len()
+                view.search.hits.len(),
+                if view.indexing.is_some() {
+                    " so far"
+                } else {
+                    ""
+                }
             ),
             theme.dim,
+        ));
+    }
+    if let Some((done, total)) = view.indexing {
+        let percent = (done as f64 * 100.0 / total.max(1) as f64).min(100.0);
+        spans.push(Span::styled(
+            format!("  indexing {percent:.0}%: steps so far"),
+            theme.key,
         ));
     }
     if let Some(resume) = extra.resume {

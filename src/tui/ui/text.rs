@@ -41,18 +41,19 @@ pub fn wrap(
     style: Style,
 ) -> Vec<Line<'static>> {
     let clean = sanitize_text(text, true);
-    let room = cols.saturating_sub(width(&prefix.content)).max(8);
+    // Each line has the room its own prefix leaves.
+    let room = |lead: &Span| cols.saturating_sub(width(&lead.content)).max(8);
     let mut lines = Vec::new();
     for raw in clean.split('\n') {
         let raw = raw.replace('\t', "    ");
         let mut rest = raw.as_str();
         loop {
-            let (head, tail) = split_at_width(rest, room);
             let lead = if lines.is_empty() {
                 first_prefix.clone()
             } else {
                 prefix.clone()
             };
+            let (head, tail) = split_at_width(rest, room(&lead));
             lines.push(Line::from(vec![
                 lead,
                 Span::styled(head.to_string(), style),
@@ -158,6 +159,56 @@ pub fn wrap_lines(lines: &[Line<'_>], cols: usize, indent: usize) -> Vec<Line<'s
         .iter()
         .flat_map(|line| wrap_line(line, cols, indent))
         .collect()
+}
+
+/// `line` with every occurrence of `needle` (matched as the search does:
+/// ASCII case-insensitively) in `hit` style, across span boundaries; and
+/// whether there was one. An empty needle marks nothing.
+pub fn highlight(line: Line<'static>, needle: &str, hit: Style) -> (Line<'static>, bool) {
+    if needle.is_empty() {
+        return (line, false);
+    }
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    // Lowercasing ASCII keeps every byte offset where it was.
+    let haystack = text.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = haystack[from..].find(&needle) {
+        let start = from + at;
+        ranges.push((start, start + needle.len()));
+        from = start + needle.len();
+    }
+    if ranges.is_empty() {
+        return (line, false);
+    }
+    let mut spans = Vec::new();
+    let mut offset = 0;
+    for span in &line.spans {
+        let (start, end) = (offset, offset + span.content.len());
+        offset = end;
+        // Cut points of this span: its ends and the ends of hits inside it.
+        let mut cuts = vec![start, end];
+        for &(a, b) in &ranges {
+            cuts.extend([a, b].into_iter().filter(|&c| c > start && c < end));
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        for pair in cuts.windows(2) {
+            let piece = &text[pair[0]..pair[1]];
+            let inside = ranges.iter().any(|&(a, b)| a <= pair[0] && pair[1] <= b);
+            let style = if inside {
+                span.style.patch(hit)
+            } else {
+                span.style
+            };
+            spans.push(Span::styled(piece.to_string(), style));
+        }
+    }
+    let mut out = Line::from(spans);
+    out.style = line.style;
+    out.alignment = line.alignment;
+    (out, true)
 }
 
 /// Splits at the last space within `cols` columns (or hard at `cols`,
@@ -269,5 +320,45 @@ mod tests {
         }
         // A cut leaves out half a flag rather than showing one indicator.
         assert_eq!(truncate(flags, 5), "\u{1F1EF}\u{1F1F5}\u{1F1F8}\u{1F1E6}…");
+    }
+
+    #[test]
+    fn hits_are_highlighted_across_spans_whatever_their_case() {
+        let hit = Style::default().add_modifier(ratatui::style::Modifier::REVERSED);
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let line = Line::from(vec![
+            Span::raw("a Port is "),
+            Span::styled("po", bold),
+            Span::raw("rt 翻訳 PORT"),
+        ]);
+        let (marked, found) = highlight(line.clone(), "port", hit);
+        assert!(found);
+        assert_eq!(marked.to_string(), line.to_string());
+        let hits: Vec<(String, Style)> = marked
+            .spans
+            .iter()
+            .filter(|s| {
+                s.style
+                    .add_modifier
+                    .contains(ratatui::style::Modifier::REVERSED)
+            })
+            .map(|s| (s.content.to_string(), s.style))
+            .collect();
+        // Three occurrences by hand: "Port", "po|rt" across two spans
+        // (the bold part stays bold), "PORT".
+        assert_eq!(
+            hits.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+            ["Port", "po", "rt", "PORT"]
+        );
+        assert!(hits[1]
+            .1
+            .add_modifier
+            .contains(ratatui::style::Modifier::BOLD));
+        let (same, none) = highlight(line.clone(), "xyz", hit);
+        assert!(!none);
+        assert_eq!(same, line);
+        let (cjk, found) = highlight(Line::raw("ab 翻訳 cd"), "翻訳", hit);
+        assert!(found);
+        assert_eq!(cjk.spans[1].content, "翻訳");
     }
 }

@@ -1,15 +1,13 @@
-//! Plain line renderings of ACP content for the Session tab: content
-//! blocks, tool call content (diffs, terminals), permissions, session
-//! metadata and turn ends. One or more lines each; every bundle string is
+//! Plain line renderings of ACP content for the Session tab: message
+//! content blocks, session metadata and turn ends (tool calls:
+//! `tool_view`; permissions: `permission_view`). One or more lines each; every bundle string is
 //! cleaned before it is drawn.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use crate::model::conversation::{
-    ContentBlock, Message, Permission, PermissionOutcome, ToolCall, ToolCallContent,
-};
+use crate::model::conversation::{ContentBlock, Message};
 use crate::model::TranscriptItem;
 use crate::tui::theme::Theme;
 use crate::tui::ui::text::{clean, truncate, wrap};
@@ -38,7 +36,10 @@ pub(super) fn message_lines(
         lines.extend(block_lines(block, cols, "  ", style, dim, None));
     }
     for note in message.cut_notes() {
-        lines.push(Line::styled(truncate(&format!("  {note}"), cols), dim));
+        lines.push(Line::styled(
+            truncate(&format!("  {}", clean(&note)), cols),
+            dim,
+        ));
     }
     lines
 }
@@ -75,164 +76,6 @@ fn block_lines(
         ));
     }
     lines
-}
-
-pub(super) fn tool_lines(
-    call: &ToolCall,
-    cols: usize,
-    theme: &Theme,
-    past: bool,
-) -> Vec<Line<'static>> {
-    let style = if past {
-        theme.tool.patch(theme.dim)
-    } else {
-        theme.tool
-    };
-    let glyph = match call.status.as_str() {
-        "completed" => "✓",
-        "failed" => "✗",
-        "in_progress" => "▸",
-        _ => "·",
-    };
-    let kind = call
-        .tool_kind
-        .as_deref()
-        .map(|k| format!("  {}", clean(k)))
-        .unwrap_or_default();
-    let head = format!(
-        "⚙ {} [{glyph} {}]{kind}",
-        clean(&call.title),
-        clean(&call.status)
-    );
-    let mut lines = vec![Line::styled(truncate(&head, cols), style)];
-    if let Some(input) = &call.raw_input {
-        lines.push(Line::styled(
-            truncate(&format!("  in  {}", clean(&input.to_string())), cols),
-            theme.dim,
-        ));
-    }
-    for content in &call.content {
-        lines.extend(tool_content_lines(content, cols, theme));
-    }
-    if call.content_cut > 0 {
-        lines.push(Line::styled(
-            format!("  … {} more content items cut", call.content_cut),
-            theme.dim,
-        ));
-    }
-    if let Some(output) = &call.raw_output {
-        lines.push(Line::styled(
-            truncate(&format!("  out {}", clean(&output.to_string())), cols),
-            theme.dim,
-        ));
-    }
-    lines
-}
-
-fn tool_content_lines(content: &ToolCallContent, cols: usize, theme: &Theme) -> Vec<Line<'static>> {
-    match content {
-        ToolCallContent::Content { content } | ToolCallContent::Unknown(content) => block_lines(
-            content,
-            cols,
-            "  │ ",
-            theme.dim,
-            theme.dim,
-            Some(PREVIEW_LINES),
-        ),
-        ToolCallContent::Diff(diff) => {
-            let counts = diff.line_counts();
-            let what = if diff.is_new_file() { "new file " } else { "" };
-            let cut = if diff.is_cut() { " (cut)" } else { "" };
-            vec![Line::styled(
-                truncate(
-                    &format!(
-                        "  ± {what}{}  +{} −{}{cut}",
-                        clean(&diff.path),
-                        counts.added,
-                        counts.removed
-                    ),
-                    cols,
-                ),
-                theme.tool,
-            )]
-        }
-        ToolCallContent::Terminal(terminal) => {
-            let style = match &terminal.exit_status {
-                Some(status) if !status.success() => theme.error,
-                _ => theme.tool,
-            };
-            let command = terminal
-                .command
-                .iter()
-                .chain(&terminal.args)
-                .map(|s| clean(s))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let mut lines = vec![Line::styled(
-                truncate(
-                    &format!(
-                        "  ▣ terminal {}  {}  {command}",
-                        clean(&terminal.terminal_id),
-                        terminal.status_label()
-                    ),
-                    cols,
-                ),
-                style,
-            )];
-            if let Some(output) = &terminal.output {
-                lines.extend(wrap(
-                    &preview(output),
-                    cols,
-                    Span::raw("  │ "),
-                    Span::raw("  │ "),
-                    theme.dim,
-                ));
-            }
-            lines
-        }
-    }
-}
-
-pub(super) fn permission_lines(
-    permission: &Permission,
-    cols: usize,
-    theme: &Theme,
-    past: bool,
-) -> Vec<Line<'static>> {
-    let style = if past {
-        theme.key.patch(theme.dim)
-    } else {
-        theme.key
-    };
-    let chosen = permission
-        .chosen()
-        .map(|o| clean(&o.name))
-        .or_else(|| permission.selected.as_deref().map(clean));
-    let answer = match (permission.outcome, chosen) {
-        (Some(PermissionOutcome::Allowed), Some(name)) => format!("✓ allowed ({name})"),
-        (Some(PermissionOutcome::Rejected), Some(name)) => format!("✗ rejected ({name})"),
-        (Some(PermissionOutcome::Cancelled), _) => "⊘ cancelled".to_string(),
-        (_, Some(name)) => name,
-        (_, None) => "no answer".to_string(),
-    };
-    let options: Vec<String> = permission
-        .options
-        .iter()
-        .map(|o| format!("{} ({})", clean(&o.name), clean(&o.kind)))
-        .collect();
-    vec![
-        Line::styled(
-            truncate(
-                &format!("? permission: {} → {answer}", clean(&permission.title)),
-                cols,
-            ),
-            style,
-        ),
-        Line::styled(
-            truncate(&format!("  options: {}", options.join(", ")), cols),
-            theme.dim,
-        ),
-    ]
 }
 
 /// Mode, commands, config options, session title; `None` for other items.
@@ -306,12 +149,16 @@ pub(super) fn turn_end_line(
             }
         })
         .unwrap_or_default();
-    if stop_reason == "end_turn" {
-        Line::styled(format!("■ end_turn{usage}"), theme.dim)
-    } else {
-        Line::styled(
-            format!("⚠ turn ended: {}{usage}", clean(stop_reason)),
-            theme.error,
-        )
-    }
+    let meaning = match stop_reason {
+        "end_turn" => return Line::styled(format!("■ end_turn{usage}"), theme.dim),
+        "max_tokens" => "the agent hit its token limit",
+        "max_turn_requests" => "the agent hit its limit of requests in one turn",
+        "refusal" => "the agent refused to go on",
+        "cancelled" => "the turn was cancelled",
+        _ => "the turn ended for another reason",
+    };
+    Line::styled(
+        format!("⚠ turn ended: {} — {meaning}{usage}", clean(stop_reason)),
+        theme.warning,
+    )
 }

@@ -7,8 +7,15 @@
 
 mod acp_lines;
 mod attempt;
+mod content_view;
+mod diff_view;
 mod events;
+mod permission_view;
 mod session;
+mod terminal_box;
+mod tool_view;
+
+pub use diff_view::{unified_text as unified_diff, Edit};
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -16,7 +23,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::pane_block;
-use super::text::{clean, truncate, wrap};
+use super::text::{clean, highlight, truncate, wrap};
 use crate::bundle::window::TextWindow;
 use crate::humanize;
 use crate::tui::inspect::{InspectContent, InspectorTab, PagerSource};
@@ -105,12 +112,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
         doc.push(Line::styled(text, theme.dim), None);
         doc
     };
-    let doc = match (&view.inspected, &wanted) {
+    let mut fresh = false;
+    let mut doc = match (&view.inspected, &wanted) {
         (_, None) => message("the cursor is before the first step".to_string()),
         (Some((shown, content)), Some(wanted)) if shown.tab == view.tab => {
             let doc = match content {
                 InspectContent::Session(content) => {
-                    session::doc(content, view.reveal(), cols, theme)
+                    session::doc(content, view.reveal(), &view.folded, cols, theme)
                 }
                 InspectContent::Attempt(content) => {
                     attempt::doc(content, &view.folded, cols, theme)
@@ -125,6 +133,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
                 InspectContent::Empty(reason) => message(clean(reason)),
             };
             if shown == wanted {
+                fresh = true;
                 doc
             } else {
                 // The worker is still on the new step: keep the old content
@@ -141,6 +150,21 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
             clean(view.run.attempt_id(&view.run.attempts[wanted.attempt]))
         )),
     };
+    let hit_lines = highlight_hits(&mut doc, &view.search.query, theme);
+    if fresh {
+        if let Some(forward) = view.seek_hit.take() {
+            let line = if forward {
+                hit_lines.first()
+            } else {
+                hit_lines.last()
+            };
+            if let Some(&line) = line {
+                view.inspector_line = line;
+                view.inspector_pinned = true;
+            }
+        }
+    }
+    view.hit_lines = hit_lines;
     let height = inner.height as usize;
     let count = doc.lines.len();
     if !view.inspector_pinned {
@@ -173,6 +197,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme) {
     view.line_actions = doc.actions;
     view.pager_sections = doc.sections;
     frame.render_widget(Paragraph::new(visible), inner);
+}
+
+/// Marks the search's matches in every line; the lines that have one.
+fn highlight_hits(doc: &mut Doc, query: &str, theme: &Theme) -> Vec<usize> {
+    let mut hits = Vec::new();
+    if query.is_empty() {
+        return hits;
+    }
+    for (i, line) in doc.lines.iter_mut().enumerate() {
+        let (marked, found) = highlight(std::mem::take(line), query, theme.hit);
+        *line = marked;
+        if found {
+            hits.push(i);
+        }
+    }
+    hits
 }
 
 /// Content of another step shown while the current one loads.

@@ -6,15 +6,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use super::acp_lines::{
-    message_lines, metadata_lines, permission_lines, tool_lines, turn_end_line,
-};
+use std::collections::HashSet;
+
+use super::acp_lines::{message_lines, metadata_lines, turn_end_line};
+use super::permission_view::permission_lines;
+use super::tool_view::tool_parts;
 use super::Doc;
 use crate::model::conversation::Message;
 use crate::model::TranscriptItem;
 use crate::tui::inspect::{item_seq, PagerSource, SessionContent};
 use crate::tui::theme::Theme;
-use crate::tui::ui::text::{clean, truncate, wrap};
+use crate::tui::ui::text::{clean, wrap};
 
 /// An agent or thought item cut to `share` of its text (playback reveal).
 fn revealed(item: &TranscriptItem, share: f64) -> Option<TranscriptItem> {
@@ -36,19 +38,19 @@ const CONTEXT_ITEMS: usize = 200;
 pub(super) fn doc(
     session: &SessionContent,
     reveal: Option<f64>,
+    unfolded: &HashSet<String>,
     cols: usize,
     theme: &Theme,
 ) -> Doc {
     let mut doc = Doc::new();
-    doc.section(
-        session
-            .slice
-            .map(|(first, last)| PagerSource::SessionEvents {
-                session: session.session_id.clone(),
-                first,
-                last,
-            }),
-    );
+    let slice_source = session
+        .slice
+        .map(|(first, last)| PagerSource::SessionEvents {
+            session: session.session_id.clone(),
+            first,
+            last,
+        });
+    doc.section(slice_source.clone());
     let position = session
         .sessions
         .iter()
@@ -115,6 +117,26 @@ pub(super) fn doc(
             .filter(|_| in_slice)
             .and_then(|share| revealed(item, share));
         let item = partial.as_ref().unwrap_or(item);
+        let past = !in_slice && session.slice.is_some();
+        if let TranscriptItem::ToolCall(call) = item {
+            for part in tool_parts(call, unfolded, cols.saturating_sub(1), theme, past) {
+                // A diff or a terminal opens whole with `o`; after it, the
+                // slice's events again.
+                let own = part.pager.is_some();
+                if own {
+                    doc.section(part.pager);
+                }
+                for line in part.lines {
+                    let mut spans = vec![bar.clone()];
+                    spans.extend(line.spans);
+                    doc.push(Line::from(spans), part.action.clone());
+                }
+                if own {
+                    doc.section(slice_source.clone());
+                }
+            }
+            continue;
+        }
         for line in item_lines(
             item,
             cols.saturating_sub(1),
@@ -165,7 +187,8 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             dim(theme.thought),
             theme.dim,
         ),
-        TranscriptItem::ToolCall(call) => tool_lines(call, cols, theme, past),
+        // Drawn in parts by `doc` (they have actions of their own).
+        TranscriptItem::ToolCall(_) => Vec::new(),
         TranscriptItem::Plan { entries, .. } => {
             let mut lines = vec![Line::styled("☰ plan", dim(theme.tool))];
             for entry in entries {
@@ -240,16 +263,28 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
                 indent(),
                 theme.error,
             );
-            match data {
-                Some(Value::Object(d)) if d.get("details").is_some_and(Value::is_string) => {
-                    let details = d.get("details").and_then(Value::as_str).unwrap_or("");
-                    lines.extend(wrap(details, cols, indent(), indent(), theme.error));
-                }
-                Some(data) => lines.push(Line::styled(
-                    truncate(&format!("  data {}", clean(&data.to_string())), cols),
+            // The error's data whole: an object field by field (strings
+            // as text), anything else as it was sent.
+            let text = |value: &Value| match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let fields: Vec<(String, String)> = match data {
+                Some(Value::Object(map)) => map
+                    .iter()
+                    .map(|(key, value)| (format!("  {}: ", clean(key)), text(value)))
+                    .collect(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(value) => vec![("  data: ".to_string(), text(value))],
+            };
+            for (key, value) in fields {
+                lines.extend(wrap(
+                    &value,
+                    cols,
+                    Span::styled(key, theme.dim),
+                    indent(),
                     theme.error,
-                )),
-                None => {}
+                ));
             }
             lines
         }

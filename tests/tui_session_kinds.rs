@@ -1,0 +1,169 @@
+//! The Session tab on the acp-rich bundles (real acpx 0.19.1 runs with
+//! every kind of ACP content): search matches highlighted where they are
+//! shown and `n`/`N` moving between them.
+
+mod support;
+
+use std::path::PathBuf;
+
+use crossterm::event::KeyCode;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+use reel::tui::app::App;
+use reel::tui::run_view::Pane;
+use support::*;
+
+fn rich(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/acp-rich")
+        .join(name)
+}
+
+fn search(app: &mut App, query: &str) {
+    press(app, KeyCode::Char('/'));
+    keys(app, query);
+    press(app, KeyCode::Enter);
+}
+
+/// The plain theme marks a search match underlined and bold.
+fn is_hit(buffer: &Buffer, x: u16, y: u16) -> bool {
+    let modifier = buffer[(x, y)].modifier;
+    modifier.contains(Modifier::UNDERLINED | Modifier::BOLD)
+}
+
+/// Cells of the inspector pane (right of the left panes, inside borders)
+/// row by row: `(x, symbol)` without the hidden halves of wide cells.
+fn inspector_rows(buffer: &Buffer, left: u16) -> Vec<(u16, Vec<(u16, String)>)> {
+    let area = buffer.area;
+    (1..area.height - 2)
+        .map(|y| {
+            let mut cells = Vec::new();
+            let mut x = left;
+            while x < area.width - 1 {
+                let symbol = buffer[(x, y)].symbol().to_string();
+                let width = unicode_width::UnicodeWidthStr::width(symbol.as_str()).max(1) as u16;
+                cells.push((x, symbol));
+                x += width;
+            }
+            (y, cells)
+        })
+        .collect()
+}
+
+/// Where the inspector pane starts: the column after the left panes'
+/// right border on the first body row.
+fn inspector_left(buffer: &Buffer) -> u16 {
+    (1..buffer.area.width)
+        .find(|&x| buffer[(x - 1, 1)].symbol() == "╮" || buffer[(x - 1, 1)].symbol() == "┓")
+        .map_or(0, |x| x + 1)
+}
+
+#[test]
+fn matches_are_highlighted_in_the_session_tab_and_nowhere_else() {
+    let mut app = run_app(rich("rich-content"));
+    let query = "line b";
+    search(&mut app, query);
+    assert!(
+        !view(&app).search.hits.is_empty(),
+        "the fixture has {query:?}"
+    );
+    render(&mut app, 160, 48);
+    let buffer = render(&mut app, 160, 48);
+    let left = inspector_left(&buffer);
+    assert!(left > 0);
+    let mut matched = 0;
+    for (y, cells) in inspector_rows(&buffer, left) {
+        // Independently of the code: find the query in the row's text,
+        // ASCII case-insensitively, and expect exactly its cells marked.
+        let text: String = cells.iter().map(|(_, s)| s.as_str()).collect();
+        let lower = text.to_ascii_lowercase();
+        let mut expected = vec![false; cells.len()];
+        let starts: Vec<usize> = cells
+            .iter()
+            .scan(0usize, |at, (_, s)| {
+                let here = *at;
+                *at += s.len();
+                Some(here)
+            })
+            .collect();
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(query) {
+            let (start, end) = (from + found, from + found + query.len());
+            for (i, &byte) in starts.iter().enumerate() {
+                if byte >= start && byte < end {
+                    expected[i] = true;
+                }
+            }
+            matched += 1;
+            from = end;
+        }
+        for (i, (x, symbol)) in cells.iter().enumerate() {
+            assert_eq!(
+                is_hit(&buffer, *x, y),
+                expected[i],
+                "cell {x},{y} {symbol:?} in {text:?}"
+            );
+        }
+    }
+    assert!(matched > 0, "a match is on screen");
+}
+
+#[test]
+fn n_and_shift_n_move_between_matches_in_the_inspector() {
+    let mut app = run_app(rich("rich-content"));
+    let query = "line";
+    search(&mut app, query);
+    let step = view(&app).current_attempt();
+    while view(&app).focus != Pane::Inspector {
+        press(&mut app, KeyCode::Tab);
+    }
+    // To the top of the tab: every match is below.
+    press(&mut app, KeyCode::Char('g'));
+    render(&mut app, 160, 48);
+    let hits = view(&app).hit_lines.clone();
+    assert!(hits.len() >= 2, "{hits:?}");
+    assert!(hits[0] > 0);
+    let mut visited = Vec::new();
+    for _ in 0..hits.len() {
+        press(&mut app, KeyCode::Char('n'));
+        render(&mut app, 160, 48);
+        assert_eq!(view(&app).current_attempt(), step, "n stays in the step");
+        visited.push(view(&app).inspector_line);
+        // The selected line shows the match (read off the screen): below
+        // the header row and the pane's top border.
+        let buffer = render(&mut app, 160, 48);
+        let y = (view(&app).inspector_line - view(&app).inspector_offset) as u16 + 2;
+        let row = row_text(&buffer, y, inspector_left(&buffer), 159).to_ascii_lowercase();
+        assert!(row.contains(query), "{row}");
+        assert!((inspector_left(&buffer)..159)
+            .any(|x| buffer[(x, y)].modifier.contains(Modifier::REVERSED)));
+    }
+    assert_eq!(visited, hits, "n visits each match in order");
+    press(&mut app, KeyCode::Char('N'));
+    render(&mut app, 160, 48);
+    assert_eq!(
+        view(&app).inspector_line,
+        hits[hits.len() - 2],
+        "N goes back one"
+    );
+    press(&mut app, KeyCode::Char('n'));
+    render(&mut app, 160, 48);
+    // Past the last match of the step, n goes to the next step with a hit
+    // and selects its first match once its content is drawn.
+    let run = view(&app).run.clone();
+    let steps_with_hits: std::collections::BTreeSet<_> = view(&app)
+        .search
+        .hits
+        .iter()
+        .filter_map(|&seq| run.attempt_at(seq))
+        .collect();
+    assert!(steps_with_hits.len() > 1, "{steps_with_hits:?}");
+    press(&mut app, KeyCode::Char('n'));
+    render(&mut app, 160, 48);
+    render(&mut app, 160, 48);
+    let now = view(&app);
+    assert_ne!(now.current_attempt(), step, "n left the step");
+    assert!(!now.hit_lines.is_empty());
+    assert_eq!(now.hit_lines.first(), Some(&now.inspector_line));
+}
