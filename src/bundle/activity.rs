@@ -37,7 +37,7 @@ impl Activity {
 
 /// The modification time of one file of the bundle (opened through
 /// `safe_open`: nothing outside the bundle is looked at).
-fn modified_ms(root: &Path, path: &Path) -> Option<i64> {
+pub fn modified_ms(root: &Path, path: &Path) -> Option<i64> {
     let modified = safe_open::regular_metadata(root, path)?.modified().ok()?;
     epoch_ms(modified)
 }

@@ -187,6 +187,16 @@ fn index_session_events(root: &Path, path: &Path) -> Result<SessionIndex, Proble
     }
 }
 
+thread_local! {
+    static OPENS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many bundles this thread has opened so far (each open indexes a
+/// whole trace): lets tests prove that an operation loads a run once.
+pub fn opens_on_this_thread() -> u64 {
+    OPENS.with(std::cell::Cell::get)
+}
+
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub root: PathBuf,
@@ -242,6 +252,7 @@ impl Bundle {
         progress: &mut dyn FnMut(u64, u64),
         partial: &mut dyn FnMut(Bundle),
     ) -> Result<Bundle, BundleError> {
+        OPENS.with(|n| n.set(n.get() + 1));
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
         let manifest: Value = read_json_as(&root, &manifest_path).map_err(|err| {

@@ -178,6 +178,8 @@ pub struct BackupInfo {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<usize>,
+    /// Bytes of the files in the backup (see [`super::backups::disk_use`]).
+    pub bytes: u64,
     #[serde(skip)]
     pub path: PathBuf,
 }
@@ -373,6 +375,7 @@ fn backups(
                 state: field("state"),
                 status: extras.as_ref().and_then(|e| e.status.clone()),
                 steps: extras.and_then(|e| count_steps(&path, e.trace.as_deref())),
+                bytes: super::backups::disk_use(&path).bytes,
                 op_id,
                 path,
             }
@@ -384,7 +387,7 @@ fn backups(
 
 /// Each opId's audit records merged (latest state, first time). A missing
 /// or damaged log is no reason to hide the tree: bad lines are skipped.
-fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
+pub(crate) fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
     let mut records = HashMap::new();
     for record in super::audit::read_values(runs_dir).unwrap_or_default() {
         if let Some(op_id) = record.get("opId").and_then(Value::as_str) {
@@ -409,7 +412,7 @@ fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
     records
 }
 
-fn modified(path: &Path) -> Option<String> {
+pub(crate) fn modified(path: &Path) -> Option<String> {
     let time = fs::metadata(path).ok()?.modified().ok()?;
     let ms = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
     Some(crate::bundle::timestamp::format_iso_millis(

@@ -138,6 +138,9 @@ pub enum Effect {
     Rewind {
         run_dir: PathBuf,
         attempt_id: String,
+        /// The run on screen, reused by the rewind when it is still what is
+        /// on disk (so the rewind does not index it again).
+        loaded: Option<Arc<Run>>,
     },
     Undo {
         run_dir: PathBuf,

@@ -104,7 +104,12 @@ pub fn execute_until(
         Effect::Rewind {
             run_dir,
             attempt_id,
-        } => post(timetravel_effects::rewind_run(&run_dir, &attempt_id)),
+            loaded,
+        } => post(timetravel_effects::rewind_run(
+            &run_dir,
+            &attempt_id,
+            loaded.as_deref(),
+        )),
         Effect::Undo { run_dir } => post(timetravel_effects::undo_run(&run_dir)),
         Effect::Diff { a, a_attempt, b } => post(timetravel_effects::diff(&a, a_attempt, &b)),
         Effect::Lineage { run } => post(timetravel_effects::lineage_rows(&run)),
