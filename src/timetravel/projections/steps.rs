@@ -113,10 +113,14 @@ impl Steps {
         ok: bool,
         output: Option<Box<RawValue>>,
     ) -> Result<()> {
-        let mut refs = Vec::new();
-        refs_in_line(raw.get().as_bytes(), &mut refs)
-            .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))?;
-        self.refs.extend(refs);
+        // A reference is an object with a `mediaType` (as the trace pass
+        // finds them): a record without one is not skimmed at all.
+        if memchr::memmem::find(raw.get().as_bytes(), b"\"mediaType\"").is_some() {
+            let mut refs = Vec::new();
+            refs_in_line(raw.get().as_bytes(), &mut refs)
+                .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))?;
+            self.refs.extend(refs);
+        }
         self.append_text(raw.get());
         if ok {
             match output {
