@@ -237,7 +237,7 @@ fn identity_of(
         })
         .collect();
     if let Some(last) = last {
-        ranges.push((last.offset, indexed.checked_sub(last.offset)?));
+        ranges.push((last.offset(), indexed.checked_sub(last.offset())?));
     }
     let mut samples = Vec::with_capacity(ranges.len());
     for (at, len) in ranges {
