@@ -161,7 +161,12 @@ impl IndexCache {
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         ));
-        let written = File::create(&temp).and_then(|mut f| f.write_all(bytes));
+        let mut options = File::options();
+        options.write(true).create_new(true);
+        // Private: it describes the user's runs.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&temp).and_then(|mut f| f.write_all(bytes));
         match written.and_then(|()| fs::rename(&temp, snapshot)) {
             Ok(()) => Ok(()),
             Err(err) => {
