@@ -45,12 +45,21 @@ struct Identity {
     samples: Vec<u64>,
 }
 
+/// Set by `disable_in_this_process`.
+static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// No snapshot is read or written by this process from now on (tests that
+/// drive the viewer in-process: they must not touch the user's cache).
+pub fn disable_in_this_process() {
+    DISABLED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 impl IndexCache {
-    /// The user's cache, unless `REEL_NO_INDEX_CACHE` is set (not `0`) or
-    /// no cache folder can be named.
+    /// The user's cache, unless `REEL_NO_INDEX_CACHE` is set (not `0`), the
+    /// process turned it off, or no cache folder can be named.
     pub fn from_env() -> Option<IndexCache> {
         let off = std::env::var("REEL_NO_INDEX_CACHE").is_ok_and(|v| !v.is_empty() && v != "0");
-        if off {
+        if off || DISABLED.load(std::sync::atomic::Ordering::Relaxed) {
             return None;
         }
         let base = std::env::var_os("XDG_CACHE_HOME")

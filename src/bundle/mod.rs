@@ -215,8 +215,9 @@ impl Bundle {
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Bundle, BundleError> {
-        let cache = index_cache::IndexCache::from_env();
-        Bundle::open_with_cache(dir, cache.as_ref(), progress)
+        // The snapshot cache is the viewer's (`Run::open_progressively`):
+        // commands and refreshes index afresh.
+        Bundle::open_with_cache(dir, None, progress)
     }
 
     /// `open_with_progress` with the trace index loaded from and saved to
