@@ -21,6 +21,10 @@ use std::{env, fs, process};
 const RUNS: usize = 7;
 
 fn main() -> Result<()> {
+    // Every row indexes afresh, and nothing goes into the user's cache
+    // (the snapshot cache is measured by `benches/open.rs`, in a temporary
+    // folder). Set before any thread starts.
+    env::set_var("REEL_NO_INDEX_CACHE", "1");
     let mut sizes = vec![10_000, 100_000];
     if env::var("REEL_BENCH_LARGE").as_deref() == Ok("1") {
         sizes.push(1_000_000);

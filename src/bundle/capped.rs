@@ -37,7 +37,7 @@ impl Bundle {
             return Ok(());
         }
         let (file, _) = safe_open::open(&self.root, path)?;
-        let span = |i: usize| (entries[i].offset, entries[i].len);
+        let span = |i: usize| (entries[i].offset(), entries[i].len);
         read_spans_batched(&file, path, entries.len(), span, max_len, |i, line| {
             each(&entries[i], parse(path, entries[i].len, line)?);
             Ok(())

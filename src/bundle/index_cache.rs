@@ -45,12 +45,21 @@ struct Identity {
     samples: Vec<u64>,
 }
 
+/// Set by `disable_in_this_process`.
+static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// No snapshot is read or written by this process from now on (tests that
+/// drive the viewer in-process: they must not touch the user's cache).
+pub fn disable_in_this_process() {
+    DISABLED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 impl IndexCache {
-    /// The user's cache, unless `REEL_NO_INDEX_CACHE` is set (not `0`) or
-    /// no cache folder can be named.
+    /// The user's cache, unless `REEL_NO_INDEX_CACHE` is set (not `0`), the
+    /// process turned it off, or no cache folder can be named.
     pub fn from_env() -> Option<IndexCache> {
         let off = std::env::var("REEL_NO_INDEX_CACHE").is_ok_and(|v| !v.is_empty() && v != "0");
-        if off {
+        if off || DISABLED.load(std::sync::atomic::Ordering::Relaxed) {
             return None;
         }
         let base = std::env::var_os("XDG_CACHE_HOME")
@@ -161,7 +170,12 @@ impl IndexCache {
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         ));
-        let written = File::create(&temp).and_then(|mut f| f.write_all(bytes));
+        let mut options = File::options();
+        options.write(true).create_new(true);
+        // Private: it describes the user's runs.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&temp).and_then(|mut f| f.write_all(bytes));
         match written.and_then(|()| fs::rename(&temp, snapshot)) {
             Ok(()) => Ok(()),
             Err(err) => {
@@ -237,7 +251,7 @@ fn identity_of(
         })
         .collect();
     if let Some(last) = last {
-        ranges.push((last.offset, indexed.checked_sub(last.offset)?));
+        ranges.push((last.offset(), indexed.checked_sub(last.offset())?));
     }
     let mut samples = Vec::with_capacity(ranges.len());
     for (at, len) in ranges {

@@ -69,10 +69,11 @@ impl Interner {
         }
     }
 
-    /// A table of at least `wanted * 4 / 3` slots (a power of two) holding
-    /// every symbol, inserted in order.
+    /// A table of at least `wanted * 8 / 7` slots (a power of two) holding
+    /// every symbol, inserted in order. Growth asks for twice the strings
+    /// held; a shrink for just those (at most 7/8 full: probes stay short).
     fn rebuild(&mut self, wanted: usize) {
-        let size = (wanted * 4 / 3 + 1).next_power_of_two().max(8);
+        let size = (wanted * 8 / 7 + 1).next_power_of_two().max(8);
         self.table = vec![0; size];
         let mask = size - 1;
         for id in 1..=self.ends.len() as u32 {

@@ -41,8 +41,9 @@ pub use manifest::{Manifest, BUNDLE_SCHEMA};
 pub use session::SessionIndex;
 pub use trace::{EventKind, Outcome, TraceEntry, TraceIndex};
 
-/// How often `Bundle::open_progressively` hands out the bundle so far.
-pub const PARTIAL_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often, at most, `Bundle::open_progressively` hands out the bundle
+/// so far.
+pub const PARTIAL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Prefix of the transient folders acpx's atomic writes leave for a moment.
 pub const TRANSIENT_WRITE_PREFIX: &str = "acpx-write-";
@@ -228,8 +229,9 @@ impl Bundle {
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Bundle, BundleError> {
-        let cache = index_cache::IndexCache::from_env();
-        Bundle::open_with_cache(dir, cache.as_ref(), progress)
+        // The snapshot cache is the viewer's (`Run::open_progressively`):
+        // commands and refreshes index afresh.
+        Bundle::open_with_cache(dir, None, progress)
     }
 
     /// `open_with_progress` with the trace index loaded from and saved to
@@ -244,7 +246,7 @@ impl Bundle {
 
     /// `open_with_cache`, handing `partial` the bundle as indexed so far
     /// while a long trace is indexed: right after the first chunk, then at
-    /// most every `PARTIAL_EVERY` (its trace index is a prefix of the
+    /// most every `PARTIAL_EVERY` once it grew by half (its trace index is a prefix of the
     /// final one; projections are not read yet). The viewer shows these.
     pub fn open_progressively(
         dir: &Path,
@@ -277,13 +279,18 @@ impl Bundle {
         // For the partial bundles (a live run opens at its head from the
         // first one on); read again once the trace is indexed.
         let live_before = read_optional_json(&root, &paths.live_projection, &mut Vec::new());
-        let mut last_partial: Option<std::time::Instant> = None;
+        // Each hand-out copies the prefix: at most one a `PARTIAL_EVERY`,
+        // and only once the prefix grew by half (so all of them together
+        // cost about two copies of the final index, not one per chunk).
+        let mut last_partial: Option<(std::time::Instant, usize)> = None;
         let mut on_prefix = |prefix: &TraceIndex| {
-            let due = last_partial.is_none_or(|at| at.elapsed() >= PARTIAL_EVERY);
+            let due = last_partial.is_none_or(|(at, len)| {
+                at.elapsed() >= PARTIAL_EVERY && prefix.len() >= len + len / 2
+            });
             if !due || prefix.is_empty() {
                 return;
             }
-            last_partial = Some(std::time::Instant::now());
+            last_partial = Some((std::time::Instant::now(), prefix.len()));
             let trace = prefix.clone();
             let Ok(sessions) = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)
             else {
@@ -348,7 +355,7 @@ impl Bundle {
             &self.root,
             &self.paths.trace,
             1,
-            |_| (entry.offset, entry.len),
+            |_| (entry.offset(), entry.len),
             |_, value| parsed = Some(value),
         )?;
         parsed.ok_or_else(|| BundleError::invalid(&self.paths.trace, "event not found"))
@@ -360,7 +367,7 @@ impl Bundle {
         entries: &[TraceEntry],
         mut each: impl FnMut(&TraceEntry, Value),
     ) -> Result<(), BundleError> {
-        let span = |i: usize| (entries[i].offset, entries[i].len);
+        let span = |i: usize| (entries[i].offset(), entries[i].len);
         read_spans(
             &self.root,
             &self.paths.trace,

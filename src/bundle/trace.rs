@@ -19,22 +19,56 @@ pub use super::event_kind::{EventKind, Outcome};
 /// One trace event, 40 bytes. Strings are interned; the payload is not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceEntry {
-    pub offset: u64,
-    /// Milliseconds since the epoch; `i64::MIN` when `at` was unreadable.
-    pub at_ms: i64,
+    /// The line's byte offset, 48 bits (`offset()`), split so that the
+    /// entry needs 4-byte alignment only: 36 bytes instead of 40.
+    offset_lo: u32,
+    offset_hi: u16,
+    pub kind: EventKind,
+    /// `payload.outcome` of `node_outcome`, `payload.status` of run ends.
+    pub outcome: Outcome,
+    /// Milliseconds since the epoch (`at_ms()`), as two halves.
+    at_ms: [u32; 2],
     pub len: u32,
     pub seq: u32,
     pub node: Option<Sym>,
     pub attempt: Option<Sym>,
     pub session: Option<Sym>,
-    pub kind: EventKind,
-    /// `payload.outcome` of `node_outcome`, `payload.status` of run ends.
-    pub outcome: Outcome,
 }
 
+/// Byte offsets the index can hold (256 TiB).
+pub const MAX_OFFSET: u64 = (1 << 48) - 1;
+
 impl TraceEntry {
+    /// An entry without strings (`node`, `attempt`, `session` are set
+    /// after). `offset` is cut to 48 bits: callers check `MAX_OFFSET`.
+    pub fn new(offset: u64, at_ms: i64, len: u32, seq: u32, kind: EventKind) -> TraceEntry {
+        TraceEntry {
+            offset_lo: offset as u32,
+            offset_hi: (offset >> 32) as u16,
+            kind,
+            outcome: Outcome::None,
+            at_ms: [at_ms as u32, ((at_ms as u64) >> 32) as u32],
+            len,
+            seq,
+            node: None,
+            attempt: None,
+            session: None,
+        }
+    }
+
+    /// Where the line starts in the file.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.offset_lo) | (u64::from(self.offset_hi) << 32)
+    }
+
+    /// Milliseconds since the epoch; `i64::MIN` when `at` was unreadable.
+    pub fn at_ms(&self) -> i64 {
+        (u64::from(self.at_ms[0]) | (u64::from(self.at_ms[1]) << 32)) as i64
+    }
+
     pub fn at(&self) -> Option<i64> {
-        (self.at_ms != i64::MIN).then_some(self.at_ms)
+        let at = self.at_ms();
+        (at != i64::MIN).then_some(at)
     }
 }
 
@@ -43,7 +77,21 @@ impl TraceEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutcomeDuration {
     pub entry: u32,
-    pub duration_ms: u64,
+    /// As two halves: 12 bytes with 4-byte alignment, not 16.
+    duration_ms: [u32; 2],
+}
+
+impl OutcomeDuration {
+    pub fn new(entry: u32, duration_ms: u64) -> OutcomeDuration {
+        OutcomeDuration {
+            entry,
+            duration_ms: [duration_ms as u32, (duration_ms >> 32) as u32],
+        }
+    }
+
+    pub fn duration_ms(&self) -> u64 {
+        u64::from(self.duration_ms[0]) | (u64::from(self.duration_ms[1]) << 32)
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -193,26 +241,26 @@ impl TraceIndex {
         let mut outcome = word.map(Outcome::parse).unwrap_or_default();
         if let (EventKind::NodeOutcome, Some(ms)) = (kind, envelope.duration_ms) {
             if ms.is_finite() && ms >= 0.0 {
-                self.durations.push(OutcomeDuration {
-                    entry: entry_number,
-                    duration_ms: ms as u64,
-                });
+                self.durations
+                    .push(OutcomeDuration::new(entry_number, ms as u64));
             }
         }
         if kind == EventKind::RunCompleted && outcome == Outcome::None {
             outcome = Outcome::Completed;
         }
-        let entry = TraceEntry {
-            offset: line.offset,
-            at_ms: envelope.at.and_then(parse_iso_millis).unwrap_or(i64::MIN),
-            len: line.len,
-            seq,
-            node: envelope.node_id.map(|s| self.strings.intern(s)),
-            attempt: envelope.attempt_id.map(|s| self.strings.intern(s)),
-            session: envelope.session_id.map(|s| self.strings.intern(s)),
-            kind,
-            outcome,
-        };
+        if line.offset > MAX_OFFSET {
+            return Err(BundleError::syntax(
+                path,
+                line.number,
+                "the trace is too large to index (over 256 TiB)",
+            ));
+        }
+        let at_ms = envelope.at.and_then(parse_iso_millis).unwrap_or(i64::MIN);
+        let mut entry = TraceEntry::new(line.offset, at_ms, line.len, seq, kind);
+        entry.outcome = outcome;
+        entry.node = envelope.node_id.map(|s| self.strings.intern(s));
+        entry.attempt = envelope.attempt_id.map(|s| self.strings.intern(s));
+        entry.session = envelope.session_id.map(|s| self.strings.intern(s));
         self.entries.push(entry);
         Ok(())
     }
@@ -312,7 +360,7 @@ impl TraceIndex {
         self.durations
             .binary_search_by_key(&entry, |d| d.entry)
             .ok()
-            .map(|i| self.durations[i].duration_ms)
+            .map(|i| self.durations[i].duration_ms())
     }
 
     /// The event type as written (resolves `Other` to its real name).
@@ -375,10 +423,10 @@ mod tests {
         assert_eq!(e[3].outcome, Outcome::Failed);
         assert_eq!(index.duration_ms(3), Some(20));
         assert_eq!(e[4].outcome, Outcome::TimedOut);
-        assert_eq!(e[4].at_ms - e[0].at_ms, 40);
+        assert_eq!(e[4].at_ms() - e[0].at_ms(), 40);
         assert_eq!(index.run_id(), Some("r"));
         let line_start = TRACE.find(r#"{"seq":2"#).expect("line 2") as u64;
-        assert_eq!(e[1].offset, line_start);
+        assert_eq!(e[1].offset(), line_start);
         assert_eq!(index.entry_at_or_before(3), Some(2));
         assert_eq!(index.entry_at_or_before(0), None);
     }
@@ -403,6 +451,6 @@ mod tests {
 
     #[test]
     fn entries_stay_compact() {
-        assert!(std::mem::size_of::<TraceEntry>() <= 40);
+        assert_eq!(std::mem::size_of::<TraceEntry>(), 36);
     }
 }

@@ -55,7 +55,7 @@ pub fn feed(run: &Run, source: &PagerSource, out: impl Write) -> io::Result<()> 
                 events(&mut out, &file, |each| {
                     run.bundle
                         .read_events_capped(batch, PRETTY_CAP, |entry, event| {
-                            each((entry.offset, entry.len), event)
+                            each((entry.offset(), entry.len), event)
                         })
                 })?;
             }

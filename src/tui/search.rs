@@ -37,12 +37,12 @@ pub fn search_until(
 
     let end = bundle.trace.scan_position().offset;
     let matched = lines_matching(run, &bundle.paths.trace, end, needle, cancelled, |offset| {
-        let at = trace.partition_point(|e| e.offset <= offset);
+        let at = trace.partition_point(|e| e.offset() <= offset);
         if let Some(entry) = at.checked_sub(1).map(|i| &trace[i]) {
             hits.insert(entry.seq);
         }
         // Resume at the next event's line.
-        trace.get(at).map(|e| e.offset)
+        trace.get(at).map(|e| e.offset())
     })?;
     if !matched {
         return Ok(None);

@@ -177,10 +177,10 @@ fn trace_view(index: &TraceIndex) -> Vec<String> {
                 |s: Option<reel::bundle::intern::Sym>| s.map(|s| index.resolve(s).to_string());
             format!(
                 "{} {} {} {} {:?} {:?} {:?} {:?} {:?} {} {:?}",
-                e.offset,
+                e.offset(),
                 e.len,
                 e.seq,
-                e.at_ms,
+                e.at_ms(),
                 e.kind,
                 e.outcome,
                 name(e.node),
@@ -246,7 +246,7 @@ impl Index for TraceIndex {
     fn spans(&self) -> Vec<(u64, u32, u32)> {
         self.entries()
             .iter()
-            .map(|e| (e.offset, e.len, e.seq))
+            .map(|e| (e.offset(), e.len, e.seq))
             .collect()
     }
 }

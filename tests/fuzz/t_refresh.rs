@@ -21,7 +21,7 @@ fn view(run: &Run) -> Result<Vec<String>, String> {
         let name = |s: Option<reel::bundle::intern::Sym>| s.map(|s| trace.resolve(s).to_string());
         out.push(format!(
             "{} {} {} {:?} {:?} {:?} {:?} {}",
-            e.offset,
+            e.offset(),
             e.len,
             e.seq,
             e.kind,

@@ -80,6 +80,8 @@ impl Tui {
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home.path());
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        // The index cache of this run only, never the user's.
+        cmd.env("XDG_CACHE_HOME", home.path().join("cache"));
         cmd.env_remove("ACPX_FLOW_RUNS_DIR");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("REEL_FAULT");

@@ -74,6 +74,8 @@ pub fn browser_app(dir: impl Into<PathBuf>) -> App {
 }
 
 fn started(mut app: App) -> App {
+    // Runs opened here never read or write the user's index cache.
+    reel::bundle::index_cache::disable_in_this_process();
     app.fixed_now = Some(FIXED_NOW);
     let effects = app.start();
     settle(&mut app, effects);

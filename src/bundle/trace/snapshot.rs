@@ -22,8 +22,8 @@ impl TraceIndex {
         put_u64(out, self.entries.len() as u64);
         out.reserve(self.entries.len() * ENTRY_BYTES);
         for e in &self.entries {
-            put_u64(out, e.offset);
-            put_u64(out, e.at_ms as u64);
+            put_u64(out, e.offset());
+            put_u64(out, e.at_ms() as u64);
             put_u32(out, e.len);
             put_u32(out, e.seq);
             put_u32(out, sym(e.node));
@@ -35,7 +35,7 @@ impl TraceIndex {
         put_u64(out, self.durations.len() as u64);
         for d in &self.durations {
             put_u32(out, d.entry);
-            put_u64(out, d.duration_ms);
+            put_u64(out, d.duration_ms());
         }
         put_u64(out, self.other_types.len() as u64);
         for &(entry, name) in &self.other_types {
@@ -70,22 +70,24 @@ impl TraceIndex {
         let count = r.len(ENTRY_BYTES)?;
         let mut entries: Vec<TraceEntry> = Vec::with_capacity(count);
         for _ in 0..count {
-            let entry = TraceEntry {
-                offset: r.u64()?,
-                at_ms: r.u64()? as i64,
-                len: r.u32()?,
-                seq: r.u32()?,
-                node: sym(r.u32()?)?,
-                attempt: sym(r.u32()?)?,
-                session: sym(r.u32()?)?,
-                kind: EventKind::from_tag(r.u8()?)?,
-                outcome: Outcome::from_tag(r.u8()?)?,
-            };
+            let offset = r.u64()?;
+            let at_ms = r.u64()? as i64;
+            let (len, seq) = (r.u32()?, r.u32()?);
+            let (node, attempt, session) = (r.u32()?, r.u32()?, r.u32()?);
+            let kind = EventKind::from_tag(r.u8()?)?;
+            if offset > super::MAX_OFFSET {
+                return None;
+            }
+            let mut entry = TraceEntry::new(offset, at_ms, len, seq, kind);
+            entry.outcome = Outcome::from_tag(r.u8()?)?;
+            entry.node = sym(node)?;
+            entry.attempt = sym(attempt)?;
+            entry.session = sym(session)?;
             let after_previous = entries.last().is_none_or(|p| {
-                entry.seq > p.seq && entry.offset > p.offset.saturating_add(u64::from(p.len))
+                entry.seq > p.seq && entry.offset() > p.offset().saturating_add(u64::from(p.len))
             });
             if !after_previous
-                || entry.offset.saturating_add(u64::from(entry.len)) > position.offset
+                || entry.offset().saturating_add(u64::from(entry.len)) > position.offset
             {
                 return None;
             }
@@ -94,10 +96,7 @@ impl TraceIndex {
         let durations_len = r.len(12)?;
         let mut durations = Vec::with_capacity(durations_len);
         for _ in 0..durations_len {
-            let d = OutcomeDuration {
-                entry: r.u32()?,
-                duration_ms: r.u64()?,
-            };
+            let d = OutcomeDuration::new(r.u32()?, r.u64()?);
             let sorted = durations
                 .last()
                 .is_none_or(|p: &OutcomeDuration| d.entry > p.entry);

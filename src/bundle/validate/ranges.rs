@@ -31,7 +31,7 @@ pub(super) fn check_conversation_ranges(bundle: &Bundle, problems: &mut Vec<Prob
     for chunk in spans(&outcomes, 8 << 20) {
         let read = bundle.read_events(chunk, |entry, event| {
             if let Some(link) = event.pointer("/payload/conversation") {
-                links.push((entry.offset, link.clone()));
+                links.push((entry.offset(), link.clone()));
             }
         });
         if read.is_err() {
@@ -58,9 +58,9 @@ fn spans(entries: &[TraceEntry], limit: u64) -> Vec<&[TraceEntry]> {
     let mut out = Vec::new();
     let mut first = 0;
     for i in 1..=entries.len() {
-        let ends_here = entries
-            .get(i)
-            .is_none_or(|next| next.offset + u64::from(next.len) - entries[first].offset > limit);
+        let ends_here = entries.get(i).is_none_or(|next| {
+            next.offset() + u64::from(next.len) - entries[first].offset() > limit
+        });
         if ends_here {
             out.push(&entries[first..i]);
             first = i;

@@ -226,7 +226,7 @@ fn for_each_line(
 ) -> Result<()> {
     let mut first = 0;
     while first < entries.len() {
-        let start = entries[first].offset;
+        let start = entries[first].offset();
         let mut end = first + 1;
         while end < entries.len() && line_end(&entries[end]) - start <= SPAN {
             end += 1;
@@ -235,7 +235,7 @@ fn for_each_line(
             .map_err(|_| TimeTravelError::Invalid(format!("{}: span too large", path.display())))?;
         let bytes = read_at(file, start, length).map_err(|e| TimeTravelError::io(path, e))?;
         for entry in &entries[first..end] {
-            let from = (entry.offset - start) as usize;
+            let from = (entry.offset() - start) as usize;
             let raw = bytes.get(from..from + entry.len as usize).ok_or_else(|| {
                 TimeTravelError::Bundle(BundleError::invalid(
                     path,
@@ -250,7 +250,7 @@ fn for_each_line(
 }
 
 fn line_end(entry: &TraceEntry) -> u64 {
-    entry.offset + u64::from(entry.len)
+    entry.offset() + u64::from(entry.len)
 }
 
 /// `raw` with its top-level `runId` set to `new_id` (a JSON string literal).
