@@ -167,3 +167,113 @@ fn n_and_shift_n_move_between_matches_in_the_inspector() {
     assert!(!now.hit_lines.is_empty());
     assert_eq!(now.hit_lines.first(), Some(&now.inspector_line));
 }
+
+// ---------------------------------------------------------------------------
+// Snapshots of each kind of ACP content, at 80×24 and 160×48
+// ---------------------------------------------------------------------------
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+/// The help overlay names the user's keys file: pin its location so the
+/// snapshots do not depend on the machine.
+fn pin_env() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::set_var("XDG_CONFIG_HOME", "/nonexistent/config"));
+}
+
+/// Opens step `step` of a bundle with the inspector focused and the first
+/// line showing `needle` selected at the top of the pane.
+fn at_kind(bundle: &str, step: usize, needle: &str, (w, h): (u16, u16)) -> App {
+    pin_env();
+    let mut app = run_app(rich(bundle));
+    view_mut(&mut app).go_to_step(step);
+    while view(&app).focus != Pane::Inspector {
+        press(&mut app, KeyCode::Tab);
+    }
+    render(&mut app, w, h);
+    let count = view(&app).line_actions.len();
+    for line in 0..count {
+        // Line `line` selected at the top of the pane, as `j`/`k` leave it.
+        let view = view_mut(&mut app);
+        view.inspector_pinned = true;
+        view.inspector_line = line;
+        view.inspector_offset = line;
+        let buffer = render(&mut app, w, h);
+        assert_eq!(view_mut(&mut app).inspector_offset, line);
+        if row_text(&buffer, 2, inspector_left(&buffer), w - 1).contains(needle) {
+            return app;
+        }
+    }
+    panic!("{needle:?} not in {bundle} step {step}");
+}
+
+fn snap_kind(name: &str, bundle: &str, step: usize, needle: &str) {
+    for size in SIZES {
+        let mut app = at_kind(bundle, step, needle, size);
+        let text = screen(&mut app, size.0, size.1);
+        assert!(text.contains(needle), "{name}: {needle:?} on screen");
+        insta::assert_snapshot!(format!("{name}@{}x{}", size.0, size.1), text);
+    }
+}
+
+#[test]
+fn media_resource_and_link_blocks() {
+    snap_kind("kind_media_blocks", "rich-content", 0, "▣ image");
+}
+
+#[test]
+fn session_metadata_updates() {
+    snap_kind("kind_metadata", "rich-content", 0, "◇ mode");
+}
+
+#[test]
+fn a_diff_and_a_new_file() {
+    snap_kind("kind_diff", "rich-content", 1, "✎ /workspace/src/app.ts");
+    snap_kind("kind_new_file", "rich-content", 1, "new file");
+}
+
+#[test]
+fn terminals_finished_and_pending() {
+    snap_kind("kind_terminal", "rich-content", 2, "┌ terminal");
+    snap_kind("kind_terminal_orphan", "rich-content", 3, "┌ terminal");
+}
+
+#[test]
+fn stop_reasons_and_errors_are_warnings() {
+    snap_kind(
+        "kind_stop_max_turn_requests",
+        "rich-content",
+        2,
+        "⚠ turn ended",
+    );
+    snap_kind("kind_stop_refusal", "rich-content", 4, "⚠ turn ended");
+    snap_kind("kind_error_data", "rich-content", 7, "✗ error");
+}
+
+#[test]
+fn permissions_allowed_rejected_cancelled() {
+    snap_kind(
+        "kind_permission_mixed_ids",
+        "rich-content",
+        4,
+        "? permission",
+    );
+    snap_kind(
+        "kind_permission_allowed",
+        "permissions-approve-reads",
+        0,
+        "✓ allowed",
+    );
+    snap_kind(
+        "kind_permission_rejected",
+        "permissions-deny-all",
+        0,
+        "✗ rejected",
+    );
+    snap_kind(
+        "kind_permission_cancelled",
+        "permission-cancelled",
+        0,
+        "⊘ cancelled",
+    );
+}
