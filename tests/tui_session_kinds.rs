@@ -246,7 +246,7 @@ fn stop_reasons_and_errors_are_warnings() {
         2,
         "⚠ turn ended",
     );
-    snap_kind("kind_stop_refusal", "rich-content", 4, "⚠ turn ended");
+    snap_kind("kind_stop_refusal", "rich-content", 4, "⚠ turn ended: refusal");
     snap_kind("kind_error_data", "rich-content", 7, "✗ error");
 }
 
