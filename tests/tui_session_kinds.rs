@@ -246,7 +246,12 @@ fn stop_reasons_and_errors_are_warnings() {
         2,
         "⚠ turn ended",
     );
-    snap_kind("kind_stop_refusal", "rich-content", 4, "⚠ turn ended: refusal");
+    snap_kind(
+        "kind_stop_refusal",
+        "rich-content",
+        4,
+        "⚠ turn ended: refusal",
+    );
     snap_kind("kind_error_data", "rich-content", 7, "✗ error");
 }
 
@@ -276,4 +281,80 @@ fn permissions_allowed_rejected_cancelled() {
         0,
         "⊘ cancelled",
     );
+}
+
+/// The Session tab's section (what `o` opens) at inspector line `line`.
+fn section_at(app: &App, line: usize) -> Option<reel::tui::inspect::PagerSource> {
+    view(app)
+        .pager_sections
+        .iter()
+        .rev()
+        .find(|(first, _)| *first <= line)
+        .and_then(|(_, source)| source.clone())
+}
+
+#[test]
+fn enter_unfolds_a_content_item_and_o_opens_a_diff_whole() {
+    use reel::tui::inspect::PagerSource;
+    use reel::tui::run_view::LineAction;
+    let mut app = run_app(rich("rich-content"));
+    while view(&app).focus != Pane::Inspector {
+        press(&mut app, KeyCode::Tab);
+    }
+    // A folded content item somewhere in the run.
+    let mut found = None;
+    for step in 0..view(&app).run.attempts.len() {
+        view_mut(&mut app).go_to_step(step);
+        // Any key has the step's content built (the Session tab's own).
+        press(&mut app, KeyCode::Char('1'));
+        render(&mut app, 160, 48);
+        let actions = &view(&app).line_actions;
+        if let Some(line) = actions.iter().position(
+            |a| matches!(a, Some(LineAction::Fold(key)) if key.starts_with("acp-content")),
+        ) {
+            found = Some((step, line));
+            break;
+        }
+    }
+    let (step, line) = found.expect("a foldable content item in rich-content");
+    let Some(LineAction::Fold(key)) = view(&app).line_actions[line].clone() else {
+        unreachable!()
+    };
+    // The item at the top of the pane, before and after Enter.
+    let at_top = |app: &mut App| {
+        let view = view_mut(app);
+        view.inspector_pinned = true;
+        view.inspector_line = line;
+        view.inspector_offset = line;
+        screen(app, 160, 48).matches("(Enter to unfold)").count()
+    };
+    let folds_before = at_top(&mut app);
+    assert!(folds_before > 0);
+    press(&mut app, KeyCode::Enter);
+    assert!(support::view(&app).folded.contains(&key));
+    assert_eq!(support::view(&app).current_attempt(), Some(step));
+    assert_eq!(at_top(&mut app), folds_before - 1, "the item unfolded");
+    // Enter again folds it back.
+    press(&mut app, KeyCode::Enter);
+    assert!(!support::view(&app).folded.contains(&key));
+    assert_eq!(at_top(&mut app), folds_before);
+
+    // `o` on a diff line opens the whole diff: a unified diff of the path.
+    view_mut(&mut app).go_to_step(1);
+    press(&mut app, KeyCode::Char('1'));
+    render(&mut app, 160, 48);
+    let diff = (0..support::view(&app).line_actions.len())
+        .find_map(|line| match section_at(&app, line) {
+            Some(source @ PagerSource::Diff { .. }) => Some(source),
+            _ => None,
+        })
+        .expect("a diff section in edits#1");
+    let PagerSource::Diff { path, .. } = &diff else {
+        unreachable!()
+    };
+    let mut out = Vec::new();
+    reel::tui::pager::feed(&support::view(&app).run, &diff, &mut out).expect("feed");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(text.contains(&format!("+++ b/{path}")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("@@ -")), "{text}");
 }
