@@ -267,19 +267,19 @@ fn permissions_allowed_rejected_cancelled() {
         "kind_permission_allowed",
         "permissions-approve-reads",
         0,
-        "✓ allowed",
+        "✓\u{a0}allowed",
     );
     snap_kind(
         "kind_permission_rejected",
         "permissions-deny-all",
         0,
-        "✗ rejected",
+        "✗\u{a0}rejected",
     );
     snap_kind(
         "kind_permission_cancelled",
         "permission-cancelled",
         0,
-        "⊘ cancelled",
+        "⊘\u{a0}cancelled",
     );
 }
 
