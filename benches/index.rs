@@ -1,11 +1,14 @@
 //! Index and load benchmark over synthesized bundles.
 //!
 //! `cargo bench --bench index` measures bundles of 10k and 100k attempts;
-//! `REEL_BENCH_LARGE=1` adds 1M (about 3.5 GB of temporary disk). Inputs are
-//! read into memory first so only parsing/indexing is timed, and every figure
-//! is the median of several runs (min and max shown too).
+//! `REEL_BENCH_LARGE=1` adds 1M (about 3.4 GB of disk). The bundles are
+//! made once under `target/bench-runs/` and kept for later runs. Each trace
+//! is measured side by side with `cat` and `wc -l` on the same file; the
+//! in-memory rows read the file into memory first so only indexing is
+//! timed. Every figure is the median of several runs (min and max shown).
 
 use anyhow::{Context, Result};
+use reel::bundle::trace_file::index_trace_file;
 use reel::bundle::{SessionIndex, TraceIndex};
 use reel::model::Run;
 use reel::synth::{write_bundle, SynthSpec};
@@ -22,32 +25,103 @@ fn main() -> Result<()> {
     if env::var("REEL_BENCH_LARGE").as_deref() == Ok("1") {
         sizes.push(1_000_000);
     }
-    let scratch = Scratch::new()?;
+    // `REEL_BENCH_SIZES=100000,1000000`: only these.
+    if let Ok(list) = env::var("REEL_BENCH_SIZES") {
+        sizes = list
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect();
+    }
     println!("reel index benchmark: {RUNS} runs each; MB/s and events/s use the median");
     for attempts in sizes {
-        bench_bundle(scratch.path(), attempts)?;
+        bench_bundle(&bench_run(attempts)?, attempts)?;
     }
     Ok(())
 }
 
-fn bench_bundle(scratch: &Path, attempts: usize) -> Result<()> {
+/// The synthesized bundle of `attempts` under `target/bench-runs/`, made
+/// on first use.
+fn bench_run(attempts: usize) -> Result<PathBuf> {
+    let runs = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-runs")
+        .join(format!("a{attempts}"));
+    if let Some(dir) = fs::read_dir(&runs)
+        .ok()
+        .and_then(|mut dirs| dirs.next())
+        .and_then(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|dir| dir.join("trace.ndjson").is_file())
+    {
+        return Ok(dir);
+    }
     let started = Instant::now();
     let spec = SynthSpec {
         attempts,
         ..SynthSpec::default()
     };
-    let summary = write_bundle(scratch, &spec).context("synthesizing the bundle")?;
-    let synthesized = started.elapsed();
-    let trace = fs::read(summary.dir.join("trace.ndjson"))?;
-    let session = fs::read(largest_session_events(&summary.dir)?)?;
+    // Made in a scratch folder first: an interrupted run leaves no half bundle.
+    let scratch = Scratch::new()?;
+    let summary = write_bundle(scratch.path(), &spec).context("synthesizing the bundle")?;
+    fs::create_dir_all(&runs)?;
+    let dir = runs.join(summary.dir.file_name().context("bundle name")?);
+    if fs::rename(&summary.dir, &dir).is_err() {
+        copy_dir(&summary.dir, &dir)?;
+    }
     println!(
-        "\n{} attempts: trace {:.1} MB, largest session events {:.1} MB; synthesized in {}",
+        "synthesized {} attempts in {}",
+        grouped(attempts),
+        human(started.elapsed())
+    );
+    Ok(dir)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
+    let trace_path = dir.join("trace.ndjson");
+    let trace = fs::read(&trace_path)?;
+    let session = fs::read(largest_session_events(dir)?)?;
+    println!(
+        "\n{} attempts: trace {:.1} MB, largest session events {:.1} MB",
         grouped(attempts),
         megabytes(trace.len()),
         megabytes(session.len()),
-        human(synthesized),
     );
-
+    let (cat, ()) = measure(|| tool("cat", &trace_path))?;
+    let (wc, ()) = measure(|| tool("wc", &trace_path))?;
+    let wc_median = wc.median;
+    let (timings, (index, _tail)) =
+        measure(|| Ok(index_trace_file(dir, &trace_path, &mut |_, _| {})?))?;
+    let file_ratio = timings.median.as_secs_f64() / wc_median.as_secs_f64();
+    let file_row = Row::index(
+        "trace index from the file",
+        timings,
+        trace.len(),
+        index.len(),
+        index.heap_bytes(),
+    );
+    drop(index);
+    let (timings, index) = measure(|| Ok(TraceIndex::from_bytes_parsed(&trace)?))?;
+    let parsed_row = Row::index(
+        "from_bytes_parsed (serde)",
+        timings,
+        trace.len(),
+        index.len(),
+        index.heap_bytes(),
+    );
+    drop(index);
     let (timings, index) = measure(|| Ok(TraceIndex::from_bytes(&trace)?))?;
     let trace_row = Row::index(
         "TraceIndex::from_bytes",
@@ -66,7 +140,7 @@ fn bench_bundle(scratch: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
-    let (timings, run) = measure(|| Ok(Run::open(&summary.dir)?))?;
+    let (timings, run) = measure(|| Ok(Run::open(dir)?))?;
     drop(run);
     let open_row = Row {
         name: "Run::open (full load)",
@@ -74,8 +148,36 @@ fn bench_bundle(scratch: &Path, attempts: usize) -> Result<()> {
         index: None,
     };
 
-    print_table(&[trace_row, session_row, open_row]);
-    fs::remove_dir_all(&summary.dir)?;
+    let tool_row = |name, timings| Row {
+        name,
+        timings,
+        index: None,
+    };
+    print_table(&[
+        tool_row("cat trace.ndjson", cat),
+        tool_row("wc -l trace.ndjson", wc),
+        file_row,
+        parsed_row,
+        trace_row,
+        session_row,
+        open_row,
+    ]);
+    println!("  trace index from the file / wc -l: {file_ratio:.2}x (medians)");
+    Ok(())
+}
+
+/// Runs `program FILE` with its output thrown away.
+fn tool(program: &str, file: &Path) -> Result<()> {
+    let mut command = process::Command::new(program);
+    if program == "wc" {
+        command.arg("-l");
+    }
+    let status = command
+        .arg(file)
+        .stdout(process::Stdio::null())
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    anyhow::ensure!(status.success(), "{program} failed");
     Ok(())
 }
 

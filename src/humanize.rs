@@ -26,7 +26,8 @@ pub fn duration(ms: u64) -> String {
         0..=999 => format!("{ms}ms"),
         1000..=59_999 => format!("{:.1}s", ms as f64 / 1000.0),
         60_000..=3_599_999 => format!("{}m{:02}s", ms / 60_000, ms / 1000 % 60),
-        _ => format!("{}h{:02}m", ms / 3_600_000, ms / 60_000 % 60),
+        3_600_000..=86_399_999 => format!("{}h{:02}m", ms / 3_600_000, ms / 60_000 % 60),
+        _ => format!("{}d{:02}h", ms / 86_400_000, ms / 3_600_000 % 24),
     }
 }
 
@@ -81,6 +82,8 @@ mod tests {
         assert_eq!(duration(2375), "2.4s");
         assert_eq!(duration(185_000), "3m05s");
         assert_eq!(duration(3_720_000), "1h02m");
+        assert_eq!(duration(86_399_999), "23h59m");
+        assert_eq!(duration(7 * 86_400_000 + 5 * 3_600_000), "7d05h");
         assert_eq!(plural(1, "step"), "1 step");
         assert_eq!(plural(0, "step"), "0 steps");
     }

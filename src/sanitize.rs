@@ -12,7 +12,9 @@ use std::borrow::Cow;
 /// Replaces control characters and bidi overrides with visible placeholders.
 /// Newlines and tabs are kept when `keep_newlines` is set (multi-line text).
 pub fn sanitize_text(input: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !input.chars().any(|c| needs_escape(c, keep_newlines)) {
+    if !may_need_escape(input.as_bytes(), keep_newlines)
+        || !input.chars().any(|c| needs_escape(c, keep_newlines))
+    {
         return Cow::Borrowed(input);
     }
     let mut out = String::with_capacity(input.len() + 8);
@@ -29,6 +31,17 @@ pub fn sanitize_text(input: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// Single-line form: newlines and tabs become placeholders too.
 pub fn sanitize_line(input: &str) -> Cow<'_, str> {
     sanitize_text(input, false)
+}
+
+/// A cheap byte test that is true whenever `needs_escape` holds for some
+/// character: a C0 control or DEL, or the first byte of the UTF-8 form of
+/// U+0080–U+009F (0xC2), U+061C (0xD8) or U+200E–U+2069 (0xE2). Most text
+/// has none of them and skips decoding characters.
+pub(crate) fn may_need_escape(bytes: &[u8], keep_newlines: bool) -> bool {
+    bytes.iter().any(|&b| {
+        matches!(b, 0x00..=0x1f | 0x7f | 0xc2 | 0xd8 | 0xe2)
+            && !(keep_newlines && (b == b'\n' || b == b'\t'))
+    })
 }
 
 fn needs_escape(c: char, keep_newlines: bool) -> bool {
@@ -57,6 +70,25 @@ fn push_placeholder(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_test_flags_every_character_that_needs_escaping() {
+        let mut buf = [0u8; 4];
+        let mut flagged = 0;
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            for keep in [false, true] {
+                if needs_escape(c, keep) {
+                    flagged += 1;
+                    let bytes = c.encode_utf8(&mut buf).as_bytes();
+                    assert!(may_need_escape(bytes, keep), "{c:?} keep={keep}");
+                    let text = format!("plain {c} text");
+                    assert!(matches!(sanitize_text(&text, keep), Cow::Owned(_)), "{c:?}");
+                }
+            }
+        }
+        // C0 (32, less \n and \t when kept), DEL, C1 (32), U+2028/9, 12 bidi.
+        assert_eq!(flagged, (32 + 1 + 32 + 2 + 12) * 2 - 2);
+    }
 
     #[test]
     fn escape_sequences_become_visible() {

@@ -53,7 +53,7 @@ fn a_killed_run_is_stale_in_list_and_show_and_their_json() {
         .expect("a status line");
     assert!(status.starts_with("status    stale"), "{status}");
     // Silent for two days by the file times (its own stamps are older).
-    assert!(status.contains("nothing was written for 48h"), "{status}");
+    assert!(status.contains("nothing was written for 2d00h"), "{status}");
     assert!(status.trim_end().ends_with("not finished"), "{status}");
     let json = reel(&[os("show"), run.as_os_str(), os("--json")]).json();
     assert_eq!(
@@ -261,5 +261,75 @@ fn follow_exits_zero_for_a_completed_run_and_show_has_no_error_line() {
     assert_eq!(
         (json["state"].as_str(), &json["error"]),
         (Some("completed"), &Value::Null)
+    );
+}
+
+#[test]
+fn tree_says_stale_for_a_killed_run() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = running_copy(temp.path());
+    backdate(&run, TWO_DAYS);
+    let tree = reel(&[os("tree"), os("--runs-dir"), temp.path().as_os_str()]);
+    assert_eq!(tree.code, Some(0), "{}", tree.describe());
+    let row = tree
+        .stdout
+        .lines()
+        .find(|l| l.contains("gen-interrupted"))
+        .unwrap_or_else(|| panic!("no row:\n{}", tree.stdout));
+    assert!(row.contains("stale") && !row.contains("running"), "{row}");
+    let json = reel(&[
+        os("tree"),
+        os("--runs-dir"),
+        temp.path().as_os_str(),
+        os("--json"),
+    ])
+    .json();
+    let node = &json["roots"][0];
+    assert_eq!(
+        (node["status"].as_str(), node["state"].as_str()),
+        (Some("running"), Some("stale"))
+    );
+}
+
+/// With heartbeats turned off the writer may be silent until the node's
+/// timeout (acpx's default: 15 min); a run is stale only after that.
+#[test]
+fn a_node_without_heartbeats_may_be_silent_until_its_timeout() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = running_copy(temp.path());
+    let flow = run.join("flow.json");
+    let mut value: Value =
+        serde_json::from_slice(&std::fs::read(&flow).expect("flow")).expect("json");
+    value["nodes"]["long_agent"]["heartbeatMs"] = json!(0);
+    std::fs::write(&flow, value.to_string()).expect("write");
+    let state = || reel(&[os("show"), run.as_os_str(), os("--json")]).json()["state"].clone();
+    backdate(&run, Duration::from_secs(10 * 60));
+    assert_eq!(state(), "running", "10 min of silence is within 15 min");
+    backdate(&run, Duration::from_secs(20 * 60));
+    assert_eq!(state(), "stale");
+    // With heartbeats on (every 500 ms here), 10 min of silence is death.
+    value["nodes"]["long_agent"]["heartbeatMs"] = json!(500);
+    std::fs::write(&flow, value.to_string()).expect("write");
+    backdate(&run, Duration::from_secs(10 * 60));
+    assert_eq!(state(), "stale");
+}
+
+#[test]
+fn a_waiting_run_says_where_it_waits_instead_of_an_empty_finished() {
+    let run = sample("2026-11-23T173739237Z-gen-branching-review-36d6dd35");
+    let live: Value =
+        serde_json::from_slice(&std::fs::read(run.join("projections/live.json")).expect("live"))
+            .expect("json");
+    let on = live["waitingOn"].as_str().expect("waitingOn");
+    let show = reel(&[os("show"), run.as_os_str()]);
+    let status = show
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("status"))
+        .expect("a status line");
+    assert!(status.starts_with("status    waiting"), "{status}");
+    assert!(
+        status.ends_with(&format!("not finished (waiting on {on})")),
+        "{status}"
     );
 }

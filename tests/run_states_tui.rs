@@ -188,3 +188,31 @@ fn a_killed_run_is_stale_in_the_header_and_the_browser() {
         "failed or stale"
     );
 }
+
+/// A run that opened stale (its writer paused longer than the window)
+/// and is written again is followed from where it opened.
+#[test]
+fn a_stale_run_written_again_comes_back_to_life_and_is_followed() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let run = running_copy(temp.path());
+    backdate(&run, TWO_DAYS);
+    let mut app = run_app(run.clone());
+    assert!(!view(&app).live);
+    let head = view(&app).run.last_seq();
+    assert!(
+        view(&app).cursor < head,
+        "a stale run opens at its first step"
+    );
+    append_event(
+        &run,
+        "node_heartbeat",
+        "2001-01-01T00:00:00.000Z",
+        json!({"statusDetail": "back"}),
+        true,
+    );
+    send(&mut app, Msg::RunChanged(run.clone()));
+    assert!(view(&app).live, "seen growing just now");
+    assert_eq!(view(&app).cursor, head + 1, "followed to its head");
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("● LIVE") && !text.contains("stale"), "{text}");
+}

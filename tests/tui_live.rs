@@ -3,6 +3,7 @@
 //! stays pinned and the status bar offers the way back, and the in-flight
 //! agent turn shows in the Session tab as it streams.
 
+mod states;
 mod support;
 
 use std::fs;
@@ -150,8 +151,13 @@ fn the_streaming_turn_shows_in_the_session_tab() {
     ignore = "needs ../shared/bundles (absent when this was built)"
 )]
 fn a_run_whose_writer_stopped_is_shown_as_stale() {
-    // The snapshot as captured: status running, last heartbeat long ago.
-    let source = live_stream("snapshots/t12");
+    // The snapshot as captured: status running, last heartbeat long ago,
+    // its files untouched for an hour (a fresh checkout's are new, and
+    // new files are a sign of life).
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let source = tmp.path().join("run");
+    copy_dir(&live_stream("snapshots/t12"), &source);
+    states::backdate(&source, std::time::Duration::from_secs(3600));
     let mut app = run_app(source);
     assert!(!view(&app).live);
     let text = screen(&mut app, 160, 48);

@@ -324,3 +324,40 @@ fn rewind_of_a_live_run_and_undo_without_a_backup_explain_instead_of_asking() {
         ("undo failed", [why].as_slice())
     );
 }
+
+#[test]
+fn lineage_shows_what_the_backups_use_on_disk() {
+    let (tmp, run, mut app) = app_on_copy();
+    let options = reel::timetravel::rewind::RewindOptions {
+        force: false,
+        now_ms: 1_800_000_000_000,
+        hook: None,
+    };
+    let outcome = reel::timetravel::rewind::rewind(&run, "3", &options).expect("rewind");
+    fn bytes_under(dir: &std::path::Path) -> u64 {
+        fs::read_dir(dir)
+            .expect("read_dir")
+            .flatten()
+            .map(|e| match e.metadata().expect("metadata") {
+                m if m.is_dir() => bytes_under(&e.path()),
+                m => m.len(),
+            })
+            .sum()
+    }
+    let size = reel::humanize::bytes(bytes_under(&outcome.backup));
+    keys(&mut app, "L");
+    let Some(Dialog::Lineage { rows, .. }) = &app.dialog else {
+        panic!("lineage expected: {:?}", app.dialog);
+    };
+    let backup_row = rows
+        .iter()
+        .find(|(label, _)| label.contains(&outcome.op_id))
+        .unwrap_or_else(|| panic!("no row for the backup: {rows:?}"));
+    assert!(backup_row.0.ends_with(&size), "{backup_row:?} ≠ {size}");
+    assert!(
+        rows.iter().any(|(label, _)| label
+            == &format!("backups: 1 backup using {size} (reel gc removes old ones)")),
+        "{rows:?}"
+    );
+    drop(tmp);
+}

@@ -37,7 +37,7 @@ impl Activity {
 
 /// The modification time of one file of the bundle (opened through
 /// `safe_open`: nothing outside the bundle is looked at).
-fn modified_ms(root: &Path, path: &Path) -> Option<i64> {
+pub fn modified_ms(root: &Path, path: &Path) -> Option<i64> {
     let modified = safe_open::regular_metadata(root, path)?.modified().ok()?;
     epoch_ms(modified)
 }
@@ -45,9 +45,4 @@ fn modified_ms(root: &Path, path: &Path) -> Option<i64> {
 fn epoch_ms(time: SystemTime) -> Option<i64> {
     let since = time.duration_since(UNIX_EPOCH).ok()?;
     i64::try_from(since.as_millis()).ok()
-}
-
-/// This machine's clock, in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    epoch_ms(SystemTime::now()).unwrap_or(0)
 }

@@ -9,7 +9,9 @@ pub mod activity;
 pub mod artifacts;
 pub mod capped;
 pub mod error;
+mod event_kind;
 pub mod flow;
+pub mod index_cache;
 pub mod intern;
 pub mod manifest;
 pub mod ndjson;
@@ -20,8 +22,10 @@ pub mod refresh;
 pub mod safe_open;
 pub mod session;
 pub mod sha256;
+mod skim;
 pub mod timestamp;
 pub mod trace;
+pub mod trace_file;
 pub mod validate;
 pub mod window;
 
@@ -36,6 +40,9 @@ pub use flow::{FlowDefinition, FlowEdge, FlowNode};
 pub use manifest::{Manifest, BUNDLE_SCHEMA};
 pub use session::SessionIndex;
 pub use trace::{EventKind, Outcome, TraceEntry, TraceIndex};
+
+/// How often `Bundle::open_progressively` hands out the bundle so far.
+pub const PARTIAL_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Prefix of the transient folders acpx's atomic writes leave for a moment.
 pub const TRANSIENT_WRITE_PREFIX: &str = "acpx-write-";
@@ -180,6 +187,16 @@ fn index_session_events(root: &Path, path: &Path) -> Result<SessionIndex, Proble
     }
 }
 
+thread_local! {
+    static OPENS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many bundles this thread has opened so far (each open indexes a
+/// whole trace): lets tests prove that an operation loads a run once.
+pub fn opens_on_this_thread() -> u64 {
+    OPENS.with(std::cell::Cell::get)
+}
+
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub root: PathBuf,
@@ -211,6 +228,31 @@ impl Bundle {
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Bundle, BundleError> {
+        let cache = index_cache::IndexCache::from_env();
+        Bundle::open_with_cache(dir, cache.as_ref(), progress)
+    }
+
+    /// `open_with_progress` with the trace index loaded from and saved to
+    /// `cache` (none: indexed afresh, nothing saved).
+    pub fn open_with_cache(
+        dir: &Path,
+        cache: Option<&index_cache::IndexCache>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Bundle, BundleError> {
+        Bundle::open_progressively(dir, cache, progress, &mut |_| {})
+    }
+
+    /// `open_with_cache`, handing `partial` the bundle as indexed so far
+    /// while a long trace is indexed: right after the first chunk, then at
+    /// most every `PARTIAL_EVERY` (its trace index is a prefix of the
+    /// final one; projections are not read yet). The viewer shows these.
+    pub fn open_progressively(
+        dir: &Path,
+        cache: Option<&index_cache::IndexCache>,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Bundle),
+    ) -> Result<Bundle, BundleError> {
+        OPENS.with(|n| n.set(n.get() + 1));
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
         let manifest: Value = read_json_as(&root, &manifest_path).map_err(|err| {
@@ -232,7 +274,43 @@ impl Bundle {
         let flow = FlowDefinition::from_value(flow_value)
             .map_err(|msg| BundleError::invalid(&paths.flow, msg))?;
         let mut warnings = Vec::new();
-        let trace = index_trace(&root, &paths.trace, &mut warnings, progress)?;
+        // For the partial bundles (a live run opens at its head from the
+        // first one on); read again once the trace is indexed.
+        let live_before = read_optional_json(&root, &paths.live_projection, &mut Vec::new());
+        let mut last_partial: Option<std::time::Instant> = None;
+        let mut on_prefix = |prefix: &TraceIndex| {
+            let due = last_partial.is_none_or(|at| at.elapsed() >= PARTIAL_EVERY);
+            if !due || prefix.is_empty() {
+                return;
+            }
+            last_partial = Some(std::time::Instant::now());
+            let trace = prefix.clone();
+            let Ok(sessions) = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)
+            else {
+                return;
+            };
+            let mut shown = Bundle {
+                root: root.clone(),
+                manifest: manifest.clone(),
+                flow: flow.clone(),
+                trace,
+                paths: paths.clone(),
+                sessions,
+                live: live_before.clone(),
+                warnings: Vec::new(),
+                activity: activity::Activity::default(),
+            };
+            shown.activity = activity::Activity::read(&shown);
+            partial(shown);
+        };
+        let trace = index_trace(
+            &root,
+            &paths.trace,
+            cache,
+            &mut warnings,
+            progress,
+            &mut on_prefix,
+        )?;
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
         let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
         let mut bundle = Bundle {
@@ -406,20 +484,45 @@ fn resolve_paths(
 /// One pass over `trace.ndjson`. A last line without its newline is kept if
 /// it is a complete event, otherwise ignored with a warning (a writer is
 /// mid-append, or was killed mid-append).
+/// With a cache, a saved index of the same file is loaded and only the
+/// lines after it are indexed; the result is saved when it grew.
 fn index_trace(
     root: &Path,
     path: &Path,
+    cache: Option<&index_cache::IndexCache>,
     warnings: &mut Vec<Problem>,
     progress: &mut dyn FnMut(u64, u64),
+    on_prefix: &mut dyn FnMut(&TraceIndex),
 ) -> Result<TraceIndex, BundleError> {
-    let mut index = TraceIndex::default();
-    let (end, tail) = ndjson::scan_file_with_progress(
-        root,
-        path,
-        |line, raw| index.push_complete_line(line, raw, path),
-        progress,
-    )?;
-    index.set_scan_position(end);
+    let (file, metadata) = safe_open::open(root, path)?;
+    let total = metadata.len();
+    let loaded = cache.and_then(|cache| cache.load(path, &file, &metadata));
+    let loaded_len = loaded.as_ref().map(TraceIndex::len);
+    let (mut index, tail) = match loaded {
+        Some(mut index) => {
+            let tail = trace_file::continue_open_file(&file, total, path, &mut index, progress)?;
+            if loaded_len != Some(index.len()) {
+                index.shrink_to_fit();
+            }
+            (index, tail)
+        }
+        None => trace_file::index_open_file(
+            &file,
+            total,
+            path,
+            trace_file::default_split_from(),
+            progress,
+            on_prefix,
+        )?,
+    };
+    let end = index.scan_position();
+    if let Some(cache) = cache {
+        // Saved up to the last newline only: a line still without one may
+        // get more bytes.
+        if loaded_len != Some(index.len()) {
+            cache.store(path, &file, &metadata, &index);
+        }
+    }
     if !ndjson::is_blank(&tail) {
         let line = ndjson::Line {
             offset: end.offset,

@@ -33,7 +33,7 @@ impl Bundle {
         let indexed = self.trace.scan_position().offset;
         if trace_len < indexed || !self.last_event_unchanged() {
             let mut reopened = Bundle::open(&self.root)?;
-            reopened.activity.grew_at_ms = Some(super::activity::now_ms());
+            reopened.activity.grew_at_ms = Some(super::timestamp::now_ms());
             return Ok((reopened, Change::Reloaded));
         }
         let mut next = self.clone();
@@ -61,7 +61,7 @@ impl Bundle {
         if changed {
             // Seen growing just now, by this reader's clock.
             next.activity = super::activity::Activity {
-                grew_at_ms: Some(super::activity::now_ms()),
+                grew_at_ms: Some(super::timestamp::now_ms()),
                 ..super::activity::Activity::read(&next)
             };
         }

@@ -1,6 +1,13 @@
 //! ISO-8601 timestamps as written by acpx (`2026-11-23T16:31:16.178Z`),
 //! parsed to milliseconds since the Unix epoch without a date crate.
 
+/// This machine's clock, in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (or a `±HH:MM` offset).
 pub fn parse_iso_millis(s: &str) -> Option<i64> {
     let b = s.as_bytes();

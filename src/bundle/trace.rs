@@ -9,127 +9,12 @@ use serde::Deserialize;
 use super::error::BundleError;
 use super::intern::{Interner, Sym};
 use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
+use super::skim::Skimmed;
 use super::timestamp::parse_iso_millis;
 
-/// The event types acpx 0.19.1 writes; anything else is `Other` and keeps its
-/// name in the file (readers must ignore unknown types, not reject them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum EventKind {
-    RunStarted,
-    NodeStarted,
-    NodeHeartbeat,
-    ArtifactWritten,
-    SessionBound,
-    AcpPromptPrepared,
-    AcpResponseParsed,
-    ActionPrepared,
-    ActionCompleted,
-    NodeOutcome,
-    RunCompleted,
-    RunFailed,
-    /// Written by `reel` when it forks or rewinds a run.
-    RunForked,
-    RunRewound,
-    /// Written by reel's resume driver where a waiting run went on.
-    RunResumed,
-    Other,
-}
+pub(crate) mod snapshot;
 
-impl EventKind {
-    pub fn parse(name: &str) -> Self {
-        match name {
-            "run_started" => Self::RunStarted,
-            "node_started" => Self::NodeStarted,
-            "node_heartbeat" => Self::NodeHeartbeat,
-            "artifact_written" => Self::ArtifactWritten,
-            "session_bound" => Self::SessionBound,
-            "acp_prompt_prepared" => Self::AcpPromptPrepared,
-            "acp_response_parsed" => Self::AcpResponseParsed,
-            "action_prepared" => Self::ActionPrepared,
-            "action_completed" => Self::ActionCompleted,
-            "node_outcome" => Self::NodeOutcome,
-            "run_completed" => Self::RunCompleted,
-            "run_failed" => Self::RunFailed,
-            "run_forked" => Self::RunForked,
-            "run_rewound" => Self::RunRewound,
-            "run_resumed" => Self::RunResumed,
-            _ => Self::Other,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RunStarted => "run_started",
-            Self::NodeStarted => "node_started",
-            Self::NodeHeartbeat => "node_heartbeat",
-            Self::ArtifactWritten => "artifact_written",
-            Self::SessionBound => "session_bound",
-            Self::AcpPromptPrepared => "acp_prompt_prepared",
-            Self::AcpResponseParsed => "acp_response_parsed",
-            Self::ActionPrepared => "action_prepared",
-            Self::ActionCompleted => "action_completed",
-            Self::NodeOutcome => "node_outcome",
-            Self::RunCompleted => "run_completed",
-            Self::RunFailed => "run_failed",
-            Self::RunForked => "run_forked",
-            Self::RunRewound => "run_rewound",
-            Self::RunResumed => "run_resumed",
-            Self::Other => "other",
-        }
-    }
-
-    /// Events after which the run is over.
-    pub fn ends_run(self) -> bool {
-        matches!(self, Self::RunCompleted | Self::RunFailed)
-    }
-}
-
-/// Attempt outcomes (`node_outcome.payload.outcome`) and run statuses share
-/// this small vocabulary; `Running` is never written, only derived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[repr(u8)]
-pub enum Outcome {
-    #[default]
-    None,
-    Ok,
-    Failed,
-    TimedOut,
-    Cancelled,
-    Running,
-    Completed,
-    Waiting,
-    Other,
-}
-
-impl Outcome {
-    pub fn parse(name: &str) -> Self {
-        match name {
-            "ok" => Self::Ok,
-            "failed" => Self::Failed,
-            "timed_out" => Self::TimedOut,
-            "cancelled" => Self::Cancelled,
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            "waiting" => Self::Waiting,
-            _ => Self::Other,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Ok => "ok",
-            Self::Failed => "failed",
-            Self::TimedOut => "timed_out",
-            Self::Cancelled => "cancelled",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Waiting => "waiting",
-            Self::Other => "other",
-        }
-    }
-}
+pub use super::event_kind::{EventKind, Outcome};
 
 /// One trace event, 40 bytes. Strings are interned; the payload is not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +46,7 @@ pub struct OutcomeDuration {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct TraceIndex {
     entries: Vec<TraceEntry>,
     durations: Vec<OutcomeDuration>,
@@ -170,6 +55,8 @@ pub struct TraceIndex {
     strings: Interner,
     position: ScanPosition,
     run_id: Option<Sym>,
+    /// The entry whose `runId` is `run_id` (for appending another index).
+    run_id_entry: u32,
 }
 
 /// The envelope fields, borrowed from the line; `payload` is skimmed for the
@@ -213,6 +100,18 @@ impl TraceIndex {
         Ok(index)
     }
 
+    /// `from_bytes` parsing every line with serde: the straightforward
+    /// reading the skimming one is checked against.
+    pub fn from_bytes_parsed(bytes: &[u8]) -> Result<Self, BundleError> {
+        let mut index = TraceIndex::default();
+        let path = Path::new("trace.ndjson");
+        index.position = scan_complete_lines(bytes, index.position, |line, raw| {
+            index.push_parsed_line(line, raw, path)
+        })?;
+        index.shrink_to_fit();
+        Ok(index)
+    }
+
     /// Indexes the complete lines of `chunk`, which continues the file at
     /// `self.scan_position().offset`. Returns the number of bytes consumed;
     /// the caller keeps the rest (a partial line) for the next call.
@@ -225,7 +124,23 @@ impl TraceIndex {
         Ok((end.offset - start.offset) as usize)
     }
 
+    /// Indexes one complete line: skimmed when it is plainly well-formed,
+    /// else parsed by serde (which also words the errors).
     pub(crate) fn push_complete_line(
+        &mut self,
+        line: Line,
+        raw: &[u8],
+        path: &Path,
+    ) -> Result<(), BundleError> {
+        match super::skim::skim_event(raw) {
+            Some(fields) => self.push_fields(&fields, line, path),
+            None => self.push_parsed_line(line, raw, path),
+        }
+    }
+
+    /// Indexes one complete line by parsing it with serde, the
+    /// straightforward way (the reference the skimmer is tested against).
+    pub(crate) fn push_parsed_line(
         &mut self,
         line: Line,
         raw: &[u8],
@@ -235,31 +150,53 @@ impl TraceIndex {
         let envelope: Envelope = serde_json::from_slice(raw).map_err(|err| {
             BundleError::syntax(path, line.number, crate::bundle::error::json_message(&err))
         })?;
+        let payload = envelope.payload.as_ref();
+        let fields = Skimmed {
+            seq: envelope.seq,
+            at: envelope.at.as_deref(),
+            run_id: envelope.run_id.as_deref(),
+            kind: &envelope.kind,
+            node_id: envelope.node_id.as_deref(),
+            attempt_id: envelope.attempt_id.as_deref(),
+            session_id: envelope.session_id.as_deref(),
+            outcome: payload.and_then(|p| p.outcome.as_deref()),
+            status: payload.and_then(|p| p.status.as_deref()),
+            duration_ms: payload.and_then(|p| p.duration_ms),
+        };
+        self.push_fields(&fields, line, path)
+    }
+
+    fn push_fields(
+        &mut self,
+        envelope: &Skimmed,
+        line: Line,
+        path: &Path,
+    ) -> Result<(), BundleError> {
         let seq = next_seq(envelope.seq, self.entries.last().map(|e| e.seq), path, line)?;
-        let kind = EventKind::parse(&envelope.kind);
+        let kind = EventKind::parse(envelope.kind);
         let entry_number = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
         if kind == EventKind::Other {
-            let name = self.strings.intern(&envelope.kind);
+            let name = self.strings.intern(envelope.kind);
             self.other_types.push((entry_number, name));
         }
         if self.run_id.is_none() {
-            self.run_id = envelope.run_id.as_deref().map(|id| self.strings.intern(id));
+            self.run_id = envelope.run_id.map(|id| self.strings.intern(id));
+            if self.run_id.is_some() {
+                self.run_id_entry = entry_number;
+            }
         }
-        let mut outcome = Outcome::None;
-        if let Some(payload) = &envelope.payload {
-            let word = match kind {
-                EventKind::NodeOutcome => payload.outcome.as_deref(),
-                EventKind::RunCompleted | EventKind::RunFailed => payload.status.as_deref(),
-                _ => None,
-            };
-            outcome = word.map(Outcome::parse).unwrap_or_default();
-            if let (EventKind::NodeOutcome, Some(ms)) = (kind, payload.duration_ms) {
-                if ms.is_finite() && ms >= 0.0 {
-                    self.durations.push(OutcomeDuration {
-                        entry: entry_number,
-                        duration_ms: ms as u64,
-                    });
-                }
+        let word = match kind {
+            EventKind::NodeOutcome => envelope.outcome,
+            EventKind::RunCompleted | EventKind::RunFailed => envelope.status,
+            _ => None,
+        };
+        let mut outcome = word.map(Outcome::parse).unwrap_or_default();
+        if let (EventKind::NodeOutcome, Some(ms)) = (kind, envelope.duration_ms) {
+            if ms.is_finite() && ms >= 0.0 {
+                self.durations.push(OutcomeDuration {
+                    entry: entry_number,
+                    duration_ms: ms as u64,
+                });
             }
         }
         if kind == EventKind::RunCompleted && outcome == Outcome::None {
@@ -267,27 +204,66 @@ impl TraceIndex {
         }
         let entry = TraceEntry {
             offset: line.offset,
-            at_ms: envelope
-                .at
-                .as_deref()
-                .and_then(parse_iso_millis)
-                .unwrap_or(i64::MIN),
+            at_ms: envelope.at.and_then(parse_iso_millis).unwrap_or(i64::MIN),
             len: line.len,
             seq,
-            node: envelope.node_id.as_deref().map(|s| self.strings.intern(s)),
-            attempt: envelope
-                .attempt_id
-                .as_deref()
-                .map(|s| self.strings.intern(s)),
-            session: envelope
-                .session_id
-                .as_deref()
-                .map(|s| self.strings.intern(s)),
+            node: envelope.node_id.map(|s| self.strings.intern(s)),
+            attempt: envelope.attempt_id.map(|s| self.strings.intern(s)),
+            session: envelope.session_id.map(|s| self.strings.intern(s)),
             kind,
             outcome,
         };
         self.entries.push(entry);
         Ok(())
+    }
+
+    /// Appends `next`, the index of the lines that follow this one's,
+    /// as if one pass had indexed both: strings are interned in the order
+    /// that pass would have met them. False (and nothing changed) when
+    /// `next` does not carry the seq on.
+    pub(crate) fn append(&mut self, next: &TraceIndex) -> bool {
+        if let (Some(last), Some(first)) = (self.entries.last(), next.entries.first()) {
+            if first.seq <= last.seq {
+                return false;
+            }
+        }
+        let base = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        let mut remap: Vec<Option<Sym>> = vec![None; next.strings.len() + 1];
+        let mut map = |this: &mut Interner, sym: Sym| {
+            let slot = &mut remap[sym.index()];
+            *slot.get_or_insert_with(|| this.intern(next.strings.resolve(sym)))
+        };
+        let mut other_types = next.other_types.iter().peekable();
+        self.entries.reserve(next.entries.len());
+        for (i, entry) in next.entries.iter().enumerate() {
+            let i = i as u32;
+            if let Some(&&(_, name)) = other_types.peek().filter(|(at, _)| *at == i) {
+                other_types.next();
+                let name = map(&mut self.strings, name);
+                self.other_types.push((base + i, name));
+            }
+            if self.run_id.is_none() && next.run_id_entry == i {
+                if let Some(id) = next.run_id {
+                    self.run_id = Some(map(&mut self.strings, id));
+                    self.run_id_entry = base + i;
+                }
+            }
+            let mut entry = *entry;
+            entry.node = entry.node.map(|s| map(&mut self.strings, s));
+            entry.attempt = entry.attempt.map(|s| map(&mut self.strings, s));
+            entry.session = entry.session.map(|s| map(&mut self.strings, s));
+            self.entries.push(entry);
+        }
+        self.durations
+            .extend(next.durations.iter().map(|d| OutcomeDuration {
+                entry: base + d.entry,
+                ..*d
+            }));
+        self.position = ScanPosition {
+            offset: next.position.offset,
+            lines: self.position.lines + next.position.lines,
+        };
+        true
     }
 
     pub fn entries(&self) -> &[TraceEntry] {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::{demo, diff, fork, resume, rewind, synth, tree};
+use super::{backups, demo, diff, fork, resume, rewind, synth, tree};
 
 /// `0.1.0 (abc1234)`, `0.1.0 (abc1234 dirty)`, or `0.1.0 (unknown)` when
 /// not built from a git checkout (see build.rs).
@@ -112,7 +112,9 @@ pub enum Command {
             help = "Print JSON instead of text (with --follow: one object per step)"
         )]
         json: bool,
-        /// Keep printing steps as they finish until the run ends.
+        /// Keep printing steps as they finish until the run ends; exits 0
+        /// completed or waiting, 7 failed or timed out, 8 stale (its writer
+        /// stopped).
         #[arg(long)]
         follow: bool,
     },
@@ -208,6 +210,17 @@ pub enum Command {
         #[arg(long, help = JSON_HELP)]
         json: bool,
     },
+    /// The backups rewinds, undos and resumes kept, with their sizes.
+    #[command(after_help = "Examples:
+  reel backups
+  reel backups 432a4eb8 --json")]
+    Backups(backups::BackupsArgs),
+    /// Remove old backups, keeping the newest N of each run (asks first).
+    #[command(after_help = "Examples:
+  reel gc
+  reel gc --keep 0 432a4eb8
+  reel gc --keep 2 --yes --json")]
+    Gc(backups::GcArgs),
     /// Print a shell completion script to stdout.
     #[command(after_help = "Examples:
   reel completions bash > ~/.local/share/bash-completion/completions/reel
@@ -261,6 +274,8 @@ impl Command {
             Command::Resume(_) => "resume",
             Command::Undo(_) => "undo",
             Command::Audit { .. } => "audit",
+            Command::Backups(_) => "backups",
+            Command::Gc(_) => "gc",
             Command::Completions { .. } => "completions",
             Command::Man { .. } => "man",
             Command::Keys { .. } => "keys",

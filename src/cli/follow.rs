@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::format::{clean, duration, pad};
 use super::{CliError, CliResult, EXIT_OK};
-use crate::bundle::activity::now_ms;
+use crate::bundle::timestamp::now_ms;
 use crate::model::liveness::LifeSigns;
 use crate::model::{Liveness, Run};
 
@@ -264,13 +264,7 @@ fn finish(out: &mut dyn Write, run: &Run, json: bool, ending: &Ending) -> Result
             )
         }
         Ending::Waiting => {
-            let on = run
-                .bundle
-                .live
-                .as_ref()
-                .and_then(|live| live.get("waitingOn"))
-                .and_then(Value::as_str)
-                .unwrap_or("a checkpoint");
+            let on = run.waiting_on().unwrap_or("a checkpoint");
             format!(
                 "run waiting on {}: it goes on only when resumed, stopped following",
                 clean(on, 60)

@@ -22,7 +22,7 @@ pub fn run(dir: &Path, json: bool) -> CliResult {
 
 fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
     let rows = list_runs(dir).map_err(|err| from_resolve(err, Origin::Given))?;
-    let now = crate::bundle::activity::now_ms();
+    let now = crate::bundle::timestamp::now_ms();
     let mut listed = Vec::new();
     for row in rows {
         match row {

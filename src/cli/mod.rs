@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod args;
 mod audit;
+mod backups;
 mod browse;
 mod demo;
 mod diff;
@@ -92,6 +93,9 @@ pub fn main() -> i32 {
         command,
         code,
         took_ms = started.elapsed().as_millis() as u64,
+        // Each open indexes a whole trace: fork, rewind and undo say here
+        // that they load a run once (or, for undo, not at all).
+        bundle_opens = crate::bundle::opens_on_this_thread(),
         "end"
     );
     code
@@ -176,6 +180,8 @@ fn run(cli: Cli) -> CliResult {
             let dir = dir_or_runs_dir(dir, runs)?;
             audit::run(require_runs_dir(&dir)?, json)
         }
+        Command::Backups(args) => backups::backups(&args, runs),
+        Command::Gc(args) => backups::gc(&args, runs),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man { command } => meta::man(command.as_deref()),
         Command::Keys { json } => meta::keys(json),

@@ -9,7 +9,6 @@ use serde_json::json;
 
 use super::format::clean;
 use super::{CliError, CliResult, EXIT_OK};
-use crate::model::Run;
 use crate::timetravel::rewind::{self, RewindOptions, Step};
 use crate::timetravel::runid::now_ms;
 use crate::timetravel::TimeTravelError;
@@ -67,10 +66,13 @@ impl UndoArgs {
 }
 
 pub fn rewind(run_dir: &Path, args: &RewindArgs) -> CliResult {
-    let run = Run::open(run_dir).map_err(CliError::failure)?;
+    // Locked and loaded once: the question describes exactly what is cut,
+    // and nobody else can change the run while it is asked.
+    let locked = rewind::lock_run(run_dir, None).map_err(map_error)?;
+    let run = locked.run();
     let position = run
         .find_attempt(&args.to)
-        .ok_or_else(|| super::errors::unknown_attempt(&run, &args.to))?;
+        .ok_or_else(|| super::errors::unknown_attempt(run, &args.to))?;
     let cut: Vec<String> = run.attempts[position + 1..]
         .iter()
         .map(|a| clean(run.attempt_id(a), 40))
@@ -88,10 +90,9 @@ pub fn rewind(run_dir: &Path, args: &RewindArgs) -> CliResult {
             n => format!(" ({}, … {} more)", cut[..5].join(", "), n - 5),
         }
     );
-    drop(run);
     confirm(&question, args.yes)?;
     let options = options(args.force);
-    let outcome = rewind::rewind(run_dir, &args.to, &options).map_err(map_error)?;
+    let outcome = locked.rewind(&args.to, &options).map_err(map_error)?;
     report(&outcome, "rewound", args.json)
 }
 

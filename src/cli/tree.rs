@@ -183,7 +183,7 @@ fn fork_point(node: &LineageNode) -> String {
 
 /// Status, steps, rewind and continuation markers, and the focus arrow.
 fn run_facts(node: &LineageNode, focus: Option<&str>) -> String {
-    let mut text = format!("  {}", clean(&node.status, 20));
+    let mut text = format!("  {}", clean(&node.state, 20));
     if let Some(steps) = node.steps {
         text.push_str(&format!("  {}", plural(steps, "step")));
     }

@@ -11,8 +11,12 @@ use serde_json::Value;
 use super::Run;
 use crate::bundle::timestamp::parse_iso_millis;
 
-/// acpx's default heartbeat interval.
+/// acpx's default heartbeat interval and node timeout.
 const DEFAULT_HEARTBEAT_MS: i64 = 5_000;
+const DEFAULT_TIMEOUT_MS: i64 = 900_000;
+
+/// The shortest silence that makes a run stale.
+const MIN_WINDOW_MS: i64 = 30_000;
 
 /// The newest signs of life of a run's writer, as epoch milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -117,33 +121,54 @@ pub fn state_word(status: String, liveness: Liveness) -> String {
 
 /// The newest timestamp the writer left behind.
 fn written_ms(run: &Run) -> Option<i64> {
-    let from_live = run.bundle.live.as_ref().and_then(|live| {
-        ["lastHeartbeatAt", "updatedAt"]
-            .iter()
-            .filter_map(|k| {
-                live.get(*k)
-                    .and_then(Value::as_str)
-                    .and_then(parse_iso_millis)
-            })
-            .max()
-    });
     let from_trace = run.bundle.trace.entries().last().and_then(|e| e.at());
-    from_live.max(from_trace)
+    live_projection_ms(run.bundle.live.as_ref()).max(from_trace)
 }
 
 /// Several heartbeats of the running node, and never less than 30 s.
 fn live_window_ms(run: &Run) -> i64 {
-    let heartbeat = run
+    let node = run
         .attempts
         .last()
         .and_then(|a| a.flow_node)
-        .and_then(|n| run.bundle.flow.nodes.get(n))
-        .and_then(|n| n.fields.get("heartbeatMs"))
-        .and_then(Value::as_i64)
-        .filter(|ms| *ms > 0)
-        .unwrap_or(DEFAULT_HEARTBEAT_MS);
-    (heartbeat.saturating_mul(6)).max(30_000)
+        .and_then(|n| run.bundle.flow.nodes.get(n));
+    window_ms(|key| node.and_then(|n| n.fields.get(key)).and_then(Value::as_i64))
 }
+
+/// The silence allowed to a writer running a node whose authored fields
+/// `field` gives. A node with heartbeats turned off (`heartbeatMs: 0`) may
+/// be silent until its timeout (acpx's default 15 min when none is
+/// authored).
+fn window_ms(field: impl Fn(&str) -> Option<i64>) -> i64 {
+    let window = match field("heartbeatMs") {
+        // Past its timeout the writer still drains the agent's events.
+        Some(0) => field("timeoutMs")
+            .filter(|ms| *ms > 0)
+            .unwrap_or(DEFAULT_TIMEOUT_MS)
+            .saturating_add(MIN_WINDOW_MS),
+        heartbeat => heartbeat
+            .filter(|ms| *ms > 0)
+            .unwrap_or(DEFAULT_HEARTBEAT_MS)
+            .saturating_mul(6),
+    };
+    window.max(MIN_WINDOW_MS)
+}
+
+/// The newest of the live projection's own times.
+fn live_projection_ms(live: Option<&Value>) -> Option<i64> {
+    let live = live?;
+    ["lastHeartbeatAt", "updatedAt"]
+        .iter()
+        .filter_map(|k| {
+            live.get(*k)
+                .and_then(Value::as_str)
+                .and_then(parse_iso_millis)
+        })
+        .max()
+}
+
+mod on_disk;
+pub use on_disk::liveness_on_disk;
 
 #[cfg(test)]
 mod tests;

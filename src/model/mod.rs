@@ -71,9 +71,25 @@ impl Run {
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Run, BundleError> {
+        Run::open_progressively(dir, progress, &mut |_| {})
+    }
+
+    /// `open_with_progress`, handing `partial` the run as indexed so far
+    /// while a long trace is indexed (see `Bundle::open_progressively`):
+    /// its attempts are those of the trace's start, the last one maybe
+    /// still without its outcome.
+    pub fn open_progressively(
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Run),
+    ) -> Result<Run, BundleError> {
         // The viewer's way in (CLI commands log their own opening).
         let started = std::time::Instant::now();
-        let result = Bundle::open_with_progress(dir, progress).map(Run::from_bundle);
+        let cache = crate::bundle::index_cache::IndexCache::from_env();
+        let result = Bundle::open_progressively(dir, cache.as_ref(), progress, &mut |bundle| {
+            partial(Run::from_bundle(bundle))
+        })
+        .map(Run::from_bundle);
         Run::log_opened(dir, started, &result);
         result
     }
@@ -134,6 +150,16 @@ impl Run {
                 .unwrap_or("running")
                 .to_string(),
         }
+    }
+
+    /// The checkpoint a waiting run stopped at (the live projection's
+    /// `waitingOn`).
+    pub fn waiting_on(&self) -> Option<&str> {
+        self.bundle
+            .live
+            .as_ref()
+            .and_then(|live| live.get("waitingOn"))
+            .and_then(Value::as_str)
     }
 
     pub fn started_at(&self) -> Option<String> {

@@ -62,6 +62,10 @@ impl<F: Formatter> Formatter for Escaping<F> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // serde has escaped C0 already: a fragment holds none.
+        if !super::may_need_escape(fragment.as_bytes(), true) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (at, c) in fragment.char_indices().filter(|&(_, c)| must_escape(c)) {
             writer.write_all(&fragment.as_bytes()[start..at])?;

@@ -48,6 +48,9 @@ pub struct AuditRecord {
     pub restoring: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// `gc`: the op ids of the run's backups being removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removing: Vec<String>,
 }
 
 impl AuditRecord {
@@ -63,8 +66,17 @@ impl AuditRecord {
 
     /// Whether this is a record reel could have written: a known operation,
     /// plain run and op ids, and exactly the backup (and, for an undo, the
-    /// restored backup) paths reel derives from them.
+    /// restored backup) paths reel derives from them; a `gc` names backups
+    /// by plain op ids only.
     pub fn is_sound(&self, dirs: &StateDirs) -> bool {
+        if self.op == "gc" {
+            return is_plain_name(&self.run_id)
+                && is_plain_name(&self.op_id)
+                && self.backup.is_none()
+                && self.restoring.is_none()
+                && !self.removing.is_empty()
+                && self.removing.iter().all(|id| is_plain_name(id));
+        }
         let relative = |path: std::path::PathBuf| {
             path.strip_prefix(&dirs.runs_dir)
                 .map(Path::to_path_buf)

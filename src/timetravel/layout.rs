@@ -43,6 +43,12 @@ impl StateDirs {
         self.backups_of(run_id).join(op_id)
     }
 
+    /// Where `reel gc` moves backups before deleting them, so a backups
+    /// folder never holds half a deleted backup.
+    pub fn trash(&self, op_id: &str) -> PathBuf {
+        self.root().join("trash").join(op_id)
+    }
+
     pub fn run(&self, run_id: &str) -> PathBuf {
         self.runs_dir.join(run_id)
     }

@@ -128,6 +128,9 @@ pub struct LineageNode {
     pub run_id: String,
     pub title: String,
     pub status: String,
+    /// The status as read now: `stale` for a run that says running but
+    /// whose writer is silent (`model::liveness`).
+    pub state: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Attempts (`node_started` events) in the trace, when it was readable.
@@ -175,6 +178,8 @@ pub struct BackupInfo {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<usize>,
+    /// Bytes of the files in the backup (see [`super::backups::disk_use`]).
+    pub bytes: u64,
     #[serde(skip)]
     pub path: PathBuf,
 }
@@ -291,6 +296,7 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
         run_id: name.clone(),
         title: String::new(),
         status: "unknown".to_string(),
+        state: "unknown".to_string(),
         started_at: None,
         steps: None,
         lineage: None,
@@ -324,9 +330,22 @@ fn describe(dir: &Path, runs_dir: &Path, audit: &HashMap<String, Value>) -> Line
             node.error = Some(err.to_string());
         }
     }
+    node.state = state_now(dir, &node.status);
     let backups_dir = StateDirs::new(runs_dir).backups_of(&node.run_id);
     node.backups = backups(&backups_dir, node.rewound.as_ref(), audit);
     node
+}
+
+/// `status`, or `stale` for a run that says running and whose writer is
+/// silent: only such a run is opened (the rest of the forest is scanned).
+fn state_now(dir: &Path, status: &str) -> String {
+    if status != "running" {
+        return status.to_string();
+    }
+    match crate::model::Run::open(dir) {
+        Ok(run) => run.state(crate::bundle::timestamp::now_ms()),
+        Err(_) => status.to_string(),
+    }
 }
 
 /// The backups of one run, oldest first.
@@ -356,6 +375,7 @@ fn backups(
                 state: field("state"),
                 status: extras.as_ref().and_then(|e| e.status.clone()),
                 steps: extras.and_then(|e| count_steps(&path, e.trace.as_deref())),
+                bytes: super::backups::disk_use(&path).bytes,
                 op_id,
                 path,
             }
@@ -367,7 +387,7 @@ fn backups(
 
 /// Each opId's audit records merged (latest state, first time). A missing
 /// or damaged log is no reason to hide the tree: bad lines are skipped.
-fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
+pub(crate) fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
     let mut records = HashMap::new();
     for record in super::audit::read_values(runs_dir).unwrap_or_default() {
         if let Some(op_id) = record.get("opId").and_then(Value::as_str) {
@@ -392,7 +412,7 @@ fn read_audit(runs_dir: &Path) -> HashMap<String, Value> {
     records
 }
 
-fn modified(path: &Path) -> Option<String> {
+pub(crate) fn modified(path: &Path) -> Option<String> {
     let time = fs::metadata(path).ok()?.modified().ok()?;
     let ms = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
     Some(crate::bundle::timestamp::format_iso_millis(

@@ -33,6 +33,7 @@ pub enum Purpose {
     Recovery,
     Fork,
     Resume,
+    Gc,
 }
 
 /// Who holds a lock, as its file says.
@@ -73,6 +74,7 @@ pub fn busy_detail(holder: Option<&Holder>, lock: &Path) -> String {
         Some(Purpose::Recovery) => ("being recovered", "reel recovery"),
         Some(Purpose::Fork) => ("being written", "reel fork"),
         Some(Purpose::Resume) => ("being continued", "reel resume"),
+        Some(Purpose::Gc) => ("having its backups removed", "reel gc"),
         None => ("locked", "reel"),
     };
     let since = holder

@@ -6,12 +6,15 @@
 //! Semantics: `../shared/DESIGN.md` §4.
 
 pub mod audit;
+pub mod backups;
 pub mod cut;
 pub mod diff;
 pub mod fork;
 pub mod fsutil;
+pub mod gc;
 pub mod layout;
 pub mod lineage;
+pub mod loaded;
 pub mod lock;
 pub mod patch;
 pub mod preview;

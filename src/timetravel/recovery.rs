@@ -4,7 +4,8 @@
 //! `audit`) and of the TUI. Decisions come from the audit log and the op
 //! marker: the marker in the run folder means the new bundle was swapped
 //! in, so the operation is finished forward; otherwise nothing visible
-//! changed and it is rolled back. Runs whose lock a live process holds are
+//! changed and it is rolled back. An interrupted `gc` is always finished:
+//! its record names the backups the user chose to remove. Runs whose lock a live process holds are
 //! left to that process. Then the leftovers of killed processes that the
 //! log does not cover are removed ([`super::sweep`]).
 
@@ -108,7 +109,10 @@ pub fn recover_all(runs_dir: &Path, held_run: Option<&str>) -> Result<Vec<Recove
                 Err(other) => return Err(other),
             }
         };
-        let state = settle(&dirs, &op)?;
+        let state = match op.op.as_str() {
+            "gc" => super::gc::finish(&dirs, &op)?,
+            _ => settle(&dirs, &op)?,
+        };
         let detail = Some(match state {
             OpState::Done => "finished after an interruption".to_string(),
             _ => "rolled back after an interruption".to_string(),

@@ -17,11 +17,13 @@ use super::fsutil::{
     create_dir_all, ensure_writable, exchange, remove_file_if_exists, rename, write_synced,
 };
 use super::layout::{locate_run, new_op_id, StateDirs, OP_MARKER};
+use super::lineage::{count_steps, read_extras};
+use super::loaded::LoadedRun;
 use super::lock::{Purpose, RunLock};
 use super::{Result, TimeTravelError};
 use crate::bundle::timestamp::format_iso_millis;
-use crate::model::Liveness;
-use crate::model::Run;
+use crate::model::liveness::liveness_on_disk;
+use crate::model::{Liveness, Run};
 
 /// The points between filesystem steps, for fault injection in tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,68 +109,106 @@ fn locate(run_dir: &Path) -> Result<(StateDirs, String, PathBuf)> {
 
 /// Rewinds the run in `run_dir` to attempt `spec` (attemptId or step).
 pub fn rewind(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Outcome> {
-    let started = std::time::Instant::now();
-    let result = rewind_logged(run_dir, spec, options);
-    super::log_op("rewind", run_dir, started, &result);
-    result
+    lock_run(run_dir, None)?.rewind(spec, options)
 }
 
-fn rewind_logged(run_dir: &Path, spec: &str, options: &RewindOptions) -> Result<Outcome> {
-    let (dirs, run_id, run_dir) = locate(run_dir)?;
-    let _lock = RunLock::acquire(&dirs, &run_id, Purpose::Rewind)?;
-    super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
-    let run = Run::open(&run_dir)?;
-    let attempt = run
-        .find_attempt(spec)
-        .ok_or_else(|| TimeTravelError::UnknownAttempt(spec.to_string()))?;
-    if let (Liveness::Live { age_ms }, false) = (run.liveness(options.now_ms), options.force) {
-        return Err(TimeTravelError::Live {
-            run_id,
-            age_s: age_ms / 1000,
-        });
-    }
-    let kept = &run.attempts[attempt];
-    let op_id = new_op_id(options.now_ms);
-    let staging = dirs.staging(&op_id);
-    let backup = dirs.backup(&run_id, &op_id);
-    let record = AuditRecord {
-        op_id: op_id.clone(),
-        op: "rewind".to_string(),
-        run_id: run_id.clone(),
-        state: OpState::InProgress,
-        at: format_iso_millis(options.now_ms),
-        attempt_id: Some(run.attempt_id(kept).to_string()),
-        seq: Some(kept.seq_end),
-        backup: Some(relative(&dirs, &backup)),
-        restoring: None,
-        detail: None,
-    };
-    audit::append(&dirs, &record)?;
-    step(options.hook, Step::Audited)?;
+/// A run locked for a rewind, recovered, and loaded once: what a caller
+/// asks its confirmation question about is exactly what is cut. Dropping it
+/// releases the lock.
+pub struct LockedRun<'r> {
+    dirs: StateDirs,
+    run_id: String,
+    run_dir: PathBuf,
+    run: LoadedRun<'r>,
+    _lock: RunLock,
+}
 
-    if let Some(parent) = staging.parent() {
-        create_dir_all(parent)?;
-    }
-    let request = CutRequest {
-        run: &run,
-        attempt,
-        run_id: run_id.clone(),
-        kind: CutKind::Rewind {
-            op_id: op_id.clone(),
-        },
-        now_ms: options.now_ms,
-    };
-    write_cut(&request, &staging)?;
-    step(options.hook, Step::Staged)?;
-    drop(run);
-    swap_in(&dirs, &run_dir, &staging, &backup, &record, options)?;
-    Ok(Outcome {
-        op_id,
+/// Takes the lock of the run in `run_dir`, finishes what an interrupted
+/// operation left, and loads the run: `loaded` (a run the caller already
+/// has open) when it is still what is on disk, else the folder afresh.
+pub fn lock_run<'r>(run_dir: &Path, loaded: Option<&'r Run>) -> Result<LockedRun<'r>> {
+    let (dirs, run_id, run_dir) = locate(run_dir)?;
+    let lock = RunLock::acquire(&dirs, &run_id, Purpose::Rewind)?;
+    super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
+    let run = LoadedRun::reuse_or_open(loaded, &run_dir)?;
+    Ok(LockedRun {
+        dirs,
         run_id,
-        backup,
-        attempt_id: record.attempt_id,
-        steps: attempt + 1,
+        run_dir,
+        run,
+        _lock: lock,
     })
+}
+
+impl LockedRun<'_> {
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// Rewinds the locked run to attempt `spec` (attemptId or step).
+    pub fn rewind(self, spec: &str, options: &RewindOptions) -> Result<Outcome> {
+        let started = std::time::Instant::now();
+        let result = self.rewind_logged(spec, options);
+        super::log_op("rewind", &self.run_dir, started, &result);
+        result
+    }
+
+    fn rewind_logged(&self, spec: &str, options: &RewindOptions) -> Result<Outcome> {
+        let (dirs, run_id, run) = (&self.dirs, &self.run_id, &*self.run);
+        let attempt = run
+            .find_attempt(spec)
+            .ok_or_else(|| TimeTravelError::UnknownAttempt(spec.to_string()))?;
+        if let (Liveness::Live { age_ms: age }, false) =
+            (run.liveness(options.now_ms), options.force)
+        {
+            return Err(TimeTravelError::Live {
+                run_id: run_id.clone(),
+                age_s: age / 1000,
+            });
+        }
+        let kept = &run.attempts[attempt];
+        let op_id = new_op_id(options.now_ms);
+        let staging = dirs.staging(&op_id);
+        let backup = dirs.backup(run_id, &op_id);
+        let record = AuditRecord {
+            op_id: op_id.clone(),
+            op: "rewind".to_string(),
+            run_id: run_id.clone(),
+            state: OpState::InProgress,
+            at: format_iso_millis(options.now_ms),
+            attempt_id: Some(run.attempt_id(kept).to_string()),
+            seq: Some(kept.seq_end),
+            backup: Some(relative(dirs, &backup)),
+            restoring: None,
+            detail: None,
+            removing: Vec::new(),
+        };
+        audit::append(dirs, &record)?;
+        step(options.hook, Step::Audited)?;
+
+        if let Some(parent) = staging.parent() {
+            create_dir_all(parent)?;
+        }
+        let request = CutRequest {
+            run,
+            attempt,
+            run_id: run_id.clone(),
+            kind: CutKind::Rewind {
+                op_id: op_id.clone(),
+            },
+            now_ms: options.now_ms,
+        };
+        write_cut(&request, &staging)?;
+        step(options.hook, Step::Staged)?;
+        swap_in(dirs, &self.run_dir, &staging, &backup, &record, options)?;
+        Ok(Outcome {
+            op_id,
+            run_id: run_id.clone(),
+            backup,
+            attempt_id: record.attempt_id,
+            steps: attempt + 1,
+        })
+    }
 }
 
 /// The part rewind and undo share: mark `incoming` with the op, exchange
@@ -231,15 +271,15 @@ fn undo_logged(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
     super::recovery::recover_all(&dirs.runs_dir, Some(&run_id))?;
     let restoring =
         latest_backup(&dirs, &run_id).ok_or_else(|| TimeTravelError::NoBackup(run_id.clone()))?;
-    if !options.force {
-        if let Ok(run) = Run::open(&run_dir) {
-            if let Liveness::Live { age_ms } = run.liveness(options.now_ms) {
-                return Err(TimeTravelError::Live {
-                    run_id,
-                    age_s: age_ms / 1000,
-                });
-            }
-        }
+    // Checked from the manifest, the live projection and the trace's last
+    // line: an undo only swaps folders and never indexes either bundle.
+    if let (Liveness::Live { age_ms: age }, false) =
+        (liveness_on_disk(&run_dir, options.now_ms), options.force)
+    {
+        return Err(TimeTravelError::Live {
+            run_id,
+            age_s: age / 1000,
+        });
     }
     let op_id = new_op_id(options.now_ms);
     let displaced = dirs.backup(&run_id, &op_id);
@@ -254,12 +294,14 @@ fn undo_logged(run_dir: &Path, options: &RewindOptions) -> Result<Outcome> {
         backup: Some(relative(&dirs, &displaced)),
         restoring: Some(relative(&dirs, &restoring)),
         detail: None,
+        removing: Vec::new(),
     };
     audit::append(&dirs, &record)?;
     step(options.hook, Step::Audited)?;
     step(options.hook, Step::Staged)?;
     swap_in(&dirs, &run_dir, &restoring, &displaced, &record, options)?;
-    let steps = Run::open(&run_dir).map_or(0, |r| r.attempts.len());
+    let trace = read_extras(&run_dir).ok().and_then(|e| e.trace);
+    let steps = count_steps(&run_dir, trace.as_deref()).unwrap_or(0);
     Ok(Outcome {
         op_id,
         run_id,

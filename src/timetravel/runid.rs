@@ -39,11 +39,7 @@ pub fn random_hex8() -> String {
     format!("{:08x}", hasher.finish() as u32)
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+pub use crate::bundle::timestamp::now_ms;
 
 #[cfg(test)]
 mod tests {

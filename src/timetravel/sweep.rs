@@ -12,6 +12,8 @@
 //!   copy. A rewind appends its `in_progress` record before it creates its
 //!   staging folder, so listing the folders first and reading the log
 //!   second never mistakes a live rewind for a leftover.
+//! * `.reel/trash/<op>` of a gc whose record is final (recovery finishes
+//!   unfinished ones); one no record names is left alone.
 //! * `.reel/locks/*.lock` that nobody holds (taking and releasing one
 //!   removes it).
 //!
@@ -32,6 +34,7 @@ use super::recovery::Recovered;
 pub fn sweep(dirs: &StateDirs) -> Vec<Recovered> {
     let mut done = forks(dirs);
     done.extend(staging(dirs));
+    done.extend(trash(dirs));
     locks(dirs);
     done
 }
@@ -92,6 +95,31 @@ fn staging(dirs: &StateDirs) -> Vec<Recovered> {
         if fs::remove_dir_all(&path).is_ok() {
             done.push(Recovered::Leftover {
                 what: "the abandoned rewind staging folder",
+                path,
+            });
+        }
+    }
+    done
+}
+
+fn trash(dirs: &StateDirs) -> Vec<Recovered> {
+    let found = folders(&dirs.root().join("trash"));
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let Ok(records) = audit::read_all(&dirs.runs_dir) else {
+        return Vec::new();
+    };
+    let unfinished: HashSet<String> = audit::unfinished(&records)
+        .into_iter()
+        .map(|r| r.op_id)
+        .collect();
+    let mut done = Vec::new();
+    for (name, path) in found {
+        let finished_gc = records.iter().any(|r| r.op_id == name && r.op == "gc");
+        if finished_gc && !unfinished.contains(&name) && fs::remove_dir_all(&path).is_ok() {
+            done.push(Recovered::Leftover {
+                what: "the trash of a finished gc",
                 path,
             });
         }

@@ -82,7 +82,7 @@ pub struct App {
     /// A fixed "now" (epoch ms) for run ages, so snapshots are stable.
     pub fixed_now: Option<i64>,
     /// Open the next loaded run at its last step (after fork/rewind/undo).
-    open_at_end: bool,
+    pub(super) open_at_end: bool,
     /// A tour caption shown over the screen: (title, text).
     pub caption: Option<(String, String)>,
     /// Start playing the next loaded run from its first step (`reel play`).
@@ -174,15 +174,29 @@ impl App {
             Msg::Input(Event::Mouse(mouse)) => self.mouse(mouse),
             Msg::Input(_) => Vec::new(),
             Msg::LoadProgress { done, total } => {
-                if let Screen::Loading {
-                    done: d, total: t, ..
-                } = &mut self.screen
-                {
-                    (*d, *t) = (done, total);
+                match &mut self.screen {
+                    Screen::Loading {
+                        done: d, total: t, ..
+                    } => (*d, *t) = (done, total),
+                    Screen::Run(view) if view.indexing.is_some() => {
+                        view.indexing = Some((done, total));
+                    }
+                    _ => {}
                 }
                 Vec::new()
             }
+            Msg::RunPartial {
+                path,
+                run,
+                done,
+                total,
+            } => self.run_partial(path, run, done, total),
             Msg::RunLoaded { path, result } => {
+                if let (Screen::Run(view), Ok(run)) = (&mut self.screen, &result) {
+                    if view.indexing.is_some() && view.run.bundle.root == run.bundle.root {
+                        return self.partial_completed(run.clone());
+                    }
+                }
                 match (result, std::mem::take(&mut self.open_at_end)) {
                     (Ok(run), at_end) => {
                         let mut view = RunView::new(run);

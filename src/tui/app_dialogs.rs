@@ -43,6 +43,10 @@ impl App {
                     } => (
                         format!("rewinding to {attempt_id}…"),
                         Effect::Rewind {
+                            loaded: match &self.screen {
+                                Screen::Run(view) => Some(view.run.clone()),
+                                _ => None,
+                            },
                             run_dir,
                             attempt_id,
                         },

@@ -153,7 +153,7 @@ impl BrowserState {
             dir,
             sort: RunSort::default(),
             status_filter: StatusFilter::default(),
-            now_ms: crate::bundle::activity::now_ms(),
+            now_ms: crate::bundle::timestamp::now_ms(),
         }
     }
 

@@ -25,6 +25,14 @@ pub enum Msg {
         path: PathBuf,
         result: Result<Arc<Run>, String>,
     },
+    /// The run as indexed so far (`done` of `total` trace bytes) while a
+    /// long trace is still being indexed: shown and navigable meanwhile.
+    RunPartial {
+        path: PathBuf,
+        run: Arc<Run>,
+        done: u64,
+        total: u64,
+    },
     RunsListed {
         dir: PathBuf,
         result: Result<Vec<RunSummary>, String>,
@@ -128,6 +136,9 @@ pub enum Effect {
     Rewind {
         run_dir: PathBuf,
         attempt_id: String,
+        /// The run on screen, reused by the rewind when it is still what is
+        /// on disk (so the rewind does not index it again).
+        loaded: Option<Arc<Run>>,
     },
     Undo {
         run_dir: PathBuf,

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 mod app_dialogs;
+mod app_loading;
 mod app_mouse;
 pub mod browser;
 pub mod clipboard;

@@ -138,11 +138,17 @@ pub struct RunView {
     /// The viewer is continuing this run: it counts as live (followed,
     /// `● LIVE`) whatever its heartbeats say.
     pub resuming: bool,
+    /// Where the view opened: a run that comes back to life while the
+    /// cursor is still there goes to its head and follows it.
+    pub opened_at: u32,
+    /// `(bytes indexed, trace size)` while the run is shown before its
+    /// trace is fully indexed: steps, search and `G` cover what is indexed.
+    pub indexing: Option<(u64, u64)>,
 }
 
 impl RunView {
     pub fn new(run: Arc<Run>) -> RunView {
-        let live = run.liveness(crate::bundle::activity::now_ms()).is_live();
+        let live = run.liveness(crate::bundle::timestamp::now_ms()).is_live();
         // A run still being written opens at its head, following it; a
         // failed one at the step that failed it; any other at step 1.
         let failing = run.failure.as_ref().and_then(|f| f.step);
@@ -186,6 +192,8 @@ impl RunView {
             playback: None,
             live,
             resuming: false,
+            opened_at: cursor,
+            indexing: None,
         }
     }
 
@@ -250,19 +258,23 @@ impl RunView {
         self.live = self.resuming
             || self
                 .run
-                .liveness(crate::bundle::activity::now_ms())
+                .liveness(crate::bundle::timestamp::now_ms())
                 .is_live();
     }
 
     /// Takes a newer state of the same run (live tail). A cursor at the head
     /// moves with it; one the user moved back stays pinned where it was.
+    /// A run that opened as not live and is written again is followed from
+    /// where it opened.
     pub fn replace_run(&mut self, run: Arc<Run>) {
+        let was_live = self.live;
+        let untouched = self.cursor == self.opened_at;
         let follow = self.following();
         self.run = run;
         self.check_live();
         // The shown content may have grown even for the same step.
         self.inspected = None;
-        if follow {
+        if follow || (!was_live && self.live && untouched) {
             let head = self.head();
             self.set_cursor(head);
         }

@@ -26,11 +26,11 @@ pub fn search_until(
     query: &str,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<Vec<u32>>, BundleError> {
-    let needle = query.to_ascii_lowercase();
-    if needle.is_empty() {
+    let needle_text = query.to_ascii_lowercase();
+    if needle_text.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let needle = needle.as_bytes();
+    let needle = needle_text.as_bytes();
     let mut hits = BTreeSet::new();
     let bundle = &run.bundle;
     let trace = bundle.trace.entries();
@@ -48,6 +48,13 @@ pub fn search_until(
         return Ok(None);
     }
 
+    // Session lines are JSON: text with quotes, backslashes or control
+    // characters (a diff, a terminal's output, a resource) is escaped there.
+    let escaped = json_escaped(&needle_text);
+    let mut needles = vec![needle];
+    if escaped.as_bytes() != needle {
+        needles.push(escaped.as_bytes());
+    }
     for session in &bundle.sessions {
         let index = session.index()?;
         let entries = index.entries();
@@ -55,18 +62,20 @@ pub fn search_until(
             continue;
         }
         let end = index.scan_position().offset;
-        let matched = lines_matching(run, &session.events, end, needle, cancelled, |offset| {
-            let at = entries.partition_point(|e| e.offset <= offset);
-            // A conversation hit belongs to the step that was running then.
-            if let Some(time) = at.checked_sub(1).map(|i| entries[i].at_ms) {
-                if let Some(seq) = step_at_time(run, time) {
-                    hits.insert(seq);
+        for needle in &needles {
+            let matched = lines_matching(run, &session.events, end, needle, cancelled, |offset| {
+                let at = entries.partition_point(|e| e.offset <= offset);
+                // A conversation hit belongs to the step that was running then.
+                if let Some(time) = at.checked_sub(1).map(|i| entries[i].at_ms) {
+                    if let Some(seq) = step_at_time(run, time) {
+                        hits.insert(seq);
+                    }
                 }
+                entries.get(at).map(|e| e.offset)
+            })?;
+            if !matched {
+                return Ok(None);
             }
-            entries.get(at).map(|e| e.offset)
-        })?;
-        if !matched {
-            return Ok(None);
         }
     }
 
@@ -93,6 +102,16 @@ pub fn search_until(
         }
     }
     Ok(Some(hits.into_iter().collect()))
+}
+
+/// `text` as it appears inside a JSON string.
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(text)
+        .to_string()
 }
 
 /// The end seq of the step running at `time` (or the last one before it).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::message::{DiffTarget, Msg};
 use crate::model::Run;
-use crate::timetravel::rewind::{rewind, undo, RewindOptions};
+use crate::timetravel::rewind::{lock_run, undo, RewindOptions};
 use crate::timetravel::runid::now_ms;
 
 /// The fork preview as dialog lines plus the nodes to overlay on the graph.
@@ -66,7 +66,9 @@ pub fn fork(
     }
 }
 
-pub fn rewind_run(run_dir: &Path, attempt_id: &str) -> Msg {
+/// Rewinds the run in `run_dir`; `loaded` is the run on screen, used when
+/// it is still what is on disk.
+pub fn rewind_run(run_dir: &Path, attempt_id: &str, loaded: Option<&Run>) -> Msg {
     let options = RewindOptions {
         force: false,
         now_ms: now_ms(),
@@ -74,7 +76,8 @@ pub fn rewind_run(run_dir: &Path, attempt_id: &str) -> Msg {
     };
     Msg::OperationDone {
         what: format!("rewind to {attempt_id}"),
-        result: rewind(run_dir, attempt_id, &options)
+        result: lock_run(run_dir, loaded)
+            .and_then(|locked| locked.rewind(attempt_id, &options))
             .map(|_| run_dir.to_path_buf())
             .map_err(|e| e.to_string()),
     }
@@ -158,10 +161,30 @@ pub fn lineage_rows(run: &Run) -> Msg {
             for node in &forest {
                 push_rows(node, 0, &current, &mut rows);
             }
+            let (count, bytes) = backup_use(&forest);
+            if count > 0 {
+                rows.push((
+                    format!(
+                        "backups: {} using {} (reel gc removes old ones)",
+                        crate::humanize::plural(count, "backup"),
+                        crate::humanize::bytes(bytes)
+                    ),
+                    None,
+                ));
+            }
         }
         Err(err) => rows.push((err.to_string(), None)),
     }
     Msg::LineageListed { rows }
+}
+
+/// How many backups the forest holds and their bytes.
+fn backup_use(forest: &[crate::timetravel::lineage::LineageNode]) -> (usize, u64) {
+    forest.iter().fold((0, 0), |(count, bytes), node| {
+        let (c, b) = backup_use(&node.children);
+        let own: u64 = node.backups.iter().map(|b| b.bytes).sum();
+        (count + node.backups.len() + c, bytes + own + b)
+    })
 }
 
 fn push_rows(
@@ -199,7 +222,7 @@ fn push_rows(
     rows.push((
         format!(
             "{indent}{here}{suffix}  {}  {}{steps}{fork}{continued}",
-            node.title, node.status
+            node.title, node.state
         ),
         Some(node.path.clone()),
     ));
@@ -212,7 +235,11 @@ fn push_rows(
             (_, None) => String::new(),
         };
         rows.push((
-            format!("{indent}  ⟲ backup {} (before {what}{at})", backup.op_id),
+            format!(
+                "{indent}  ⟲ backup {} (before {what}{at})  {}",
+                backup.op_id,
+                crate::humanize::bytes(backup.bytes)
+            ),
             None,
         ));
     }

@@ -51,14 +51,30 @@ pub fn execute_until(
         Effect::LoadRun(path) => {
             // At most ~20 progress messages a second, whatever the chunking.
             let mut last = Instant::now();
-            let result = Run::open_with_progress(&path, &mut |done, total| {
-                if last.elapsed() >= Duration::from_millis(50) {
-                    last = Instant::now();
-                    post(Msg::LoadProgress { done, total });
-                }
-            })
+            let progress = std::cell::Cell::new((0, 0));
+            let post = std::cell::RefCell::new(post);
+            let result = Run::open_progressively(
+                &path,
+                &mut |done, total| {
+                    progress.set((done, total));
+                    if last.elapsed() >= Duration::from_millis(50) {
+                        last = Instant::now();
+                        (post.borrow_mut())(Msg::LoadProgress { done, total });
+                    }
+                },
+                &mut |run| {
+                    let (done, total) = progress.get();
+                    (post.borrow_mut())(Msg::RunPartial {
+                        path: path.clone(),
+                        run: Arc::new(run),
+                        done,
+                        total,
+                    });
+                },
+            )
             .map(Arc::new)
             .map_err(|e| e.to_string());
+            let post = post.into_inner();
             post(Msg::RunLoaded { path, result });
         }
         Effect::Inspect { run, request } => {
@@ -87,7 +103,12 @@ pub fn execute_until(
         Effect::Rewind {
             run_dir,
             attempt_id,
-        } => post(timetravel_effects::rewind_run(&run_dir, &attempt_id)),
+            loaded,
+        } => post(timetravel_effects::rewind_run(
+            &run_dir,
+            &attempt_id,
+            loaded.as_deref(),
+        )),
         Effect::Undo { run_dir } => post(timetravel_effects::undo_run(&run_dir)),
         Effect::Diff { a, a_attempt, b } => post(timetravel_effects::diff(&a, a_attempt, &b)),
         Effect::Lineage { run } => post(timetravel_effects::lineage_rows(&run)),

@@ -2,7 +2,7 @@
 
 /// Every subcommand a user can type, written out (not read from the code):
 /// a new one must be added here, with its completion and man entry.
-pub const SUBCOMMANDS: [&str; 16] = [
+pub const SUBCOMMANDS: [&str; 18] = [
     "list",
     "show",
     "state",
@@ -16,6 +16,8 @@ pub const SUBCOMMANDS: [&str; 16] = [
     "resume",
     "undo",
     "audit",
+    "backups",
+    "gc",
     "completions",
     "man",
     "keys",

@@ -166,7 +166,7 @@ fn print_tool_content(out: &mut String, content: &ToolCallContent) {
     match content {
         ToolCallContent::Content { content } | ToolCallContent::Unknown(content) => {
             match content.text() {
-                Some(text) => print_block(out, "       │", text),
+                Some(text) => print_lines(out, text),
                 None => outln!(out, "       │ [{}]", clean(&content.label(), 100)),
             }
         }
@@ -186,10 +186,10 @@ fn print_tool_content(out: &mut String, content: &ToolCallContent) {
                 out,
                 "       ▣ terminal {}  {}",
                 clean(&terminal.terminal_id, 40),
-                terminal.status_label()
+                clean(&terminal.status_label(), 60)
             );
             if let Some(output) = &terminal.output {
-                print_block(out, "       │", output);
+                print_lines(out, output);
             }
         }
     }
@@ -202,7 +202,14 @@ fn print_message(out: &mut String, label: &str, message: &Message, separator: &s
         outln!(out, "  {indent} [{}]", clean(&block.label(), 100));
     }
     for note in message.cut_notes() {
-        outln!(out, "  {indent} {note}");
+        outln!(out, "  {indent} {}", clean(&note, 120));
+    }
+}
+
+/// Tool output, each line marked `│`.
+fn print_lines(out: &mut String, text: &str) {
+    for line in sanitize_text(text, true).lines() {
+        outln!(out, "       │ {line}");
     }
 }
 

@@ -281,6 +281,7 @@ impl TranscriptBuilder {
         let null = Value::Null;
         match pending {
             Pending::Prompt => {
+                self.terminals.turn_ended();
                 let item = match error {
                     Some(error) => turn_error(seq, error),
                     None => TranscriptItem::TurnEnd {

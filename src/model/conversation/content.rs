@@ -443,6 +443,10 @@ pub struct Terminal {
     /// A `terminal/wait_for_exit` was asked and not answered in the range.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub waiting_for_exit: bool,
+    /// The turn ended while a wait for this terminal was unanswered (the
+    /// agent left it running).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub waiting_at_turn_end: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub released: bool,
     #[serde(rename = "reelCut", skip_serializing_if = "Cuts::is_empty")]
@@ -450,10 +454,16 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    /// `exit 0`, `signal SIGTERM`, `running (waiting for exit)`, or `running`.
+    /// `exit 0`, `signal SIGTERM (after the turn ended)`, `running
+    /// (waiting for exit)`, or `no exit status`.
     pub fn status_label(&self) -> String {
+        let late = if self.waiting_at_turn_end {
+            " (after the turn ended)"
+        } else {
+            ""
+        };
         match (&self.exit_status, self.waiting_for_exit) {
-            (Some(status), _) => status.label(),
+            (Some(status), _) => format!("{}{late}", status.label()),
             (None, true) => "running (waiting for exit)".to_string(),
             (None, false) => "no exit status".to_string(),
         }

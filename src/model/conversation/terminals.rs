@@ -72,6 +72,15 @@ impl Terminals {
         }
     }
 
+    /// The turn ended: terminals still awaited were left running.
+    pub fn turn_ended(&mut self) {
+        for terminal in self.by_id.values_mut() {
+            if terminal.waiting_for_exit {
+                terminal.waiting_at_turn_end = true;
+            }
+        }
+    }
+
     pub fn released(&mut self, id: &str) {
         self.entry(id).released = true;
     }

@@ -301,7 +301,7 @@ fn terminals_carry_command_output_and_exit_and_an_unanswered_wait_is_pending() {
     );
     assert_eq!(
         serde_json::to_value(&calls[1].content).unwrap(),
-        json!([{"type": "terminal", "terminalId": "t2", "command": "watch", "waitingForExit": true}])
+        json!([{"type": "terminal", "terminalId": "t2", "command": "watch", "waitingForExit": true, "waitingAtTurnEnd": true}])
     );
     let ToolCallContent::Terminal(pending) = &calls[1].content[0] else {
         panic!()

@@ -158,6 +158,7 @@ pub fn resume(
         backup: Some(relative(&dirs, &backup)),
         restoring: None,
         detail: None,
+        removing: Vec::new(),
     };
     audit::append(&dirs, &record)?;
     backup::back_up(

@@ -110,7 +110,7 @@ pub fn plan(run_dir: &Path, options: &ResumeOptions) -> Result<ResumePlan> {
         run_id: run.run_id(),
         path: run_dir.clone(),
         waiting_after,
-        waiting_on: waiting_on(&run),
+        waiting_on: run.waiting_on().map(str::to_string),
         next_node: next,
         rerun: Vec::new(),
         flow_path,
@@ -198,7 +198,7 @@ pub(super) fn recheck(plan: &ResumePlan) -> Result<()> {
 fn check_waiting(run: &Run) -> Result<&'static str> {
     let status = run.status();
     let entries = run.bundle.trace.entries();
-    if run.liveness(crate::bundle::activity::now_ms()).is_stale() {
+    if run.liveness(crate::bundle::timestamp::now_ms()).is_stale() {
         return Err(TimeTravelError::Refused(format!(
             "run {} is stale (it says running, but its writer stopped writing): fork it at a step to go on from there",
             run.run_id()
@@ -223,15 +223,6 @@ fn check_waiting(run: &Run) -> Result<&'static str> {
         Some(EventKind::RunRewound) => "rewind",
         _ => "checkpoint",
     })
-}
-
-fn waiting_on(run: &Run) -> Option<String> {
-    run.bundle
-        .live
-        .as_ref()
-        .and_then(|live| live.get("waitingOn"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
 }
 
 /// `--flow`, else `manifest.flowPath`; it must be a file that exists.

@@ -64,7 +64,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         theme: &app.theme,
         // The keys file's problem until the help has been opened.
         notice: app.notice.as_deref().or(app.settings_problem.as_deref()),
-        now: app.fixed_now.unwrap_or_else(now_ms),
+        now: app
+            .fixed_now
+            .unwrap_or_else(crate::bundle::timestamp::now_ms),
         resume: app.resume.as_ref().map(|job| job.status(&stop_key)),
     };
     let mut page = app.page;
@@ -97,12 +99,6 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     app.page = page;
     app.hits = hits;
     app.unstable_rows.mark(frame.buffer_mut());
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The regions of the run screen.

@@ -133,11 +133,23 @@ fn left_spans<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra)
     } else if !view.search.query.is_empty() {
         spans.push(Span::styled(
             format!(
-                "  /{} ({} hits)",
+                "  /{} ({} hits{})",
                 clean(&view.search.query),
-                view.search.hits.len()
+                view.search.hits.len(),
+                if view.indexing.is_some() {
+                    " so far"
+                } else {
+                    ""
+                }
             ),
             theme.dim,
+        ));
+    }
+    if let Some((done, total)) = view.indexing {
+        let percent = (done as f64 * 100.0 / total.max(1) as f64).min(100.0);
+        spans.push(Span::styled(
+            format!("  indexing {percent:.0}%: steps so far"),
+            theme.key,
         ));
     }
     if let Some(resume) = extra.resume {
@@ -147,7 +159,7 @@ fn left_spans<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra)
 }
 
 /// `key label` pairs for the focused pane, from the keymap; a waiting run
-/// also offers to continue.
+/// also offers to continue, a run with failed steps to go to them.
 fn hints<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra) -> Vec<Span<'a>> {
     let focus = view.focus;
     let mut spans = Vec::new();
@@ -197,6 +209,13 @@ fn hints<'a>(view: &RunView, keymap: &Keymap, theme: &Theme, extra: &Extra) -> V
             };
             spans.push(Span::styled(key, theme.key));
             spans.push(Span::styled(format!("{label}  "), theme.dim));
+        }
+    }
+    // Last, so a narrow screen keeps the pane's own hints.
+    if view.run.failure_steps().next().is_some() {
+        if let Some(key) = keymap.key_for(Mode::Run, Action::NextFailure) {
+            spans.push(Span::styled(format!("{key} "), theme.key));
+            spans.push(Span::styled("failure  ", theme.dim));
         }
     }
     spans

@@ -41,7 +41,7 @@ pub(super) fn message_lines(
     }
     for note in message.cut_notes() {
         lines.push(Line::styled(
-            truncate(&format!("  {note}"), cols),
+            truncate(&format!("  {}", clean(&note)), cols),
             theme.dim,
         ));
     }

@@ -1,0 +1,322 @@
+//! The index snapshot cache: a built trace index saved under
+//! `$XDG_CACHE_HOME/reel/index/` (else `~/.cache/reel/index/`), so that
+//! reopening a large run loads it and indexes only what was appended since.
+//!
+//! A snapshot is served only for the same file: same device and inode, not
+//! shorter than when indexed, the same mtime unless it grew, and the same
+//! bytes at its start, at sampled places and over the last indexed line
+//! (hashes kept in the snapshot). A snapshot is a file on disk, so it is
+//! never trusted: a checksum covers it and decoding checks every field;
+//! anything off and it is ignored (and the trace indexed afresh). Written to
+//! a temporary file and renamed; the folder is capped in size, least
+//! recently used snapshots evicted first. `REEL_NO_INDEX_CACHE=1` turns it
+//! off.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::ndjson::read_at;
+use super::trace::TraceIndex;
+
+const MAGIC: &[u8; 8] = b"REELIDX1";
+/// Traces smaller than this index in a few milliseconds: not cached.
+const DEFAULT_MIN_TRACE_BYTES: u64 = 4 << 20;
+const DEFAULT_CAP_BYTES: u64 = 2 << 30;
+/// Bytes hashed at the start of the file and at each sampled place.
+const SAMPLE: u64 = 4096;
+const SAMPLES: u64 = 6;
+
+#[derive(Debug, Clone)]
+pub struct IndexCache {
+    dir: PathBuf,
+    cap_bytes: u64,
+    min_trace_bytes: u64,
+}
+
+/// What identifies the indexed file, and the bytes checked against it.
+#[derive(Debug, PartialEq)]
+struct Identity {
+    dev: u64,
+    ino: u64,
+    mtime_ns: i128,
+    /// Hashes of the sampled ranges of the first `indexed` bytes.
+    samples: Vec<u64>,
+}
+
+impl IndexCache {
+    /// The user's cache, unless `REEL_NO_INDEX_CACHE` is set (not `0`) or
+    /// no cache folder can be named.
+    pub fn from_env() -> Option<IndexCache> {
+        let off = std::env::var("REEL_NO_INDEX_CACHE").is_ok_and(|v| !v.is_empty() && v != "0");
+        if off {
+            return None;
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .filter(|p| p.is_absolute())
+                    .map(|home| home.join(".cache"))
+            })?;
+        Some(IndexCache::at(base.join("reel").join("index")))
+    }
+
+    /// A cache in `dir` (tests use a temporary one), caching every trace.
+    pub fn at(dir: PathBuf) -> IndexCache {
+        IndexCache {
+            dir,
+            cap_bytes: DEFAULT_CAP_BYTES,
+            min_trace_bytes: DEFAULT_MIN_TRACE_BYTES,
+        }
+    }
+
+    pub fn with_min_trace_bytes(mut self, bytes: u64) -> IndexCache {
+        self.min_trace_bytes = bytes;
+        self
+    }
+
+    pub fn with_cap_bytes(mut self, bytes: u64) -> IndexCache {
+        self.cap_bytes = bytes;
+        self
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The snapshot file for the trace at `path` (named by a hash of its
+    /// absolute path: one snapshot per trace).
+    fn snapshot_path(&self, path: &Path) -> Option<PathBuf> {
+        let absolute = fs::canonicalize(path).ok()?;
+        let key = hash_bytes(absolute.as_os_str().as_encoded_bytes());
+        Some(self.dir.join(format!("{key:016x}.idx")))
+    }
+
+    /// The saved index of `file` (at `path`), if one is there and still
+    /// describes the file's first bytes. Its scan position says where to
+    /// go on indexing.
+    pub(crate) fn load(&self, path: &Path, file: &File, meta: &fs::Metadata) -> Option<TraceIndex> {
+        let snapshot = self.snapshot_path(path)?;
+        let bytes = fs::read(&snapshot).ok()?;
+        let (identity, index) = decode(&bytes)?;
+        let indexed = index.scan_position().offset;
+        let now = identity_of(file, meta, indexed, index.entries().last())?;
+        let grew = meta.len() > indexed;
+        let same = identity.dev == now.dev
+            && identity.ino == now.ino
+            && identity.samples == now.samples
+            && (grew || identity.mtime_ns == now.mtime_ns);
+        if !same {
+            return None;
+        }
+        // Recently used: eviction goes by modification time.
+        if let Ok(handle) = File::options().append(true).open(&snapshot) {
+            let _ = handle.set_modified(SystemTime::now());
+        }
+        Some(index)
+    }
+
+    /// Saves `index` of `file` (best effort: a cache that cannot be written
+    /// only costs the next open its time).
+    pub(crate) fn store(&self, path: &Path, file: &File, meta: &fs::Metadata, index: &TraceIndex) {
+        if meta.len() < self.min_trace_bytes || index.is_empty() {
+            return;
+        }
+        let indexed = index.scan_position().offset;
+        let Some(identity) = identity_of(file, meta, indexed, index.entries().last()) else {
+            return;
+        };
+        let Some(snapshot) = self.snapshot_path(path) else {
+            return;
+        };
+        // Never inside the runs folder the trace lives in.
+        if let Some(runs) = fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.parent()?.parent().map(Path::to_path_buf))
+        {
+            if fs::canonicalize(&self.dir).is_ok_and(|dir| dir.starts_with(&runs)) {
+                return;
+            }
+        }
+        let bytes = encode(&identity, index);
+        if self.write_atomically(&snapshot, &bytes).is_ok() {
+            self.evict(&snapshot);
+        }
+    }
+
+    fn write_atomically(&self, snapshot: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&self.dir)?;
+        let temp = self.dir.join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let written = File::create(&temp).and_then(|mut f| f.write_all(bytes));
+        match written.and_then(|()| fs::rename(&temp, snapshot)) {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                let _ = fs::remove_file(&temp);
+                Err(err)
+            }
+        }
+    }
+
+    /// Removes the least recently used snapshots (never `keep`) until the
+    /// folder is within its cap; leftover temporary files go too.
+    fn evict(&self, keep: &Path) {
+        let Ok(read) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(SystemTime, u64, PathBuf)> = read
+            .flatten()
+            .filter_map(|entry| {
+                let meta = entry.metadata().ok().filter(fs::Metadata::is_file)?;
+                Some((meta.modified().ok()?, meta.len(), entry.path()))
+            })
+            .collect();
+        let stale = SystemTime::now() - std::time::Duration::from_secs(3600);
+        files.retain(|(modified, _, path)| {
+            let temp = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"));
+            if temp && *modified < stale {
+                let _ = fs::remove_file(path);
+            }
+            !temp
+        });
+        files.sort();
+        let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+        for (_, len, path) in files {
+            if total <= self.cap_bytes {
+                break;
+            }
+            if path != keep && fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+    }
+}
+
+fn identity_of(
+    file: &File,
+    meta: &fs::Metadata,
+    indexed: u64,
+    last: Option<&super::TraceEntry>,
+) -> Option<Identity> {
+    #[cfg(unix)]
+    let (dev, ino) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.dev(), meta.ino())
+    };
+    #[cfg(not(unix))]
+    let (dev, ino) = (0, 0);
+    let mtime_ns = meta
+        .modified()
+        .ok()?
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    if meta.len() < indexed {
+        return None;
+    }
+    // The start, a few places in between, and the last line through the
+    // end of what was indexed.
+    let mut ranges: Vec<(u64, u64)> = (0..SAMPLES)
+        .map(|i| {
+            let at = indexed / SAMPLES * i;
+            (at, SAMPLE.min(indexed - at))
+        })
+        .collect();
+    if let Some(last) = last {
+        ranges.push((last.offset, indexed.checked_sub(last.offset)?));
+    }
+    let mut samples = Vec::with_capacity(ranges.len());
+    for (at, len) in ranges {
+        let bytes = read_at(file, at, usize::try_from(len).ok()?).ok()?;
+        samples.push(hash_bytes(&bytes));
+    }
+    Some(Identity {
+        dev,
+        ino,
+        mtime_ns,
+        samples,
+    })
+}
+
+fn encode(identity: &Identity, index: &TraceIndex) -> Vec<u8> {
+    use super::trace::snapshot::{put_u32, put_u64};
+    let mut out = Vec::with_capacity(index.len() * 40 + 1024);
+    out.extend_from_slice(MAGIC);
+    put_u64(&mut out, identity.dev);
+    put_u64(&mut out, identity.ino);
+    out.extend_from_slice(&identity.mtime_ns.to_le_bytes());
+    put_u32(&mut out, identity.samples.len() as u32);
+    for &sample in &identity.samples {
+        put_u64(&mut out, sample);
+    }
+    index.encode(&mut out);
+    let checksum = hash_bytes(&out);
+    put_u64(&mut out, checksum);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<(Identity, TraceIndex)> {
+    use super::trace::snapshot::Reader;
+    let (body, checksum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if hash_bytes(body) != u64::from_le_bytes(checksum.try_into().ok()?) {
+        return None;
+    }
+    let mut r = Reader { bytes: body, at: 0 };
+    if r.take(8)? != MAGIC {
+        return None;
+    }
+    let dev = r.u64()?;
+    let ino = r.u64()?;
+    let mtime_ns = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
+    let count = r.u32()? as usize;
+    if count > 64 {
+        return None;
+    }
+    let samples = (0..count).map(|_| r.u64()).collect::<Option<Vec<_>>>()?;
+    let index = TraceIndex::decode(&body[r.at..])?;
+    Some((
+        Identity {
+            dev,
+            ino,
+            mtime_ns,
+            samples,
+        },
+        index,
+    ))
+}
+
+/// A fast 64-bit hash (eight bytes a step, multiply and rotate): a
+/// checksum against damage, not against an adversary (the file checks are
+/// what decide whether a snapshot is served).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [K, K ^ 1, K ^ 2, K ^ 3];
+    let mut chunks = bytes.chunks_exact(32);
+    for chunk in &mut chunks {
+        for (lane, word) in lanes.iter_mut().zip(chunk.chunks_exact(8)) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            *lane = (*lane ^ word).wrapping_mul(K).rotate_left(29);
+        }
+    }
+    let mut h = lanes.iter().fold(bytes.len() as u64, |h, &lane| {
+        (h ^ lane).wrapping_mul(K).rotate_left(31)
+    });
+    for &b in chunks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(23);
+    }
+    h ^ (h >> 32)
+}

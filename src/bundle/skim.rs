@@ -1,0 +1,392 @@
+//! Skimming a trace line for the few fields the index keeps, without
+//! building values. The skimmer checks the JSON grammar of the whole line as
+//! it goes, but it is only a fast path: whenever a line is anything but
+//! plainly well-formed (an escape in a field it keeps or in a key, a
+//! duplicate field, an unexpected type, deep nesting, a grammar error) it
+//! answers `None` and the caller parses the line with serde, which then
+//! decides (and words the error). So a line the skimmer accepts is one serde
+//! accepts with the same fields.
+
+/// The envelope fields of one trace event, borrowed from the line.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Skimmed<'a> {
+    pub seq: u64,
+    pub at: Option<&'a str>,
+    pub run_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub node_id: Option<&'a str>,
+    pub attempt_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub duration_ms: Option<f64>,
+}
+
+/// Deeper nesting is left to serde (whose own limit is 128).
+const MAX_DEPTH: usize = 64;
+
+pub(crate) fn skim_event(line: &[u8]) -> Option<Skimmed<'_>> {
+    let mut s = Scanner { b: line, i: 0 };
+    let mut out = Skimmed::default();
+    let (mut has_seq, mut has_kind) = (false, false);
+    let mut seen = 0u16;
+    s.ws();
+    s.object(|s, key| {
+        let bit = match key {
+            b"seq" => 0,
+            b"at" => 1,
+            b"runId" => 2,
+            b"type" => 3,
+            b"nodeId" => 4,
+            b"attemptId" => 5,
+            b"sessionId" => 6,
+            b"payload" => 7,
+            _ => return s.value(1),
+        };
+        if seen & (1 << bit) != 0 {
+            return None; // serde refuses a duplicate field
+        }
+        seen |= 1 << bit;
+        match bit {
+            0 => {
+                out.seq = s.unsigned()?;
+                has_seq = true;
+            }
+            1 => out.at = s.optional_str()?,
+            2 => out.run_id = s.optional_str()?,
+            3 => {
+                out.kind = s.plain_str()?;
+                has_kind = true;
+            }
+            4 => out.node_id = s.optional_str()?,
+            5 => out.attempt_id = s.optional_str()?,
+            6 => out.session_id = s.optional_str()?,
+            _ => s.payload(&mut out)?,
+        }
+        Some(())
+    })?;
+    s.ws();
+    (s.i == line.len() && has_seq && has_kind).then_some(out)
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek() == Some(byte)).then(|| self.i += 1)
+    }
+
+    /// `{ "key": value, ... }`, calling `field` with the scanner on each
+    /// value (after the colon) and the raw key bytes. Keys with escapes are
+    /// refused (serde would compare them unescaped), and keys that are not
+    /// UTF-8 (serde checks the keys of the objects it reads fields from).
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let (key, escaped) = self.string()?;
+            if escaped || !(key.is_ascii() || std::str::from_utf8(key).is_ok()) {
+                return None;
+            }
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            field(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `payload`: null, or an object whose `outcome`, `status` and
+    /// `durationMs` are kept (serde reads other shapes differently: refused).
+    fn payload(&mut self, out: &mut Skimmed<'a>) -> Option<()> {
+        if self.literal(b"null").is_some() {
+            return Some(());
+        }
+        let mut seen = 0u8;
+        self.object(|s, key| {
+            let bit = match key {
+                b"outcome" => 0,
+                b"status" => 1,
+                b"durationMs" => 2,
+                _ => return s.value(2),
+            };
+            if seen & (1 << bit) != 0 {
+                return None;
+            }
+            seen |= 1 << bit;
+            match bit {
+                0 => out.outcome = s.optional_str()?,
+                1 => out.status = s.optional_str()?,
+                _ => {
+                    out.duration_ms = match s.literal(b"null") {
+                        Some(()) => None,
+                        None => Some(s.unsigned()? as f64),
+                    }
+                }
+            }
+            Some(())
+        })
+    }
+
+    /// A string without escapes, as UTF-8 text, or null.
+    fn optional_str(&mut self) -> Option<Option<&'a str>> {
+        if self.literal(b"null").is_some() {
+            return Some(None);
+        }
+        self.plain_str().map(Some)
+    }
+
+    fn plain_str(&mut self) -> Option<&'a str> {
+        match self.string()? {
+            (raw, false) => std::str::from_utf8(raw).ok(),
+            (_, true) => None,
+        }
+    }
+
+    /// A string's raw content and whether it holds escapes. Control
+    /// characters are refused, escapes are checked.
+    fn string(&mut self) -> Option<(&'a [u8], bool)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            self.i += special_byte(&self.b[self.i..])?;
+            match self.b[self.i] {
+                b'"' => {
+                    let raw = &self.b[start..self.i];
+                    self.i += 1;
+                    return Some((raw, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 1..self.i + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.i += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None, // a control character
+            }
+        }
+    }
+
+    /// A non-negative integer that fits u64 (what serde reads as one).
+    fn unsigned(&mut self) -> Option<u64> {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+        let digits = &self.b[start..self.i];
+        if digits.is_empty()
+            || (digits.len() > 1 && digits[0] == b'0')
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse().ok()
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// Skips any JSON value, checking its grammar.
+    fn value(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(|s, _| s.value(depth + 1)),
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number(),
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() {
+            self.require_digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            self.require_digits()?;
+        }
+        Some(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    fn require_digits(&mut self) -> Option<()> {
+        let start = self.i;
+        self.digits();
+        (self.i > start).then_some(())
+    }
+}
+
+/// Position of the first `"`, `\` or control character, eight bytes at a
+/// time (strings are most of a trace line).
+fn special_byte(bytes: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let exact = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Bytes below 0x20, or equal to `"` or `\` (the test can have
+        // false hits, never misses: the exact byte is looked for then).
+        let below = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let hit = below | has_zero(x ^ (LO * b'"' as u64)) | has_zero(x ^ (LO * b'\\' as u64));
+        if hit != 0 {
+            if let Some(p) = chunk.iter().position(exact) {
+                return Some(at + p);
+            }
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(exact).map(|p| at + p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_fields_and_skips_the_rest() {
+        let line = br#"{"seq":7,"at":"2026-01-01T00:00:00.000Z","runId":"r","x":[1,-2.5e3,{"a":"\u00e9\n"},true,null],"type":"node_outcome","nodeId":"a","attemptId":"a#1","payload":{"outcome":"ok","durationMs":12,"deep":{"status":"not this one"}},"sessionId":null}"#;
+        let skimmed = skim_event(line).expect("plain line");
+        assert_eq!(
+            skimmed,
+            Skimmed {
+                seq: 7,
+                at: Some("2026-01-01T00:00:00.000Z"),
+                run_id: Some("r"),
+                kind: "node_outcome",
+                node_id: Some("a"),
+                attempt_id: Some("a#1"),
+                session_id: None,
+                outcome: Some("ok"),
+                status: None,
+                duration_ms: Some(12.0),
+            }
+        );
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_serde() {
+        for line in [
+            &br#"{"seq":1,"type":"a","seq":2}"#[..],
+            br#"{"seq":1.0,"type":"a"}"#,
+            br#"{"seq":-1,"type":"a"}"#,
+            br#"{"seq":01,"type":"a"}"#,
+            br#"{"seq":99999999999999999999,"type":"a"}"#,
+            br#"{"seq":1,"type":"\u0061"}"#,
+            br#"{"se\u0071":1,"type":"a"}"#,
+            br#"{"seq":1,"type":null}"#,
+            br#"{"seq":1}"#,
+            br#"{"seq":1,"type":"a","payload":[1]}"#,
+            br#"{"seq":1,"type":"a","payload":{"durationMs":1.5}}"#,
+            br#"{"seq":1,"type":"a"} x"#,
+            br#"{"seq":1,"type":"a","x":[1,]}"#,
+            br#"{"seq":1,"type":"a","x":"tab	here"}"#,
+            br#"{"seq":1,"type":"a","x":"\q"}"#,
+            br#"{"seq":1,"type":"a","x":tru}"#,
+            br#"{"seq":1,"type":"a","x":1.}"#,
+            br#"{"seq":1,"type":"a","x":"#,
+            b"{\"seq\":1,\"type\":\"\xff\"}",
+        ] {
+            assert_eq!(skim_event(line), None, "{}", String::from_utf8_lossy(line));
+        }
+        let deep = format!(
+            r#"{{"seq":1,"type":"a","x":{}{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert_eq!(skim_event(deep.as_bytes()), None);
+    }
+
+    #[test]
+    fn special_bytes_are_found_wherever_they_are() {
+        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for at in 0..text.len() {
+            for special in [b'"', b'\\', 0x00, 0x1f] {
+                let mut bytes = text.to_vec();
+                bytes[at] = special;
+                assert_eq!(special_byte(&bytes), Some(at));
+            }
+        }
+        assert_eq!(special_byte("é ü ~\x7f".as_bytes()), None);
+    }
+}

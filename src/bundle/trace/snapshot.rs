@@ -1,0 +1,213 @@
+//! A `TraceIndex` as bytes and back, for the index snapshot cache. Reading
+//! never trusts the bytes (they are a file on disk): every count, symbol,
+//! enum tag, offset and order is checked, and anything off is `None`.
+
+use super::{EventKind, Interner, Outcome, OutcomeDuration, Sym, TraceEntry, TraceIndex};
+use crate::bundle::ndjson::ScanPosition;
+
+impl TraceIndex {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        let sym = |s: Option<Sym>| s.map_or(0, |s| s.index() as u32);
+        put_u64(out, self.position.offset);
+        put_u64(out, self.position.lines as u64);
+        put_u32(out, sym(self.run_id));
+        put_u32(out, self.run_id_entry);
+        let (text, ends) = self.strings.parts();
+        put_u64(out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
+        put_u64(out, ends.len() as u64);
+        for &end in ends {
+            put_u32(out, end);
+        }
+        put_u64(out, self.entries.len() as u64);
+        out.reserve(self.entries.len() * ENTRY_BYTES);
+        for e in &self.entries {
+            put_u64(out, e.offset);
+            put_u64(out, e.at_ms as u64);
+            put_u32(out, e.len);
+            put_u32(out, e.seq);
+            put_u32(out, sym(e.node));
+            put_u32(out, sym(e.attempt));
+            put_u32(out, sym(e.session));
+            out.push(e.kind as u8);
+            out.push(e.outcome as u8);
+        }
+        put_u64(out, self.durations.len() as u64);
+        for d in &self.durations {
+            put_u32(out, d.entry);
+            put_u64(out, d.duration_ms);
+        }
+        put_u64(out, self.other_types.len() as u64);
+        for &(entry, name) in &self.other_types {
+            put_u32(out, entry);
+            put_u32(out, name.index() as u32);
+        }
+    }
+
+    /// The index `encode` wrote, if the bytes hold exactly one that makes
+    /// sense: symbols within the strings, seqs increasing, lines inside the
+    /// indexed bytes, side tables sorted and pointing at their entries.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<TraceIndex> {
+        let mut r = Reader { bytes, at: 0 };
+        let position = ScanPosition {
+            offset: r.u64()?,
+            lines: usize::try_from(r.u64()?).ok()?,
+        };
+        let run_id = r.u32()?;
+        let run_id_entry = r.u32()?;
+        let text_len = r.len(1)?;
+        let text = std::str::from_utf8(r.take(text_len)?).ok()?.to_string();
+        let ends_len = r.len(4)?;
+        let ends = (0..ends_len).map(|_| r.u32()).collect::<Option<Vec<_>>>()?;
+        let strings = Interner::from_parts(text, ends)?;
+        let sym = |id: u32| -> Option<Option<Sym>> {
+            match id {
+                0 => Some(None),
+                _ if id as usize <= strings.len() => Some(strings.sym(id)),
+                _ => None,
+            }
+        };
+        let count = r.len(ENTRY_BYTES)?;
+        let mut entries: Vec<TraceEntry> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let entry = TraceEntry {
+                offset: r.u64()?,
+                at_ms: r.u64()? as i64,
+                len: r.u32()?,
+                seq: r.u32()?,
+                node: sym(r.u32()?)?,
+                attempt: sym(r.u32()?)?,
+                session: sym(r.u32()?)?,
+                kind: EventKind::from_tag(r.u8()?)?,
+                outcome: Outcome::from_tag(r.u8()?)?,
+            };
+            let after_previous = entries.last().is_none_or(|p| {
+                entry.seq > p.seq && entry.offset > p.offset.saturating_add(u64::from(p.len))
+            });
+            if !after_previous
+                || entry.offset.saturating_add(u64::from(entry.len)) > position.offset
+            {
+                return None;
+            }
+            entries.push(entry);
+        }
+        let durations_len = r.len(12)?;
+        let mut durations = Vec::with_capacity(durations_len);
+        for _ in 0..durations_len {
+            let d = OutcomeDuration {
+                entry: r.u32()?,
+                duration_ms: r.u64()?,
+            };
+            let sorted = durations
+                .last()
+                .is_none_or(|p: &OutcomeDuration| d.entry > p.entry);
+            if !sorted || d.entry as usize >= entries.len() {
+                return None;
+            }
+            durations.push(d);
+        }
+        let others_len = r.len(8)?;
+        let mut other_types: Vec<(u32, Sym)> = Vec::with_capacity(others_len);
+        for _ in 0..others_len {
+            let entry = r.u32()?;
+            let name = sym(r.u32()?)??;
+            let sorted = other_types.last().is_none_or(|&(p, _)| entry > p);
+            if !sorted || entry as usize >= entries.len() {
+                return None;
+            }
+            other_types.push((entry, name));
+        }
+        let run_id = sym(run_id)?;
+        (r.at == bytes.len()).then_some(TraceIndex {
+            entries,
+            durations,
+            other_types,
+            strings,
+            position,
+            run_id,
+            run_id_entry,
+        })
+    }
+}
+
+/// Bytes of one encoded entry (for bounds and capacity).
+const ENTRY_BYTES: usize = 8 + 8 + 4 * 5 + 2;
+
+pub(crate) fn put_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+pub(crate) fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+/// Little-endian reads that answer `None` past the end.
+pub(crate) struct Reader<'a> {
+    pub bytes: &'a [u8],
+    pub at: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(out)
+    }
+
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    pub fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    pub fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    /// A count of items of `size` bytes each, refused when the rest of the
+    /// bytes could not hold them (no huge allocation from a bad count).
+    pub fn len(&mut self, size: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n.checked_mul(size)? <= self.bytes.len() - self.at).then_some(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_damage() {
+        let trace = concat!(
+            r#"{"seq":1,"at":"2026-01-01T00:00:00.000Z","runId":"r","type":"run_started"}"#,
+            "\n",
+            r#"{"seq":2,"type":"brand_new","nodeId":"a","attemptId":"a#1","sessionId":"s"}"#,
+            "\n\n",
+            r#"{"seq":5,"type":"node_outcome","attemptId":"a#1","payload":{"outcome":"ok","durationMs":3}}"#,
+            "\n",
+        );
+        let index = TraceIndex::from_bytes(trace.as_bytes()).expect("index");
+        let mut bytes = Vec::new();
+        index.encode(&mut bytes);
+        assert_eq!(TraceIndex::decode(&bytes), Some(index.clone()));
+        assert_eq!(TraceIndex::decode(&bytes[..bytes.len() - 1]), None);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(TraceIndex::decode(&longer), None);
+        // Any single damaged byte decodes to nothing or to an index whose
+        // symbols all resolve (never a panic).
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x41;
+            if let Some(decoded) = TraceIndex::decode(&damaged) {
+                for e in decoded.entries() {
+                    for sym in [e.node, e.attempt, e.session].into_iter().flatten() {
+                        assert!(sym.index() <= decoded.strings().len());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The index snapshot cache: a bundle opened through the cache has exactly
+//! the trace index a fresh full index gives, whatever happened to the trace
+//! since the snapshot was saved (random appends, partial lines, truncations,
+//! rewrites in place and by replacement); damaged or foreign snapshots are
+//! ignored; an unchanged trace is not read again. The cache lives in a
+//! temporary folder (never the user's).
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use reel::bundle::index_cache::IndexCache;
+use reel::bundle::{Bundle, TraceIndex};
+use reel::synth::{write_bundle, SynthSpec};
+
+/// xorshift64*: deterministic, reproducible from the printed case.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn synth(dir: &Path, seed: u64) -> PathBuf {
+    let spec = SynthSpec {
+        attempts: 40,
+        seed,
+        ..SynthSpec::default()
+    };
+    write_bundle(dir, &spec).expect("synthesize").dir
+}
+
+fn open(dir: &Path, cache: Option<&IndexCache>) -> Result<TraceIndex, String> {
+    Bundle::open_with_cache(dir, cache, &mut |_, _| {})
+        .map(|bundle| {
+            let mut trace = bundle.trace;
+            trace.shrink_to_fit();
+            trace
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// Opens through the cache and afresh, and compares.
+fn check_same(bundle: &Path, cache: &IndexCache, what: &str) {
+    let fresh = open(bundle, None);
+    let cached = open(bundle, Some(cache));
+    assert_eq!(cached, fresh, "{what}");
+}
+
+fn cache_in(dir: &Path) -> IndexCache {
+    IndexCache::at(dir.to_path_buf()).with_min_trace_bytes(0)
+}
+
+#[test]
+fn snapshot_plus_tail_equals_a_fresh_index_under_random_changes() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = cache_in(cache_dir.path());
+    let bundle = synth(&runs.path().join("a"), 1);
+    let other = synth(&runs.path().join("b"), 7);
+    let trace = bundle.join("trace.ndjson");
+    let full = fs::read(&trace).expect("trace");
+    let foreign = fs::read(other.join("trace.ndjson")).expect("other trace");
+    let line_ends: Vec<usize> = memchr::memchr_iter(b'\n', &full).map(|i| i + 1).collect();
+    let mut rng = Rng(0xcafe_f00d_1234_5678);
+    for case in 0..12 {
+        let mut len = line_ends[rng.below(line_ends.len() / 2)];
+        fs::write(&trace, &full[..len]).expect("write");
+        check_same(&bundle, &cache, &format!("case {case}: first open"));
+        for step in 0..25 {
+            let what = match rng.below(6) {
+                0 | 1 => {
+                    // Append whole lines, or stop mid-line.
+                    let to = if rng.below(3) == 0 {
+                        (len + 1 + rng.below(300)).min(full.len())
+                    } else {
+                        line_ends[rng.below(line_ends.len())].max(len)
+                    };
+                    let mut file = OpenOptions::new().append(true).open(&trace).expect("open");
+                    file.write_all(&full[len..to]).expect("append");
+                    len = to;
+                    format!("append to {to}")
+                }
+                2 => {
+                    // Truncate in place, at a line end or anywhere.
+                    let to = if rng.below(2) == 0 {
+                        line_ends[rng.below(line_ends.len())].min(len)
+                    } else {
+                        rng.below(len + 1)
+                    };
+                    let file = OpenOptions::new().write(true).open(&trace).expect("open");
+                    file.set_len(to as u64).expect("truncate");
+                    len = to;
+                    format!("truncate to {to}")
+                }
+                3 => {
+                    // Replaced by another run's trace (a new file), longer
+                    // or shorter.
+                    let to = rng.below(foreign.len() + 1);
+                    let temp = bundle.join("trace.ndjson.new");
+                    fs::write(&temp, &foreign[..to]).expect("write");
+                    fs::rename(&temp, &trace).expect("rename");
+                    len = usize::MAX;
+                    format!("replaced by {to} bytes of another trace")
+                }
+                4 => {
+                    // Rewritten in place: another trace, then this one again
+                    // up to some line.
+                    let to = line_ends[rng.below(line_ends.len())];
+                    fs::write(&trace, &foreign[..to.min(foreign.len())]).expect("write");
+                    fs::write(&trace, &full[..to]).expect("write");
+                    len = to;
+                    format!("rewritten in place to {to}")
+                }
+                _ => {
+                    let to = rng.below(foreign.len() + 1);
+                    fs::write(&trace, &foreign[..to]).expect("write");
+                    len = usize::MAX;
+                    format!("rewritten in place with {to} bytes of another trace")
+                }
+            };
+            if len == usize::MAX {
+                // Back to a prefix of our own trace for the next steps.
+                let to = line_ends[rng.below(line_ends.len())];
+                fs::write(&trace, &full[..to]).expect("write");
+                len = to;
+            }
+            check_same(&bundle, &cache, &format!("case {case} step {step}: {what}"));
+        }
+    }
+}
+
+#[test]
+fn an_unchanged_trace_is_not_read_again_and_an_appended_one_only_past_the_snapshot() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = cache_in(cache_dir.path());
+    let bundle = synth(runs.path(), 3);
+    let trace = bundle.join("trace.ndjson");
+    let full = fs::read(&trace).expect("trace");
+    let half = memchr::memchr_iter(b'\n', &full)
+        .map(|i| i + 1)
+        .find(|&end| end >= full.len() / 2)
+        .expect("a middle line");
+    fs::write(&trace, &full[..half]).expect("write");
+    let reads = |cache: Option<&IndexCache>| {
+        let mut reports = Vec::new();
+        Bundle::open_with_cache(&bundle, cache, &mut |done, total| {
+            reports.push((done, total))
+        })
+        .expect("open");
+        reports
+    };
+    assert!(!reads(Some(&cache)).is_empty(), "the first open indexes");
+    let snapshots = fs::read_dir(cache_dir.path()).expect("cache").count();
+    assert_eq!(snapshots, 1, "one snapshot saved");
+    assert_eq!(reads(Some(&cache)), Vec::new(), "served from the snapshot");
+    fs::write(&trace, &full).expect("append the rest");
+    let reports = reads(Some(&cache));
+    assert_eq!(reports, vec![(full.len() as u64, full.len() as u64)]);
+    check_same(&bundle, &cache, "after the append");
+}
+
+#[test]
+fn damaged_and_foreign_snapshots_are_ignored() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = cache_in(cache_dir.path());
+    let a = synth(&runs.path().join("a"), 1);
+    let b = synth(&runs.path().join("b"), 2);
+    check_same(&a, &cache, "a, first");
+    check_same(&b, &cache, "b, first");
+    let snapshots: Vec<PathBuf> = fs::read_dir(cache_dir.path())
+        .expect("cache")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(snapshots.len(), 2);
+    // Each snapshot under the other's name: both are foreign now.
+    let (first, second) = (
+        fs::read(&snapshots[0]).expect("read"),
+        fs::read(&snapshots[1]).expect("read"),
+    );
+    fs::write(&snapshots[0], &second).expect("write");
+    fs::write(&snapshots[1], &first).expect("write");
+    check_same(&a, &cache, "a, swapped snapshots");
+    check_same(&b, &cache, "b, swapped snapshots");
+    // Damage anywhere: a flipped byte, a cut, garbage.
+    let mut rng = Rng(99);
+    for round in 0..40 {
+        for snapshot in &snapshots {
+            let mut bytes = fs::read(snapshot).expect("read");
+            match round % 3 {
+                0 => {
+                    let at = rng.below(bytes.len());
+                    bytes[at] ^= 1 << rng.below(8);
+                }
+                1 => bytes.truncate(rng.below(bytes.len())),
+                _ => bytes = (0..rng.below(200)).map(|_| rng.next() as u8).collect(),
+            }
+            fs::write(snapshot, &bytes).expect("write");
+        }
+        check_same(&a, &cache, &format!("a, damage round {round}"));
+        check_same(&b, &cache, &format!("b, damage round {round}"));
+    }
+}
+
+#[test]
+fn the_cache_stays_within_its_cap() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let bundles: Vec<PathBuf> = (0..4)
+        .map(|i| synth(&runs.path().join(format!("r{i}")), i + 1))
+        .collect();
+    let one = {
+        let probe = tempfile::tempdir().expect("temp dir");
+        open(&bundles[0], Some(&cache_in(probe.path()))).expect("open");
+        let entry = fs::read_dir(probe.path())
+            .expect("dir")
+            .next()
+            .expect("one");
+        entry.expect("entry").metadata().expect("meta").len()
+    };
+    // Room for two and a half snapshots: the oldest go.
+    let cache = cache_in(cache_dir.path()).with_cap_bytes(one * 5 / 2);
+    for bundle in &bundles {
+        open(bundle, Some(&cache)).expect("open");
+    }
+    let total: u64 = fs::read_dir(cache_dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").metadata().expect("meta").len())
+        .sum();
+    assert!(
+        total <= one * 5 / 2,
+        "{total} bytes kept, cap {}",
+        one * 5 / 2
+    );
+    assert!(total > 0, "the newest snapshot stays");
+}
