@@ -1,5 +1,9 @@
 //! Fork benchmark: a synthesized run of 100k attempts (about 340 MB on
-//! disk) forked at its middle and at its end, median of 5 forks each.
+//! disk) forked at its middle and at its end, then rewound to its middle
+//! and undone, median of 5 each, side by side with `cp -r` of the same
+//! bundle followed by an fsync of every file and folder it wrote (the
+//! baseline runs interleaved with the operations, so both see the same
+//! machine).
 //!
 //! `cargo bench --bench fork`; `REEL_BENCH_ATTEMPTS=N` changes the size.
 //! "Written" counts the bytes of files the fork wrote itself; artifacts are
@@ -41,10 +45,13 @@ fn main() -> Result<()> {
     let run = Run::open(&written.dir)?;
     println!("Run::open {:.0} ms", ms(opened.elapsed()));
     let last = run.attempts.len() - 1;
+    let mut copies = Vec::new();
+    let mut medians: Vec<(String, Duration)> = Vec::new();
     for (name, attempt) in [("middle", last / 2), ("end", last)] {
         let mut times = Vec::with_capacity(RUNS);
         let mut figures = (0, 0, 0);
         for _ in 0..RUNS {
+            copies.push(copy_and_sync(&written.dir, scratch.path())?);
             let start = Instant::now();
             let summary = fork(&run, attempt, &ForkOptions::default())?;
             times.push(start.elapsed());
@@ -64,38 +71,105 @@ fn main() -> Result<()> {
             mb(own),
             mb(linked),
         );
+        medians.push((format!("fork at the {name}"), times[RUNS / 2]));
     }
-    rewind_and_undo(&written.dir, last / 2)
+    drop(run);
+    medians.extend(rewind_and_undo(
+        &written.dir,
+        scratch.path(),
+        last / 2,
+        &mut copies,
+    )?);
+    copies.sort();
+    let copy = copies[copies.len() / 2];
+    println!(
+        "cp -r + fsync of the {:.0} MB bundle: median {:.0} ms (min {:.0}, max {:.0}, {} runs)",
+        mb(source_bytes),
+        ms(copy),
+        ms(copies[0]),
+        ms(copies[copies.len() - 1]),
+        copies.len()
+    );
+    for (name, median) in &medians {
+        println!(
+            "{name}: {:.2}× cp -r + fsync",
+            median.as_secs_f64() / copy.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// `cp -r` of `bundle` into `scratch`, then an fsync of every file and
+/// folder of the copy (and of `scratch`), as a fork syncs what it writes.
+fn copy_and_sync(bundle: &Path, scratch: &Path) -> Result<Duration> {
+    let to = scratch.join("cp-r-copy");
+    let start = Instant::now();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(bundle)
+        .arg(&to)
+        .status()
+        .context("cp -r")?;
+    anyhow::ensure!(status.success(), "cp -r failed");
+    sync_tree(&to)?;
+    fs::File::open(scratch)?.sync_all()?;
+    let took = start.elapsed();
+    fs::remove_dir_all(&to)?;
+    Ok(took)
+}
+
+fn sync_tree(dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            sync_tree(&entry.path())?;
+        } else {
+            fs::File::open(entry.path())?.sync_all()?;
+        }
+    }
+    fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 /// Rewind in place to the middle, then undo (which restores the original),
-/// `RUNS` times: the full crash-safe sequence with its fsyncs.
-fn rewind_and_undo(run_dir: &Path, attempt: usize) -> Result<()> {
+/// `RUNS` times: the full crash-safe sequence with its fsyncs. The backups
+/// they leave are removed after each round (as `reel gc` would).
+fn rewind_and_undo(
+    run_dir: &Path,
+    scratch: &Path,
+    attempt: usize,
+    copies: &mut Vec<Duration>,
+) -> Result<Vec<(String, Duration)>> {
     use reel::timetravel::rewind::{rewind, undo, RewindOptions};
     let options = RewindOptions {
         force: false,
         now_ms: reel::timetravel::runid::now_ms(),
         hook: None,
     };
+    let backups = scratch.join(".reel").join("backups");
     let (mut rewinds, mut undos) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
+        copies.push(copy_and_sync(run_dir, scratch)?);
         let start = Instant::now();
         rewind(run_dir, &(attempt + 1).to_string(), &options)?;
         rewinds.push(start.elapsed());
         let start = Instant::now();
         undo(run_dir, &options)?;
         undos.push(start.elapsed());
+        fs::remove_dir_all(&backups)?;
     }
+    let mut medians = Vec::new();
     for (name, times) in [("rewind to the middle", &mut rewinds), ("undo", &mut undos)] {
         times.sort();
         println!(
-            "{name}: median {:.0} ms (min {:.0}, max {:.0})",
+            "{name}: median {:.1} ms (min {:.1}, max {:.1})",
             ms(times[RUNS / 2]),
             ms(times[0]),
             ms(times[RUNS - 1])
         );
+        medians.push((name.to_string(), times[RUNS / 2]));
     }
-    Ok(())
+    Ok(medians)
 }
 
 /// Bytes of the files under `dir`: (written here, shared by hard links).

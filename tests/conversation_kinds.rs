@@ -7,139 +7,14 @@
 mod acp_fold;
 mod common;
 
+use acp_fold::kinds::*;
 use acp_fold::*;
 use common::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-struct Hit {
-    kind: String,
-    bundle: String,
-    attempt: String,
-    session: String,
-    seqs: Vec<u64>,
-}
-
-fn hits() -> (Vec<Hit>, usize) {
-    let kinds = read_json(&rich_root().join("KINDS.json"));
-    assert_eq!(kinds["schema"], "reel.acp-rich-kinds.v1");
-    let mut hits = Vec::new();
-    let mut flow_level = 0;
-    for (kind, list) in kinds["kinds"].as_object().expect("kinds") {
-        for hit in list.as_array().into_iter().flatten() {
-            let Some(attempt) = hit["attemptId"].as_str() else {
-                // A flow-level kind (a node id), not in any conversation.
-                flow_level += 1;
-                continue;
-            };
-            hits.push(Hit {
-                kind: kind.clone(),
-                bundle: hit["bundle"].as_str().unwrap_or("").to_string(),
-                attempt: attempt.to_string(),
-                session: hit["sessionId"].as_str().unwrap_or("").to_string(),
-                seqs: hit["seqs"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_u64)
-                    .collect(),
-            });
-        }
-    }
-    (hits, flow_level)
-}
-
-/// The attempt's items and its session's events, by (bundle, attempt).
-struct Attempt {
-    items: Vec<Value>,
-    events: Vec<Value>,
-}
-
-impl Attempt {
-    fn message(&self, seq: u64) -> Option<&Value> {
-        self.events
-            .iter()
-            .find(|e| seq_of(e) == seq)
-            .and_then(|e| e.get("message"))
-    }
-
-    fn direction(&self, seq: u64) -> &str {
-        self.events
-            .iter()
-            .find(|e| seq_of(e) == seq)
-            .and_then(|e| e["direction"].as_str())
-            .unwrap_or("")
-    }
-
-    /// The request a response at `seq` answers: same id, the other way,
-    /// the latest before it.
-    fn request_of(&self, seq: u64) -> Option<(u64, &Value)> {
-        let id = &self.message(seq)?["id"];
-        let direction = self.direction(seq);
-        self.events
-            .iter()
-            .rfind(|e| {
-                seq_of(e) < seq
-                    && e["direction"] != direction
-                    && e["message"]["id"] == *id
-                    && e["message"].get("method").is_some()
-            })
-            .map(|e| (seq_of(e), &e["message"]))
-    }
-
-    /// The response to a request at `seq`, if the session has it.
-    fn response_to(&self, seq: u64) -> Option<&Value> {
-        let request = self.message(seq)?;
-        let direction = self.direction(seq);
-        self.events
-            .iter()
-            .filter(|e| seq_of(e) > seq && e["direction"] != direction)
-            .find(|e| e["message"]["id"] == request["id"] && e["message"].get("method").is_none())
-            .map(|e| &e["message"])
-    }
-
-    fn at(&self, kind: &str, seq: u64) -> Option<&Value> {
-        self.items
-            .iter()
-            .find(|i| i["kind"] == kind && i["seq"] == seq)
-    }
-
-    fn tool_call(&self, id: &Value) -> Option<&Value> {
-        of_kind(&self.items, "tool_call").find(|i| i["id"] == *id)
-    }
-
-    /// Terminal content of any tool call for `terminal_id`.
-    fn terminal(&self, terminal_id: &Value) -> Option<&Value> {
-        of_kind(&self.items, "tool_call")
-            .flat_map(|c| c["content"].as_array().into_iter().flatten())
-            .find(|c| c["type"] == "terminal" && c["terminalId"] == *terminal_id)
-    }
-}
-
-fn without_cut(v: &Value) -> Value {
-    let mut v = v.clone();
-    if let Some(map) = v.as_object_mut() {
-        map.remove("reelCut");
-    }
-    v
-}
-
-/// A `ToolCallContent` as the JSON carries it, for comparing with the sent one.
-fn same_tool_content(got: &Value, sent: &Value) -> bool {
-    match sent["type"].as_str() {
-        Some("diff") => {
-            got["type"] == "diff"
-                && got["path"] == sent["path"]
-                && got["newText"] == sent["newText"]
-                && got["oldText"] == sent.get("oldText").cloned().unwrap_or(Value::Null)
-        }
-        Some("terminal") => got["type"] == "terminal" && got["terminalId"] == sent["terminalId"],
-        _ => without_cut(got) == *sent,
-    }
-}
-
 /// The listed event at `seq` is in the items.
-fn check_event(a: &Attempt, seq: u64) -> Result<(), String> {
+fn check_event(a: &AttemptView, seq: u64) -> Result<(), String> {
     let m = a.message(seq).ok_or("no such event")?;
     let method = m.get("method").and_then(Value::as_str);
     let is_request = method.is_some() && m.get("id").is_some_and(|id| !id.is_null());
@@ -151,7 +26,7 @@ fn check_event(a: &Attempt, seq: u64) -> Result<(), String> {
     }
 }
 
-fn check_update(a: &Attempt, seq: u64, u: &Value) -> Result<(), String> {
+fn check_update(a: &AttemptView, seq: u64, u: &Value) -> Result<(), String> {
     let kind = u["sessionUpdate"].as_str().unwrap_or("");
     let item_kind = match kind {
         "agent_message_chunk" => "agent",
@@ -215,7 +90,7 @@ fn check_update(a: &Attempt, seq: u64, u: &Value) -> Result<(), String> {
 }
 
 fn same_fields(
-    a: &Attempt,
+    a: &AttemptView,
     kind: &str,
     seq: u64,
     sent: &Value,
@@ -236,7 +111,7 @@ fn same_fields(
     Ok(())
 }
 
-fn check_request(a: &Attempt, seq: u64, method: &str, m: &Value) -> Result<(), String> {
+fn check_request(a: &AttemptView, seq: u64, method: &str, m: &Value) -> Result<(), String> {
     let params = &m["params"];
     match method {
         "session/prompt" => {
@@ -295,7 +170,7 @@ fn check_request(a: &Attempt, seq: u64, method: &str, m: &Value) -> Result<(), S
 
 /// What a `terminal/*` request and its answer say is on the terminal content.
 fn check_terminal_request(
-    a: &Attempt,
+    a: &AttemptView,
     seq: u64,
     method: &str,
     params: &Value,
@@ -330,7 +205,7 @@ fn check_terminal_request(
     })
 }
 
-fn check_response(a: &Attempt, seq: u64, m: &Value) -> Result<(), String> {
+fn check_response(a: &AttemptView, seq: u64, m: &Value) -> Result<(), String> {
     if let Some(error) = m.get("error") {
         let item = a.at("turn_error", seq).ok_or("no turn_error item")?;
         return (item["code"] == error["code"]
@@ -374,7 +249,7 @@ fn check_response(a: &Attempt, seq: u64, m: &Value) -> Result<(), String> {
 }
 
 /// The property a kind's name states, beyond its events being shown.
-fn check_property(a: &Attempt, kind: &str, seqs: &[u64]) -> Result<(), String> {
+fn check_property(a: &AttemptView, kind: &str, seqs: &[u64]) -> Result<(), String> {
     let permission = |seq: u64| {
         let request_seq = match a.message(seq).and_then(|m| m.get("method")) {
             Some(_) => seq,
@@ -446,7 +321,7 @@ fn check_property(a: &Attempt, kind: &str, seqs: &[u64]) -> Result<(), String> {
 #[test]
 fn every_listed_kind_appears_in_the_json_with_its_data() {
     let (hits, flow_level) = hits();
-    let mut attempts: HashMap<(String, String), Attempt> = HashMap::new();
+    let mut attempts: HashMap<(String, String), AttemptView> = HashMap::new();
     let mut errs = Vec::new();
     let mut kinds = std::collections::BTreeSet::new();
     for hit in &hits {
@@ -463,7 +338,7 @@ fn every_listed_kind_appears_in_the_json_with_its_data() {
             let events = read_ndjson(&RawBundle::load(&bundle).events_path_for(&hit.session));
             attempts.insert(
                 key.clone(),
-                Attempt {
+                AttemptView {
                     items: items(&state["conversation"]),
                     events,
                 },

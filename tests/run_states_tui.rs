@@ -216,3 +216,31 @@ fn a_stale_run_written_again_comes_back_to_life_and_is_followed() {
     let text = screen(&mut app, 160, 48);
     assert!(text.contains("● LIVE") && !text.contains("stale"), "{text}");
 }
+
+/// The browser says why each failed run failed, and its filter finds runs
+/// by their error.
+#[test]
+fn the_browser_says_why_runs_failed_and_filters_by_it() {
+    let mut app = browser_app(sample_runs());
+    let text = screen(&mut app, 160, 48);
+    for name in [states::INTERRUPTED, states::ACP_FAILURE] {
+        let run = states::sample(name);
+        let error = states::trace_events(&run)
+            .iter()
+            .find(|e| e["type"] == "run_failed")
+            .and_then(|e| e.pointer("/payload/error")?.as_str().map(str::to_string))
+            .expect("the run's error");
+        let suffix = name.rsplit('-').next().expect("suffix");
+        let row = text.lines().find(|l| l.contains(suffix)).expect("its row");
+        assert!(row.contains(&format!("({error})")), "{row}");
+    }
+    // A word only the acp-failure sample's error holds.
+    keys(&mut app, "/internal");
+    press(&mut app, KeyCode::Enter);
+    let rows: Vec<String> = browser(&app)
+        .visible()
+        .iter()
+        .map(|&i| browser(&app).rows[i].summary.run_id.clone())
+        .collect();
+    assert_eq!(rows, [states::ACP_FAILURE], "{rows:?}");
+}

@@ -9,7 +9,7 @@
 mod steps;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::BufReader;
+use std::io::{BufReader, Write};
 use std::path::Path;
 
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
@@ -100,7 +100,12 @@ pub(crate) fn write_projections(
         Ok(to)
     };
     let steps_path = target(&bundle.paths.steps_projection)?;
-    files::write_new(&steps_path, format!("{}\n", steps.text).as_bytes())?;
+    let mut writer = files::create(&steps_path)?;
+    writer
+        .write_all(steps.text.as_bytes())
+        .and_then(|()| writer.write_all(b"\n"))
+        .map_err(|e| TimeTravelError::io(&steps_path, e))?;
+    files::finish(writer, &steps_path)?;
     let run_path = target(&bundle.paths.run_projection)?;
     write_run(&run_path, &run_value, &steps.text)?;
     let live_path = target(&bundle.paths.live_projection)?;
@@ -258,26 +263,48 @@ fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Va
 }
 
 /// Writes `run.json` exactly as `JSON.stringify(run, null, 2)` would, with
-/// the already serialized step records spliced in under `steps`.
+/// the already serialized step records spliced in under `steps` (streamed
+/// into the file, never copied whole).
 fn write_run(path: &Path, run_state: &Value, steps_text: &str) -> Result<()> {
     let Value::Object(map) = run_state else {
         return files::write_json(path, run_state);
     };
     let json_error =
         |e: serde_json::Error| TimeTravelError::Invalid(format!("{}: {e}", path.display()));
-    let mut text = String::with_capacity(steps_text.len() + 4096);
-    text.push('{');
+    let io_error = |e: std::io::Error| TimeTravelError::io(path, e);
+    let mut writer = files::create(path)?;
+    // Every line of a nested value moves two spaces right.
+    writer.write_all(b"{").map_err(io_error)?;
     for (i, (key, value)) in map.iter().enumerate() {
-        text.push_str(if i == 0 { "\n  " } else { ",\n  " });
-        text.push_str(&serde_json::to_string(key).map_err(json_error)?);
-        text.push_str(": ");
-        let nested = if key == "steps" {
-            steps_text.to_string()
+        let lead: &[u8] = if i == 0 { b"\n  " } else { b",\n  " };
+        let quoted = serde_json::to_string(key).map_err(json_error)?;
+        writer
+            .write_all(lead)
+            .and_then(|()| writer.write_all(quoted.as_bytes()))
+            .and_then(|()| writer.write_all(b": "))
+            .map_err(io_error)?;
+        if key == "steps" {
+            nested(&mut writer, steps_text).map_err(io_error)?;
         } else {
-            serde_json::to_string_pretty(value).map_err(json_error)?
-        };
-        text.push_str(&nested.replace('\n', "\n  "));
+            let text = serde_json::to_string_pretty(value).map_err(json_error)?;
+            nested(&mut writer, &text).map_err(io_error)?;
+        }
     }
-    text.push_str(if map.is_empty() { "}\n" } else { "\n}\n" });
-    files::write_new(path, text.as_bytes())
+    let end: &[u8] = if map.is_empty() { b"}\n" } else { b"\n}\n" };
+    writer.write_all(end).map_err(io_error)?;
+    files::finish(writer, path)
+}
+
+/// Writes `text` nested one level deeper: every line after the first moves
+/// two spaces right.
+fn nested(writer: &mut impl Write, text: &str) -> std::io::Result<()> {
+    let mut lines = text.split('\n');
+    if let Some(first) = lines.next() {
+        writer.write_all(first.as_bytes())?;
+    }
+    for line in lines {
+        writer.write_all(b"\n  ")?;
+        writer.write_all(line.as_bytes())?;
+    }
+    Ok(())
 }

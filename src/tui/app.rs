@@ -234,12 +234,14 @@ impl App {
                 attempts,
                 status,
                 life,
+                error,
             } => {
                 if let Screen::Browser(browser) = &mut self.screen {
                     if let Some(row) = browser.rows.iter_mut().find(|r| r.summary.path == path) {
                         row.attempts = Some(attempts);
                         row.status = status;
                         row.life = Some(life);
+                        row.error = error;
                     }
                 }
                 Vec::new()

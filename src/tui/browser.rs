@@ -15,6 +15,8 @@ pub struct BrowserRow {
     /// Its writer's signs of life, once counted: a run that says running
     /// reads as `stale` once they are old (see [`BrowserRow::state`]).
     pub life: Option<crate::model::liveness::LifeSigns>,
+    /// Why the run failed, once counted.
+    pub error: Option<String>,
 }
 
 #[derive(Debug)]
@@ -174,7 +176,8 @@ impl BrowserState {
     }
 
     /// Rows matching the status filter and the text filter (every word,
-    /// case-insensitive, anywhere in title, runId, flow name or status), in
+    /// case-insensitive, anywhere in title, runId, flow name, state or
+    /// error), in
     /// the chosen order.
     pub fn visible(&self) -> Vec<usize> {
         let words: Vec<String> = self
@@ -189,8 +192,12 @@ impl BrowserState {
             .filter(|(_, row)| {
                 let state = row.state(self.now_ms);
                 let haystack = format!(
-                    "{} {} {} {}",
-                    row.summary.title, row.summary.run_id, row.summary.flow_name, state
+                    "{} {} {} {} {}",
+                    row.summary.title,
+                    row.summary.run_id,
+                    row.summary.flow_name,
+                    state,
+                    row.error.as_deref().unwrap_or("")
                 )
                 .to_lowercase();
                 self.status_filter.admits(&state)
@@ -242,6 +249,7 @@ impl BrowserState {
                 summary,
                 attempts: None,
                 life: None,
+                error: None,
             })
             .collect();
         self.loading = false;

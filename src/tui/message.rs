@@ -44,6 +44,8 @@ pub enum Msg {
         status: String,
         /// What its state is judged by when drawn (stale or not).
         life: crate::model::liveness::LifeSigns,
+        /// Why it failed, when it did.
+        error: Option<String>,
     },
     Inspected {
         request: InspectRequest,

@@ -43,6 +43,7 @@ pub fn execute_until(
                         attempts: run.attempts.len(),
                         status: run.status(),
                         life: crate::model::liveness::LifeSigns::of(&run),
+                        error: run.failure.as_ref().and_then(|f| f.error.clone()),
                         path,
                     });
                 }

@@ -76,7 +76,7 @@ pub fn parts(items: &[Value]) -> Folded {
             })),
             "turn_error" => out.turn_ends.push(json!({
                 "seq": seq,
-                "error": {"code": or_null(item, "code"), "message": or_null(item, "message"), "data": or_null(item, "data")},
+                "error": {"method": or_null(item, "method"), "code": or_null(item, "code"), "message": or_null(item, "message"), "data": or_null(item, "data")},
             })),
             _ => {}
         }

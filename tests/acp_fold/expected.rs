@@ -190,10 +190,15 @@ impl Fold {
         };
         let request = self.pending.remove(&(id, request_direction.to_string()));
         if let Some(error) = message.get("error") {
-            // Every error answer is shown with its data, a prompt's or not.
+            // Every error answer is shown with its data, a prompt's or not;
+            // another request's names its method.
+            let method = match &request {
+                Some(r) if r.method != "session/prompt" => Value::from(r.method.clone()),
+                _ => Value::Null,
+            };
             self.out.turn_ends.push(json!({
                 "seq": seq,
-                "error": {"code": error["code"], "message": error["message"], "data": error.get("data").cloned().unwrap_or(Value::Null)},
+                "error": {"method": method, "code": error["code"], "message": error["message"], "data": error.get("data").cloned().unwrap_or(Value::Null)},
             }));
         }
         let Some(request) = request else {

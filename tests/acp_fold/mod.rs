@@ -7,6 +7,7 @@
 
 pub mod actual;
 pub mod expected;
+pub mod kinds;
 
 use crate::common::*;
 use serde_json::Value;

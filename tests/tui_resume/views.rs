@@ -140,6 +140,17 @@ fn lineage_shows_which_forks_were_continued_and_how_they_ended() {
     );
     // The list is drawn whole at 80 columns: long rows wrap.
     let text = screen(&mut app, 80, 24);
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The dialog's text read across its wrapped lines, without the borders
+    // of the box and of the panes beside it.
+    let inside: String = text
+        .lines()
+        .filter_map(|line| {
+            let start = line.find('┃')? + '┃'.len_utf8();
+            let end = line.rfind('┃')?;
+            (end > start).then(|| &line[start..end])
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let flat = inside.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("1 step ran"), "{text}");
 }

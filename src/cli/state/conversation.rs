@@ -135,13 +135,18 @@ fn print_item(out: &mut String, item: &TranscriptItem) {
             outln!(out, "  {mark} {}{usage}", clean(stop_reason, 40))
         }
         TranscriptItem::TurnError {
+            method,
             message,
             code,
             data,
             ..
         } => outln!(
             out,
-            "  ✗ error{}: {}{}",
+            "  ✗ {}error{}: {}{}",
+            method
+                .as_deref()
+                .map(|m| format!("{} ", clean(m, 40)))
+                .unwrap_or_default(),
             code.map(|c| format!(" {c}")).unwrap_or_default(),
             clean(message, 120),
             data.as_ref()

@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::content::{cut_note, ContentBlock, ToolCallContent};
+use super::content::{cut_note, ContentBlock};
+use super::tool_content::ToolCallContent;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
@@ -81,8 +82,12 @@ pub enum TranscriptItem {
         #[serde(skip_serializing_if = "Option::is_none")]
         usage: Option<Value>,
     },
+    /// An error answer: to the prompt (the turn failed), or to the request
+    /// `method` names (`fs/read_text_file`, `terminal/create`, …).
     TurnError {
         seq: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        method: Option<String>,
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         code: Option<i64>,

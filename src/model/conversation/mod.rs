@@ -11,20 +11,21 @@
 //! they are sanitized where drawn or printed.
 
 mod builder;
-pub mod content;
+mod content;
 mod item;
 mod record;
 mod terminals;
+mod tool_content;
+mod updates;
 mod window;
 
 pub use builder::TranscriptBuilder;
-pub use content::{
-    ContentBlock, Cut, Cuts, Diff, ExitStatus, LineCounts, MediaFacts, Terminal, ToolCallContent,
-};
+pub use content::{ContentBlock, Cut, Cuts, MediaFacts};
 pub use item::{
     Message, Permission, PermissionOption, PermissionOutcome, ToolCall, TranscriptItem,
 };
 pub use record::transcript_from_record;
+pub use tool_content::{Diff, ExitStatus, LineCounts, Terminal, ToolCallContent};
 pub use window::{transcript_from_events, transcript_window};
 
 use serde::Serialize;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::content::{ExitStatus, Terminal, ToolCallContent};
 use super::item::TranscriptItem;
+use super::tool_content::{ExitStatus, Terminal, ToolCallContent};
 
 #[derive(Debug, Default)]
 pub(super) struct Terminals {

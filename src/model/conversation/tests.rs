@@ -465,3 +465,43 @@ fn history_replayed_on_load_is_not_the_turn() {
         json!({"kind": "agent", "seq": 5, "content": [{"type": "text", "text": "new"}]})
     );
 }
+
+#[test]
+fn media_and_resource_blocks_name_their_mime_type_size_title_and_uri() {
+    let link = ContentBlock::from_value(&json!({"type": "resource_link", "uri": "file:///d.md",
+        "name": "d.md", "title": "Design", "mimeType": "text/markdown", "size": 2048}));
+    assert_eq!(link.label(), "link Design file:///d.md text/markdown 2 KiB");
+    let text = ContentBlock::from_value(&json!({"type": "resource",
+        "resource": {"uri": "file:///c.toml", "mimeType": "text/x-toml", "text": "port = 1\n"}}));
+    assert_eq!(text.label(), "resource file:///c.toml text/x-toml 9 B");
+    assert_eq!(text.resource_text(), Some("port = 1\n"));
+    // "AAAA" is 3 bytes, "AA==" one more.
+    let blob = ContentBlock::from_value(&json!({"type": "resource",
+        "resource": {"uri": "file:///p.png", "mimeType": "image/png", "blob": "AAAAAA=="}}));
+    assert_eq!(blob.media().bytes, Some(4));
+    assert!(blob.searchable_text().contains("file:///p.png"));
+    assert!(text.searchable_text().contains("port = 1"));
+}
+
+#[test]
+fn record_json_still_gives_a_transcript() {
+    let items = transcript_from_record(&[
+        json!({"User": {"content": [{"Text": "hello"}, {"Mention": {"uri": "file:///a"}}]}}),
+        json!({"Agent": {
+            "content": [{"Thinking": {"text": "hmm"}}, {"Text": "hi"}, {"ToolUse": {"id": "t", "name": "read", "input": {"p": 1}}}],
+            "tool_results": {"t": {"is_error": true, "output": "no", "content": {"Text": "denied"}}}
+        }}),
+    ]);
+    let got: Vec<Value> = items.iter().map(json_of).collect();
+    assert_eq!(
+        got,
+        [
+            json!({"kind": "user", "seq": 0, "content": [{"type": "text", "text": "hello\n[mention file:///a]"}]}),
+            json!({"kind": "thought", "seq": 0, "content": [{"type": "text", "text": "hmm"}]}),
+            json!({"kind": "agent", "seq": 0, "content": [{"type": "text", "text": "hi"}]}),
+            json!({"kind": "tool_call", "seq": 0, "id": "t", "title": "read", "status": "failed",
+                "rawInput": {"p": 1}, "rawOutput": "no",
+                "content": [{"type": "content", "content": {"type": "text", "text": "denied"}}]}),
+        ]
+    );
+}

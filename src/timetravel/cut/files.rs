@@ -102,14 +102,19 @@ pub(crate) fn copy_prefix(root: &Path, from: &Path, to: &Path, limit: Option<u64
     copy_open(source, from, to, limit)
 }
 
+/// File to file, so that `io::copy` can copy inside the kernel
+/// (`copy_file_range`, a reflink where the filesystem has them) rather than
+/// through this process.
 fn copy_open(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {
-    let mut writer = create(to)?;
-    let mut reader: Box<dyn Read> = match limit {
-        Some(limit) => Box::new(source.take(limit)),
-        None => Box::new(source),
-    };
-    let copied = io::copy(&mut reader, &mut writer).map_err(|e| TimeTravelError::io(from, e))?;
-    finish(writer, to)?;
+    let mut target = create(to)?
+        .into_inner()
+        .map_err(|e| TimeTravelError::io(to, e.into_error()))?;
+    let copied = match limit {
+        Some(limit) => io::copy(&mut source.take(limit), &mut target),
+        None => io::copy(&mut { source }, &mut target),
+    }
+    .map_err(|e| TimeTravelError::io(from, e))?;
+    target.sync_all().map_err(|e| TimeTravelError::io(to, e))?;
     Ok(copied)
 }
 

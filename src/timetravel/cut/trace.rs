@@ -8,12 +8,13 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::files;
-use crate::bundle::artifacts::collect_refs;
 use crate::bundle::intern::Sym;
 use crate::bundle::ndjson::read_at;
+use crate::bundle::ref_skim::refs_in_line;
 use crate::bundle::{BundleError, EventKind, TraceEntry};
 use crate::model::Run;
 use crate::timetravel::{Result, TimeTravelError};
@@ -73,6 +74,7 @@ pub(crate) fn write_trace(
     let source = &bundle.paths.trace;
     let mut writer = files::create(dest)?;
     let mut line = Vec::new();
+    let mut refs = Vec::new();
     let (file, _) = bundle.open_file(source)?;
     for_each_line(&file, source, entries, |entry, raw| {
         line.clear();
@@ -82,44 +84,50 @@ pub(crate) fn write_trace(
             .write_all(&line)
             .map_err(|e| TimeTravelError::io(dest, e))?;
         cut.lines += 1;
-        let decode = matches!(
-            entry.kind,
-            EventKind::NodeOutcome
-                | EventKind::AcpResponseParsed
-                | EventKind::SessionBound
-                | EventKind::RunStarted
-        ) || media.find(raw).is_some();
-        if !decode {
+        if media.find(raw).is_some() {
+            refs.clear();
+            refs_in_line(raw, &mut refs).map_err(|e| BundleError::json(source, &e))?;
+            cut.refs.extend(refs.drain(..));
+        }
+        let position = entry.attempt.and_then(|a| kept.get(&a).copied());
+        let wanted = match entry.kind {
+            EventKind::RunStarted => cut.run_started.is_none(),
+            EventKind::SessionBound => true,
+            EventKind::NodeOutcome | EventKind::AcpResponseParsed => position.is_some(),
+            _ => false,
+        };
+        if !wanted {
             return Ok(());
         }
-        let event: Value =
-            serde_json::from_slice(raw).map_err(|e| BundleError::json(source, &e))?;
-        collect_refs(&event, &mut cut.refs);
-        let position = entry.attempt.and_then(|a| kept.get(&a).copied());
-        let payload = event.get("payload");
+        let needs_payload = entry.kind == EventKind::RunStarted
+            || (entry.kind == EventKind::NodeOutcome && keep_outcomes);
+        // Most decoded lines need two or three fields: read just those,
+        // unless the line is not shaped as acpx writes it.
+        let facts = match needs_payload {
+            false => serde_json::from_slice::<Facts>(raw).ok(),
+            true => None,
+        };
+        let event = match facts {
+            Some(facts) => Decoded::Facts(facts),
+            None => Decoded::Whole(
+                serde_json::from_slice(raw).map_err(|e| BundleError::json(source, &e))?,
+            ),
+        };
         match (entry.kind, position) {
-            (EventKind::RunStarted, _) if cut.run_started.is_none() => {
-                cut.run_started = payload.cloned();
-            }
+            (EventKind::RunStarted, _) => cut.run_started = event.payload().cloned(),
             (EventKind::SessionBound, _) => {
-                let id = event
-                    .get("sessionId")
-                    .or_else(|| payload.and_then(|p| p.get("sessionId")));
-                if let Some(id) = id.and_then(Value::as_str) {
+                if let Some(id) = event.bound_session() {
                     if !cut.bound.iter().any(|b| b == id) {
                         cut.bound.push(id.to_string());
                     }
                 }
             }
             (EventKind::NodeOutcome | EventKind::AcpResponseParsed, Some(position)) => {
-                if let Some(link) = payload
-                    .and_then(|p| p.get("conversation"))
-                    .and_then(link_of)
-                {
+                if let Some(link) = event.link() {
                     cut.links[position] = Some(link);
                 }
                 if entry.kind == EventKind::NodeOutcome && keep_outcomes {
-                    cut.outcomes[position] = payload.cloned();
+                    cut.outcomes[position] = event.payload().cloned();
                 }
             }
             _ => {}
@@ -132,6 +140,70 @@ pub(crate) fn write_trace(
         .map_err(|e| TimeTravelError::io(dest, e))?;
     files::finish(writer, dest)?;
     Ok(cut)
+}
+
+/// The few fields of a trace line the cut reads, when they have the types
+/// acpx writes (else the line is decoded whole, and judged the same way).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Facts {
+    /// `Some` whenever the key is there (`null` too: it then hides the
+    /// payload's, as in the whole event).
+    #[serde(default, deserialize_with = "present")]
+    session_id: Option<Value>,
+    #[serde(default)]
+    payload: Option<FactsPayload>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FactsPayload {
+    #[serde(default)]
+    session_id: Option<Value>,
+    #[serde(default)]
+    conversation: Option<Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+enum Decoded {
+    Facts(Facts),
+    Whole(Value),
+}
+
+impl Decoded {
+    fn payload(&self) -> Option<&Value> {
+        match self {
+            Decoded::Whole(event) => event.get("payload"),
+            Decoded::Facts(_) => None,
+        }
+    }
+
+    /// `sessionId` of a `session_bound`: the envelope's, else the payload's.
+    fn bound_session(&self) -> Option<&str> {
+        let id = match self {
+            Decoded::Whole(event) => event
+                .get("sessionId")
+                .or_else(|| event.get("payload").and_then(|p| p.get("sessionId"))),
+            Decoded::Facts(facts) => facts
+                .session_id
+                .as_ref()
+                .or_else(|| facts.payload.as_ref().and_then(|p| p.session_id.as_ref())),
+        };
+        id.and_then(Value::as_str)
+    }
+
+    fn link(&self) -> Option<Link> {
+        let conversation = match self {
+            Decoded::Whole(event) => event.get("payload")?.get("conversation"),
+            Decoded::Facts(facts) => facts.payload.as_ref()?.conversation.as_ref(),
+        };
+        link_of(conversation?)
+    }
 }
 
 fn link_of(conversation: &Value) -> Option<Link> {

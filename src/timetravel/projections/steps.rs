@@ -3,15 +3,19 @@
 //! trace's `node_outcome` payloads when the source has none. Also gathers
 //! what `run.json` needs from them (outputs, the latest record per node).
 
-use std::collections::{BTreeSet, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::Path;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::Point;
 use crate::bundle::artifacts::collect_refs;
+use crate::bundle::ref_skim::refs_in_line;
 use crate::bundle::timestamp::format_iso_millis;
 use crate::bundle::BundleError;
 use crate::model::{output_of_payload, Attempt, Run};
@@ -29,16 +33,52 @@ pub(super) struct Steps {
     /// Latest record per node.
     pub latest: Map<String, Value>,
     pub refs: BTreeSet<String>,
+    /// The source's records, kept as their bytes until [`Steps::finish`]
+    /// decodes the few that `outputs` and `latest` end up holding.
+    raw_outputs: HashMap<String, Box<RawValue>>,
+    raw_latest: HashMap<String, Box<RawValue>>,
+}
+
+/// The fields of a step record the cut looks at; the rest is skipped.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Head<'a> {
+    #[serde(borrow, default)]
+    attempt_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    node_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    outcome: Option<Cow<'a, str>>,
+    /// `Some` whenever the key is there, `null` included.
+    #[serde(borrow, default, deserialize_with = "present")]
+    output: Option<&'a RawValue>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(deserializer).map(Some)
+}
+
+fn parse_raw(raw: &RawValue) -> Result<Value> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))
 }
 
 impl Steps {
+    fn append_text(&mut self, nested: &str) {
+        self.text
+            .push_str(if self.count == 0 { "[\n  " } else { ",\n  " });
+        self.text.push_str(nested);
+        self.count += 1;
+    }
+
+    /// A record built here: serialized as `JSON.stringify(steps, null, 2)`
+    /// nests it.
     fn push(&mut self, step: Value) -> Result<()> {
         let pretty = serde_json::to_string_pretty(&step)
             .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))?;
-        self.text
-            .push_str(if self.count == 0 { "[\n  " } else { ",\n  " });
-        self.text.push_str(&pretty.replace('\n', "\n  "));
-        self.count += 1;
+        self.append_text(&pretty.replace('\n', "\n  "));
         collect_refs(&step, &mut self.refs);
         let node = step
             .get("nodeId")
@@ -49,20 +89,70 @@ impl Steps {
             // An ok attempt without output leaves `undefined`, which JSON drops.
             match step.get("output") {
                 Some(output) => {
+                    self.raw_outputs.remove(&node);
                     self.outputs.insert(node.clone(), output.clone());
                 }
                 None => {
+                    self.raw_outputs.remove(&node);
                     self.outputs.shift_remove(&node);
                 }
             }
         }
+        self.raw_latest.remove(&node);
         self.latest.insert(node, step);
         Ok(())
     }
 
-    fn finish(&mut self) {
+    /// A record of the source's `steps.json`, copied byte for byte: it sits
+    /// at the same depth there as here. `ok` and `output` are its outcome
+    /// and output (`Some` when the key is there).
+    fn push_raw(
+        &mut self,
+        raw: Box<RawValue>,
+        node: String,
+        ok: bool,
+        output: Option<Box<RawValue>>,
+    ) -> Result<()> {
+        // A reference is an object with a `mediaType` (as the trace pass
+        // finds them): a record without one is not skimmed at all.
+        if memchr::memmem::find(raw.get().as_bytes(), b"\"mediaType\"").is_some() {
+            let mut refs = Vec::new();
+            refs_in_line(raw.get().as_bytes(), &mut refs)
+                .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))?;
+            self.refs.extend(refs);
+        }
+        self.append_text(raw.get());
+        if ok {
+            match output {
+                Some(output) => {
+                    self.outputs.insert(node.clone(), Value::Null);
+                    self.raw_outputs.insert(node.clone(), output);
+                }
+                None => {
+                    self.raw_outputs.remove(&node);
+                    self.outputs.shift_remove(&node);
+                }
+            }
+        }
+        self.latest.insert(node.clone(), Value::Null);
+        self.raw_latest.insert(node, raw);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
         self.text
             .push_str(if self.count == 0 { "[]" } else { "\n]" });
+        for (node, value) in self.outputs.iter_mut() {
+            if let Some(raw) = self.raw_outputs.get(node) {
+                *value = parse_raw(raw)?;
+            }
+        }
+        for (node, value) in self.latest.iter_mut() {
+            if let Some(raw) = self.raw_latest.get(node) {
+                *value = parse_raw(raw)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -78,11 +168,8 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
             .map(|a| run.attempt_id(a))
             .collect();
         let mut failure = None;
-        each_array_item(file, path, |step| {
-            let id = step.get("attemptId").and_then(Value::as_str).unwrap_or("");
-            if finished.contains(id) {
-                failure = steps.push(step).err();
-            }
+        each_array_item(file, path, |raw| {
+            failure = keep_if_finished(&mut steps, &finished, raw).err();
             // Records are appended in execution order: once every kept one
             // is in, the rest of a long file need not be parsed.
             if failure.is_some() || steps.count == finished.len() {
@@ -101,8 +188,29 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
             }
         }
     }
-    steps.finish();
+    steps.finish()?;
     Ok(steps)
+}
+
+/// Adds the source record `raw` when it is one of a kept finished attempt.
+/// A record whose fields are not the types acpx writes is decoded whole
+/// and judged as before (its `attemptId` read as text, else "").
+fn keep_if_finished(steps: &mut Steps, finished: &HashSet<&str>, raw: Box<RawValue>) -> Result<()> {
+    let Ok(head) = serde_json::from_str::<Head>(raw.get()) else {
+        let step = parse_raw(&raw)?;
+        let id = step.get("attemptId").and_then(Value::as_str).unwrap_or("");
+        return match finished.contains(id) {
+            true => steps.push(step),
+            false => Ok(()),
+        };
+    };
+    if !finished.contains(head.attempt_id.as_deref().unwrap_or("")) {
+        return Ok(());
+    }
+    let node = head.node_id.as_deref().unwrap_or("").to_string();
+    let ok = head.outcome.as_deref() == Some("ok");
+    let output = head.output.map(RawValue::to_owned);
+    steps.push_raw(raw, node, ok, output)
 }
 
 /// Feeds each element of the JSON array in `path` to `each`, one at a time,
@@ -110,19 +218,19 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
 fn each_array_item(
     file: std::fs::File,
     path: &Path,
-    mut each: impl FnMut(Value) -> ControlFlow<()>,
+    mut each: impl FnMut(Box<RawValue>) -> ControlFlow<()>,
 ) -> Result<()> {
     /// Serde offers no way out of a sequence but an error: this one means
     /// "stopped on purpose".
     const STOPPED: &str = "reel: stopped reading the step records";
     struct Items<'f, F>(&'f mut F);
-    impl<'de, F: FnMut(Value) -> ControlFlow<()>> Visitor<'de> for Items<'_, F> {
+    impl<'de, F: FnMut(Box<RawValue>) -> ControlFlow<()>> Visitor<'de> for Items<'_, F> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an array of step records")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-            while let Some(item) = seq.next_element::<Value>()? {
+            while let Some(item) = seq.next_element::<Box<RawValue>>()? {
                 if (self.0)(item).is_break() {
                     return Err(serde::de::Error::custom(STOPPED));
                 }

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::text::{clean, fit, truncate};
+use super::text::{clean, fit, truncate, width};
 use super::{pane_block, Ctx};
 use crate::bundle::timestamp::parse_iso_millis;
 use crate::model::NodeStatus;
@@ -119,13 +119,21 @@ pub fn draw(
             Some(n) => format!("{n} steps"),
             None => "… steps".to_string(),
         };
+        // The title, then why the run failed where there is room.
+        let title = truncate(&clean(&row.summary.display_title()), title_width);
+        let room = title_width.saturating_sub(width(&title));
+        let why = match &row.error {
+            Some(error) if room >= 16 => format!("  ({})", clean(error)),
+            _ => String::new(),
+        };
         let took = row
             .duration_ms()
             .map(|ms| crate::humanize::duration(u64::try_from(ms).unwrap_or(0)))
             .unwrap_or_default();
         let line = Line::from(vec![
             Span::styled(format!(" {glyph} "), theme.status(status)),
-            Span::raw(fit(&clean(&row.summary.display_title()), title_width)),
+            Span::raw(truncate(&title, title_width)),
+            Span::styled(fit(&why, room), theme.error),
             Span::styled(format!("  {}  ", fit(&clean(suffix), 8)), theme.dim),
             Span::styled(fit(&clean(&state), 10), theme.status(status)),
             Span::styled(format!("{:>9}", age), theme.dim),

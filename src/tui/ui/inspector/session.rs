@@ -250,16 +250,21 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             metadata_lines(item, cols, theme).unwrap_or_default()
         }
         TranscriptItem::TurnError {
+            method,
             message,
             code,
             data,
             ..
         } => {
             let code = code.map(|c| format!(" {c}")).unwrap_or_default();
+            let what = method
+                .as_deref()
+                .map(|m| format!("{} ", clean(m)))
+                .unwrap_or_default();
             let mut lines = wrap(
                 message,
                 cols,
-                Span::styled(format!("✗ error{code}: "), theme.error),
+                Span::styled(format!("✗ {what}error{code}: "), theme.error),
                 indent(),
                 theme.error,
             );
