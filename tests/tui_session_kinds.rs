@@ -167,3 +167,194 @@ fn n_and_shift_n_move_between_matches_in_the_inspector() {
     assert!(!now.hit_lines.is_empty());
     assert_eq!(now.hit_lines.first(), Some(&now.inspector_line));
 }
+
+// ---------------------------------------------------------------------------
+// Snapshots of each kind of ACP content, at 80×24 and 160×48
+// ---------------------------------------------------------------------------
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+/// The help overlay names the user's keys file: pin its location so the
+/// snapshots do not depend on the machine.
+fn pin_env() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::set_var("XDG_CONFIG_HOME", "/nonexistent/config"));
+}
+
+/// Opens step `step` of a bundle with the inspector focused and the first
+/// line showing `needle` selected at the top of the pane.
+fn at_kind(bundle: &str, step: usize, needle: &str, (w, h): (u16, u16)) -> App {
+    pin_env();
+    let mut app = run_app(rich(bundle));
+    view_mut(&mut app).go_to_step(step);
+    while view(&app).focus != Pane::Inspector {
+        press(&mut app, KeyCode::Tab);
+    }
+    render(&mut app, w, h);
+    let count = view(&app).line_actions.len();
+    for line in 0..count {
+        // Line `line` selected at the top of the pane, as `j`/`k` leave it.
+        let view = view_mut(&mut app);
+        view.inspector_pinned = true;
+        view.inspector_line = line;
+        view.inspector_offset = line;
+        let buffer = render(&mut app, w, h);
+        assert_eq!(view_mut(&mut app).inspector_offset, line);
+        if row_text(&buffer, 2, inspector_left(&buffer), w - 1).contains(needle) {
+            return app;
+        }
+    }
+    panic!("{needle:?} not in {bundle} step {step}");
+}
+
+fn snap_kind(name: &str, bundle: &str, step: usize, needle: &str) {
+    for size in SIZES {
+        let mut app = at_kind(bundle, step, needle, size);
+        let text = screen(&mut app, size.0, size.1);
+        assert!(text.contains(needle), "{name}: {needle:?} on screen");
+        insta::assert_snapshot!(format!("{name}@{}x{}", size.0, size.1), text);
+    }
+}
+
+#[test]
+fn media_resource_and_link_blocks() {
+    snap_kind("kind_media_blocks", "rich-content", 0, "▣ image");
+}
+
+#[test]
+fn session_metadata_updates() {
+    snap_kind("kind_metadata", "rich-content", 0, "◇ mode");
+}
+
+#[test]
+fn a_diff_and_a_new_file() {
+    snap_kind("kind_diff", "rich-content", 1, "✎ /workspace/src/app.ts");
+    snap_kind("kind_new_file", "rich-content", 1, "new file");
+}
+
+#[test]
+fn terminals_finished_and_pending() {
+    snap_kind("kind_terminal", "rich-content", 2, "┌ terminal");
+    snap_kind("kind_terminal_orphan", "rich-content", 3, "┌ terminal");
+}
+
+#[test]
+fn stop_reasons_and_errors_are_warnings() {
+    snap_kind(
+        "kind_stop_max_turn_requests",
+        "rich-content",
+        2,
+        "⚠ turn ended",
+    );
+    snap_kind(
+        "kind_stop_refusal",
+        "rich-content",
+        4,
+        "⚠ turn ended: refusal",
+    );
+    snap_kind("kind_error_data", "rich-content", 7, "✗ error");
+}
+
+#[test]
+fn permissions_allowed_rejected_cancelled() {
+    snap_kind(
+        "kind_permission_mixed_ids",
+        "rich-content",
+        4,
+        "? permission",
+    );
+    snap_kind(
+        "kind_permission_allowed",
+        "permissions-approve-reads",
+        0,
+        "✓\u{a0}allowed",
+    );
+    snap_kind(
+        "kind_permission_rejected",
+        "permissions-deny-all",
+        0,
+        "✗\u{a0}rejected",
+    );
+    snap_kind(
+        "kind_permission_cancelled",
+        "permission-cancelled",
+        0,
+        "⊘\u{a0}cancelled",
+    );
+}
+
+/// The Session tab's section (what `o` opens) at inspector line `line`.
+fn section_at(app: &App, line: usize) -> Option<reel::tui::inspect::PagerSource> {
+    view(app)
+        .pager_sections
+        .iter()
+        .rev()
+        .find(|(first, _)| *first <= line)
+        .and_then(|(_, source)| source.clone())
+}
+
+#[test]
+fn enter_unfolds_a_content_item_and_o_opens_a_diff_whole() {
+    use reel::tui::inspect::PagerSource;
+    use reel::tui::run_view::LineAction;
+    let mut app = run_app(rich("rich-content"));
+    while view(&app).focus != Pane::Inspector {
+        press(&mut app, KeyCode::Tab);
+    }
+    // A folded content item somewhere in the run.
+    let mut found = None;
+    for step in 0..view(&app).run.attempts.len() {
+        view_mut(&mut app).go_to_step(step);
+        // Any key has the step's content built (the Session tab's own).
+        press(&mut app, KeyCode::Char('1'));
+        render(&mut app, 160, 48);
+        let actions = &view(&app).line_actions;
+        if let Some(line) = actions.iter().position(
+            |a| matches!(a, Some(LineAction::Fold(key)) if key.starts_with("acp-content")),
+        ) {
+            found = Some((step, line));
+            break;
+        }
+    }
+    let (step, line) = found.expect("a foldable content item in rich-content");
+    let Some(LineAction::Fold(key)) = view(&app).line_actions[line].clone() else {
+        unreachable!()
+    };
+    // The item at the top of the pane, before and after Enter.
+    let at_top = |app: &mut App| {
+        let view = view_mut(app);
+        view.inspector_pinned = true;
+        view.inspector_line = line;
+        view.inspector_offset = line;
+        screen(app, 160, 48).matches("(Enter to unfold)").count()
+    };
+    let folds_before = at_top(&mut app);
+    assert!(folds_before > 0);
+    press(&mut app, KeyCode::Enter);
+    assert!(support::view(&app).folded.contains(&key));
+    assert_eq!(support::view(&app).current_attempt(), Some(step));
+    assert_eq!(at_top(&mut app), folds_before - 1, "the item unfolded");
+    // Enter again folds it back.
+    press(&mut app, KeyCode::Enter);
+    assert!(!support::view(&app).folded.contains(&key));
+    assert_eq!(at_top(&mut app), folds_before);
+
+    // `o` on a diff line opens the whole diff: a unified diff of the path.
+    view_mut(&mut app).go_to_step(1);
+    press(&mut app, KeyCode::Char('1'));
+    render(&mut app, 160, 48);
+    let diff = (0..support::view(&app).line_actions.len())
+        .find_map(|line| match section_at(&app, line) {
+            Some(source @ PagerSource::Diff { .. }) => Some(source),
+            _ => None,
+        })
+        .expect("a diff section in edits#1");
+    let PagerSource::Diff { path, .. } = &diff else {
+        unreachable!()
+    };
+    let mut out = Vec::new();
+    reel::tui::pager::feed(&support::view(&app).run, &diff, &mut out).expect("feed");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(text.contains(&format!("+++ b/{path}")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("@@ -")), "{text}");
+}

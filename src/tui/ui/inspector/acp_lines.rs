@@ -1,78 +1,48 @@
-//! Plain line renderings of ACP content for the Session tab: message
-//! content blocks, session metadata and turn ends (tool calls:
-//! `tool_view`; permissions: `permission_view`). One or more lines each; every bundle string is
+//! Line renderings of ACP content for the Session tab: messages with
+//! their content blocks, session metadata and turn ends (tool calls:
+//! `tool_view`; permissions: `permission_view`). Every bundle string is
 //! cleaned before it is drawn.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use crate::model::conversation::{ContentBlock, Message};
+use super::content_view;
+use crate::model::conversation::Message;
 use crate::model::TranscriptItem;
 use crate::tui::theme::Theme;
 use crate::tui::ui::text::{clean, truncate, wrap};
 
-/// Lines of tool output shown per content item.
-const PREVIEW_LINES: usize = 4;
-
-fn preview(text: &str) -> String {
-    text.lines()
-        .take(PREVIEW_LINES)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// A labelled message: its text blocks wrapped, other blocks one line each.
+/// A labelled message: its text blocks wrapped, other blocks as labelled
+/// placeholders (`content_view`).
 pub(super) fn message_lines(
     label: &str,
     message: &Message,
     cols: usize,
     label_style: Style,
     style: Style,
-    dim: Style,
+    theme: &Theme,
 ) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(label.to_string(), label_style)];
+    let indent = || Span::raw("  ");
     for block in &message.content {
-        lines.extend(block_lines(block, cols, "  ", style, dim, None));
+        match block.text() {
+            Some(text) => lines.extend(wrap(text, cols, indent(), indent(), style)),
+            None => lines.extend(
+                content_view::block_lines(block, true, cols.saturating_sub(2), theme)
+                    .into_iter()
+                    .map(|line| {
+                        let mut spans = vec![indent()];
+                        spans.extend(line.spans);
+                        Line::from(spans)
+                    }),
+            ),
+        }
     }
     for note in message.cut_notes() {
         lines.push(Line::styled(
             truncate(&format!("  {}", clean(&note)), cols),
-            dim,
-        ));
-    }
-    lines
-}
-
-/// One content block: text wrapped (at most `max_lines` lines of it), a
-/// media or resource block as a `[label]` line plus resource text.
-fn block_lines(
-    block: &ContentBlock,
-    cols: usize,
-    indent: &str,
-    style: Style,
-    dim: Style,
-    max_lines: Option<usize>,
-) -> Vec<Line<'static>> {
-    let text = |t: &str| match max_lines {
-        Some(_) => preview(t),
-        None => t.to_string(),
-    };
-    let prefix = || Span::raw(indent.to_string());
-    if let Some(t) = block.text() {
-        return wrap(&text(t), cols, prefix(), prefix(), style);
-    }
-    let mut lines = vec![Line::styled(
-        truncate(&format!("{indent}[{}]", clean(&block.label())), cols),
-        dim,
-    )];
-    if let Some(t) = block.resource_text() {
-        lines.extend(wrap(
-            &text(t),
-            cols,
-            Span::raw(format!("{indent}│ ")),
-            Span::raw(format!("{indent}│ ")),
-            dim,
+            theme.dim,
         ));
     }
     lines

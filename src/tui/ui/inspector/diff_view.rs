@@ -25,7 +25,7 @@ use crate::tui::theme::Theme;
 use crate::tui::ui::text::{clean, truncate, width};
 
 /// Diff lines shown while folded (hunk headers count).
-pub const FOLDED_LINES: usize = 6;
+pub const FOLDED_LINES: usize = 5;
 /// Lines of context around each change.
 const CONTEXT: usize = 3;
 /// Lines of each side diffed for the pane (the pager diffs them all).
@@ -161,8 +161,9 @@ pub fn diff_lines(edit: &Edit, unfolded: bool, cols: usize, theme: &Theme) -> Di
         lines.push(Line::styled(
             truncate(
                 &format!(
-                    "… {} more lines (Enter to unfold)",
-                    humanize::count(hidden as u64)
+                    "… {} more {} (Enter to unfold)",
+                    humanize::count(hidden as u64),
+                    if hidden == 1 { "line" } else { "lines" }
                 ),
                 cols,
             ),

@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 
 use crate::model::conversation::{Permission, PermissionOutcome};
 use crate::tui::theme::Theme;
-use crate::tui::ui::text::{clean, truncate, width, wrap_line};
+use crate::tui::ui::text::{clean, wrap_line};
 
 pub fn permission_lines(
     permission: &Permission,
@@ -31,22 +31,24 @@ pub fn permission_lines(
     );
     let (mark, style) = match (permission.outcome, selected) {
         (Some(PermissionOutcome::Allowed), _) => {
-            (format!("✓ allowed ({chosen_name})"), theme.agent)
+            (format!("✓\u{a0}allowed ({chosen_name})"), theme.agent)
         }
         (Some(PermissionOutcome::Rejected), _) => {
-            (format!("✗ rejected ({chosen_name})"), theme.warning)
+            (format!("✗\u{a0}rejected ({chosen_name})"), theme.warning)
         }
-        (Some(PermissionOutcome::Cancelled), _) => {
-            ("⊘ cancelled (no option chosen)".to_string(), theme.warning)
-        }
+        (Some(PermissionOutcome::Cancelled), _) => (
+            "⊘\u{a0}cancelled (no option chosen)".to_string(),
+            theme.warning,
+        ),
         (_, Some(_)) => (format!("→ {chosen_name}"), theme.key),
         (_, None) => ("… no answer in the log".to_string(), theme.dim),
     };
     let head = format!("? permission: {}", clean(&permission.title));
-    let room = cols.saturating_sub(width(&mark) + 2).max(cols / 2);
+    // Wrapped, not cut: the title says what was asked. The mark's glyph
+    // and word are joined by a no-break space so they stay together.
     let mut lines = wrap_line(
         &Line::from(vec![
-            Span::styled(truncate(&head, room), dim(theme.key)),
+            Span::styled(head, dim(theme.key)),
             Span::raw("  "),
             Span::styled(mark, dim(style)),
         ]),
@@ -109,7 +111,7 @@ mod tests {
         assert_eq!(
             text(&lines),
             [
-                "? permission: Edit README.md  ✗ rejected (Reject once)",
+                "? permission: Edit README.md  ✗\u{a0}rejected (Reject once)",
                 "  Allow once · Allow always · ▸ Reject once",
             ]
         );
@@ -117,12 +119,12 @@ mod tests {
         let allowed = permission(Some("yes-1"), Some(PermissionOutcome::Allowed));
         assert_eq!(
             permission_lines(&allowed, 80, &theme, false)[0].to_string(),
-            "? permission: Edit README.md  ✓ allowed (Allow once)"
+            "? permission: Edit README.md  ✓\u{a0}allowed (Allow once)"
         );
         let cancelled = permission(None, Some(PermissionOutcome::Cancelled));
         assert!(permission_lines(&cancelled, 80, &theme, false)[0]
             .to_string()
-            .ends_with("⊘ cancelled (no option chosen)"));
+            .ends_with("⊘\u{a0}cancelled (no option chosen)"));
         let waiting = permission(None, None);
         assert!(permission_lines(&waiting, 80, &theme, false)[0]
             .to_string()

@@ -16,7 +16,7 @@ use crate::model::conversation::Message;
 use crate::model::TranscriptItem;
 use crate::tui::inspect::{item_seq, PagerSource, SessionContent};
 use crate::tui::theme::Theme;
-use crate::tui::ui::text::{clean, wrap};
+use crate::tui::ui::text::{clean, wrap, wrap_line};
 
 /// An agent or thought item cut to `share` of its text (playback reveal).
 fn revealed(item: &TranscriptItem, share: f64) -> Option<TranscriptItem> {
@@ -161,7 +161,7 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             cols,
             dim(theme.user),
             dim(theme.text),
-            theme.dim,
+            theme,
         ),
         TranscriptItem::UserMessage(message) => message_lines(
             "▹ user message",
@@ -169,7 +169,7 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             cols,
             dim(theme.user),
             dim(theme.text),
-            theme.dim,
+            theme,
         ),
         TranscriptItem::Agent(message) => message_lines(
             "◂ agent",
@@ -177,7 +177,7 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             cols,
             dim(theme.agent),
             dim(theme.text),
-            theme.dim,
+            theme,
         ),
         TranscriptItem::Thought(message) => message_lines(
             "~ thought",
@@ -185,7 +185,7 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
             cols,
             dim(theme.thought),
             dim(theme.thought),
-            theme.dim,
+            theme,
         ),
         // Drawn in parts by `doc` (they have actions of their own).
         TranscriptItem::ToolCall(_) => Vec::new(),
@@ -242,7 +242,7 @@ fn item_lines(item: &TranscriptItem, cols: usize, theme: &Theme, past: bool) -> 
         }
         TranscriptItem::TurnEnd {
             stop_reason, usage, ..
-        } => vec![turn_end_line(stop_reason, usage.as_ref(), theme)],
+        } => wrap_line(&turn_end_line(stop_reason, usage.as_ref(), theme), cols, 2),
         TranscriptItem::AvailableCommands { .. }
         | TranscriptItem::CurrentMode { .. }
         | TranscriptItem::ConfigOptions { .. }

@@ -81,7 +81,8 @@ pub(super) fn tool_parts(
         ));
     }
     let mut parts = vec![Part::plain(head_lines)];
-    let inner = cols.saturating_sub(2);
+    // Indented by two, a column kept free before the pane's border.
+    let inner = cols.saturating_sub(3);
     for (index, content) in call.content.iter().enumerate() {
         let key = unfold_key(call.seq, index);
         let open = unfolded.contains(&key);
