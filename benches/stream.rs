@@ -185,6 +185,9 @@ fn measure(program: &Path, args: &[String]) -> Result<Sample> {
     let started = Instant::now();
     let child = Command::new(program)
         .args(args)
+        // Every run indexes the trace afresh (a cached index would make
+        // `state` a cache read), and nothing goes into the user's cache.
+        .env("REEL_NO_INDEX_CACHE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;

@@ -45,6 +45,8 @@ pub fn reel(args: &[&str]) -> Ran {
     let out = tempfile::NamedTempFile::new().expect("temp file");
     let child = Command::new(env!("CARGO_BIN_EXE_reel"))
         .args(args)
+        // Each run indexes afresh, and nothing goes into the user's cache.
+        .env("REEL_NO_INDEX_CACHE", "1")
         .stdout(out.reopen().expect("reopen"))
         .stderr(Stdio::null())
         .spawn()
