@@ -26,6 +26,9 @@ use reel::synth::{write_bundle, SynthSpec};
 
 struct Sample {
     seconds: f64,
+    /// User + system time of the child: steadier than wall time when other
+    /// work shares the cores.
+    cpu_seconds: f64,
     peak_mib: f64,
 }
 
@@ -146,22 +149,24 @@ fn bench_one(run: &Path, attempts: usize, runs: usize, baseline: Option<&Path>) 
     println!(
         "\n{attempts} attempts, trace {trace_mb:.0} MB: medians of {runs} runs, ratios to `state --json`"
     );
-    println!("| command | wall s | × state | peak RSS MiB | × state |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
-    let state = (
-        median(&cases[0].samples, |s| s.seconds),
-        median(&cases[0].samples, |s| s.peak_mib),
-    );
-    for case in &cases {
-        let (seconds, peak) = (
+    println!("| command | wall s | × state | CPU s | × state | peak RSS MiB | × state |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let figures = |case: &Case| {
+        (
             median(&case.samples, |s| s.seconds),
+            median(&case.samples, |s| s.cpu_seconds),
             median(&case.samples, |s| s.peak_mib),
-        );
+        )
+    };
+    let state = figures(&cases[0]);
+    for case in &cases {
+        let (seconds, cpu, peak) = figures(case);
         println!(
-            "| `{}` | {seconds:.2} | {:.2} | {peak:.0} | {:.2} |",
+            "| `{}` | {seconds:.2} | {:.2} | {cpu:.2} | {:.2} | {peak:.0} | {:.2} |",
             case.name,
             seconds / state.0,
-            peak / state.1
+            cpu / state.1,
+            peak / state.2
         );
     }
     Ok(())
@@ -180,6 +185,9 @@ fn measure(program: &Path, args: &[String]) -> Result<Sample> {
     let started = Instant::now();
     let child = Command::new(program)
         .args(args)
+        // Every run indexes the trace afresh (a cached index would make
+        // `state` a cache read), and nothing goes into the user's cache.
+        .env("REEL_NO_INDEX_CACHE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
@@ -195,9 +203,11 @@ fn measure(program: &Path, args: &[String]) -> Result<Sample> {
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!("exited with status {status}");
     }
+    let time = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     // ru_maxrss is in KiB on Linux.
     Ok(Sample {
         seconds,
+        cpu_seconds: time(usage.ru_utime) + time(usage.ru_stime),
         peak_mib: usage.ru_maxrss as f64 / 1024.0,
     })
 }

@@ -11,6 +11,7 @@ use super::stream::{self, Sanitized};
 use super::{CliError, CliResult, EXIT_OK};
 use crate::bundle::artifacts::referenced_in_trace;
 use crate::bundle::timestamp::format_iso_millis;
+use crate::bundle::{BundleError, SessionFiles};
 use crate::humanize::plural;
 use crate::model::Run;
 
@@ -52,20 +53,27 @@ struct Summary {
 }
 
 impl Summary {
+    /// Counts the session events on a second thread while this one scans
+    /// the trace for artifact references (two files, no shared state).
     fn compute(run: &Run) -> Result<Summary, CliError> {
-        let mut sessions = Vec::new();
-        for session in &run.bundle.sessions {
-            let events = session.index().map_err(CliError::failure)?.len();
-            sessions.push(json!({"id": session.id, "handle": session.handle, "events": events}));
-        }
-        let refs = referenced_in_trace(&run.bundle.root, &run.bundle.paths.trace)
-            .map_err(CliError::failure)?;
+        let bundle = &run.bundle;
+        let (sessions, refs) = std::thread::scope(|scope| {
+            let sessions = scope.spawn(|| session_counts(&bundle.sessions));
+            let refs = referenced_in_trace(&bundle.root, &bundle.paths.trace);
+            let sessions = sessions
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (sessions, refs)
+        });
+        // The sessions' error first, as when they were counted first.
+        let sessions = sessions.map_err(CliError::failure)?;
+        let refs = refs.map_err(CliError::failure)?;
         let missing = refs
             .iter()
             .filter(|r| {
-                run.bundle
+                bundle
                     .resolve(r)
-                    .map_or(true, |p| run.bundle.open_file(&p).is_err())
+                    .map_or(true, |p| bundle.open_file(&p).is_err())
             })
             .count();
         let now = crate::bundle::timestamp::now_ms();
@@ -78,6 +86,16 @@ impl Summary {
             missing,
         })
     }
+}
+
+/// `sessions` of `show --json`: each session with its number of events.
+fn session_counts(sessions: &[SessionFiles]) -> Result<Vec<Value>, BundleError> {
+    let mut counted = Vec::with_capacity(sessions.len());
+    for session in sessions {
+        let events = session.index()?.len();
+        counted.push(json!({"id": session.id, "handle": session.handle, "events": events}));
+    }
+    Ok(counted)
 }
 
 /// The `show --json` document (its fields are a contract: see the README),

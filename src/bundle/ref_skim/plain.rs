@@ -114,14 +114,14 @@ impl<'a> Plain<'a> {
         let start = self.at;
         let mut escaped = false;
         loop {
-            let found = memchr::memchr2(b'"', b'\\', &self.bytes[self.at..])?;
-            if self.bytes[self.at..self.at + found]
+            // Strings are short: one loop over their bytes beats a search.
+            let found = self.bytes[self.at..]
                 .iter()
-                .any(|&b| b < 0x20)
-            {
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            self.at += found;
+            if self.bytes[self.at] < 0x20 {
                 return None;
             }
-            self.at += found;
             if self.bytes[self.at] == b'"' {
                 self.at += 1;
                 return Some((&self.bytes[start..self.at - 1], escaped));
