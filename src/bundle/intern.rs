@@ -7,6 +7,7 @@
 //! about 25 bytes each.
 
 use std::num::NonZeroU32;
+use std::sync::OnceLock;
 
 /// An interned string. `Option<Sym>` is 4 bytes thanks to the niche.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,8 +27,9 @@ pub struct Interner {
     /// the previous one ends).
     ends: Vec<u32>,
     /// Linear-probing table of symbols (0: empty); its length is a power of
-    /// two, at most three quarters full.
-    table: Vec<u32>,
+    /// two, at most three quarters full. Built on first lookup: an index
+    /// loaded from a snapshot and only read never pays for it.
+    table: OnceLock<Vec<u32>>,
 }
 
 /// Two interners are equal when they hold the same strings under the same
@@ -40,28 +42,43 @@ impl PartialEq for Interner {
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Sym {
-        if (self.ends.len() + 1) * 4 > self.table.len() * 3 {
-            self.rebuild((self.ends.len() + 1) * 2);
+        let held = self.ends.len();
+        let table = self.table_mut();
+        if (held + 1) * 4 > table.len() * 3 {
+            self.table = OnceLock::from(self.built_table((held + 1) * 2));
         }
         match self.find(s) {
             Ok(sym) => sym,
             Err(slot) => {
                 let sym = self.push(s);
-                self.table[slot] = sym.0.get();
+                self.table_mut()[slot] = sym.0.get();
                 sym
             }
         }
     }
 
+    /// The table, built now if it was not yet.
+    fn table(&self) -> &[u32] {
+        self.table.get_or_init(|| self.built_table(self.ends.len()))
+    }
+
+    fn table_mut(&mut self) -> &mut Vec<u32> {
+        if self.table.get().is_none() {
+            self.table = OnceLock::from(self.built_table(self.ends.len()));
+        }
+        self.table.get_mut().expect("the table was just built")
+    }
+
     /// `Ok(sym)` when `s` is interned, else `Err(the empty slot for it)`.
     fn find(&self, s: &str) -> Result<Sym, usize> {
-        if self.table.is_empty() {
+        let table = self.table();
+        if table.is_empty() {
             return Err(0);
         }
-        let mask = self.table.len() - 1;
+        let mask = table.len() - 1;
         let mut slot = fnv1a(s) as usize & mask;
         loop {
-            match NonZeroU32::new(self.table[slot]) {
+            match NonZeroU32::new(table[slot]) {
                 None => return Err(slot),
                 Some(id) if self.resolve(Sym(id)) == s => return Ok(Sym(id)),
                 Some(_) => slot = (slot + 1) & mask,
@@ -71,21 +88,24 @@ impl Interner {
 
     /// A table of at least `wanted * 8 / 7` slots (a power of two) holding
     /// every symbol, inserted in order. Growth asks for twice the strings
-    /// held; a shrink for just those (at most 7/8 full: probes stay short).
-    fn rebuild(&mut self, wanted: usize) {
-        let size = (wanted * 8 / 7 + 1).next_power_of_two().max(8);
-        self.table = vec![0; size];
+    /// held; a fresh table for just those (at most 7/8 full: probes stay
+    /// short). A string held twice (only a damaged snapshot has that) is
+    /// found under its first symbol.
+    fn built_table(&self, wanted: usize) -> Vec<u32> {
+        let size = table_size(wanted.max(self.ends.len()));
+        let mut table = vec![0; size];
         let mask = size - 1;
         for id in 1..=self.ends.len() as u32 {
             let Some(id) = NonZeroU32::new(id) else {
                 continue;
             };
             let mut slot = fnv1a(self.resolve(Sym(id))) as usize & mask;
-            while self.table[slot] != 0 {
+            while table[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            self.table[slot] = id.get();
+            table[slot] = id.get();
         }
+        table
     }
 
     fn push(&mut self, s: &str) -> Sym {
@@ -129,7 +149,9 @@ impl Interner {
     }
 
     /// An interner from `parts`, if they make one: ends rising within the
-    /// text, on character boundaries, every string once.
+    /// text, on character boundaries. (Whether a string is held twice is
+    /// not checked: that costs a hash of every string, and the snapshot's
+    /// checksum is what guards against damage.)
     pub(crate) fn from_parts(text: String, ends: Vec<u32>) -> Option<Interner> {
         let mut start = 0usize;
         for &end in &ends {
@@ -139,34 +161,39 @@ impl Interner {
             }
             start = end;
         }
-        let mut interner = Interner {
+        (start == text.len()).then(|| Interner {
             text,
             ends,
-            table: Vec::new(),
-        };
-        interner.rebuild(interner.ends.len());
-        let unique = (1..=interner.ends.len() as u32)
-            .filter_map(|id| interner.sym(id))
-            .all(|sym| interner.get(interner.resolve(sym)) == Some(sym));
-        unique.then_some(interner)
+            table: OnceLock::new(),
+        })
     }
 
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
 
+    /// Drops growth slack; the table is built again, for just the strings
+    /// held, when it is next needed.
     pub fn shrink_to_fit(&mut self) {
         self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
-        if !self.ends.is_empty() {
-            self.rebuild(self.ends.len());
-        }
+        self.table = OnceLock::new();
     }
 
-    /// Heap footprint, for the index-size benchmark.
+    /// Heap footprint, for the index-size benchmark (the table counted as
+    /// built, as it is once anything is looked up).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + (self.ends.capacity() + self.table.capacity()) * 4
+        let table = self
+            .table
+            .get()
+            .map_or_else(|| table_size(self.ends.len()), Vec::capacity);
+        self.text.capacity() + (self.ends.capacity() + table) * 4
     }
+}
+
+/// Slots for `wanted` strings: a power of two, at most 7/8 full.
+fn table_size(wanted: usize) -> usize {
+    (wanted * 8 / 7 + 1).next_power_of_two().max(8)
 }
 
 /// FNV-1a: fast on the short ids the trace repeats; collisions are handled.
@@ -209,5 +236,25 @@ mod tests {
         let empty = interner.intern("");
         assert_eq!(interner.resolve(empty), "");
         assert_eq!(interner.get(""), Some(empty));
+    }
+
+    #[test]
+    fn rebuilt_from_parts_finds_and_adds_strings() {
+        let mut original = Interner::default();
+        let syms: Vec<Sym> = (0..300)
+            .map(|i| original.intern(&format!("a#{i}")))
+            .collect();
+        let (text, ends) = original.parts();
+        let mut loaded = Interner::from_parts(text.to_string(), ends.to_vec()).expect("parts");
+        assert_eq!(loaded, original);
+        for (i, sym) in syms.iter().enumerate() {
+            assert_eq!(loaded.get(&format!("a#{i}")), Some(*sym));
+        }
+        let added = loaded.intern("b#1");
+        assert_eq!(added.index(), 301);
+        assert_eq!(loaded.intern("a#7"), syms[7]);
+        assert_eq!(Interner::from_parts("ab".into(), vec![1]), None);
+        assert_eq!(Interner::from_parts("ab".into(), vec![2, 1]), None);
+        assert_eq!(Interner::from_parts("é".into(), vec![1, 2]), None);
     }
 }

@@ -318,6 +318,7 @@ impl Bundle {
             progress,
             &mut on_prefix,
         )?;
+        let started = std::time::Instant::now();
         let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
         let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
         let mut bundle = Bundle {
@@ -332,6 +333,8 @@ impl Bundle {
             activity: activity::Activity::default(),
         };
         bundle.activity = activity::Activity::read(&bundle);
+        let took_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(took_ms, "sessions, projections and file times read");
         Ok(bundle)
     }
 
@@ -503,8 +506,13 @@ fn index_trace(
 ) -> Result<TraceIndex, BundleError> {
     let (file, metadata) = safe_open::open(root, path)?;
     let total = metadata.len();
+    let started = std::time::Instant::now();
     let loaded = cache.and_then(|cache| cache.load(path, &file, &metadata));
     let loaded_len = loaded.as_ref().map(TraceIndex::len);
+    if let Some(entries) = loaded_len {
+        let took_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(entries, took_ms, "trace index loaded from its snapshot");
+    }
     let (mut index, tail) = match loaded {
         Some(mut index) => {
             let tail = trace_file::continue_open_file(&file, total, path, &mut index, progress)?;
@@ -523,6 +531,8 @@ fn index_trace(
         )?,
     };
     let end = index.scan_position();
+    let took_ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(entries = index.len(), took_ms, "trace indexed");
     if let Some(cache) = cache {
         // Saved up to the last newline only: a line still without one may
         // get more bytes.

@@ -95,6 +95,7 @@ impl Run {
     }
 
     pub fn from_bundle(bundle: Bundle) -> Run {
+        let started = std::time::Instant::now();
         let (attempts, end) = attempt::build_attempts(&bundle.trace, &bundle.flow);
         let node_attempts = frame::NodeAttempts::build(&attempts, bundle.flow.nodes.len());
         let mut run = Run {
@@ -105,6 +106,8 @@ impl Run {
             failure: None,
         };
         run.failure = failure::RunFailure::of(&run.bundle, &run.attempts, &run.status());
+        let took_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(attempts = run.attempts.len(), took_ms, "attempts built");
         run
     }
 

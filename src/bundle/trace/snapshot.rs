@@ -58,7 +58,8 @@ impl TraceIndex {
         let text_len = r.len(1)?;
         let text = std::str::from_utf8(r.take(text_len)?).ok()?.to_string();
         let ends_len = r.len(4)?;
-        let ends = (0..ends_len).map(|_| r.u32()).collect::<Option<Vec<_>>>()?;
+        let ends = r.take(ends_len * 4)?.chunks_exact(4);
+        let ends = ends.map(|end| u32::from_le_bytes(word(end, 0))).collect();
         let strings = Interner::from_parts(text, ends)?;
         let sym = |id: u32| -> Option<Option<Sym>> {
             match id {
@@ -68,21 +69,22 @@ impl TraceIndex {
             }
         };
         let count = r.len(ENTRY_BYTES)?;
+        let block = r.take(count * ENTRY_BYTES)?;
         let mut entries: Vec<TraceEntry> = Vec::with_capacity(count);
-        for _ in 0..count {
-            let offset = r.u64()?;
-            let at_ms = r.u64()? as i64;
-            let (len, seq) = (r.u32()?, r.u32()?);
-            let (node, attempt, session) = (r.u32()?, r.u32()?, r.u32()?);
-            let kind = EventKind::from_tag(r.u8()?)?;
+        // Fixed-size records read at fixed places: one bounds check each.
+        for record in block.chunks_exact(ENTRY_BYTES) {
+            let u64_at = |at: usize| u64::from_le_bytes(word(record, at));
+            let u32_at = |at: usize| u32::from_le_bytes(word(record, at));
+            let offset = u64_at(0);
             if offset > super::MAX_OFFSET {
                 return None;
             }
-            let mut entry = TraceEntry::new(offset, at_ms, len, seq, kind);
-            entry.outcome = Outcome::from_tag(r.u8()?)?;
-            entry.node = sym(node)?;
-            entry.attempt = sym(attempt)?;
-            entry.session = sym(session)?;
+            let kind = EventKind::from_tag(record[36])?;
+            let mut entry = TraceEntry::new(offset, u64_at(8) as i64, u32_at(16), u32_at(20), kind);
+            entry.outcome = Outcome::from_tag(record[37])?;
+            entry.node = sym(u32_at(24))?;
+            entry.attempt = sym(u32_at(28))?;
+            entry.session = sym(u32_at(32))?;
             let after_previous = entries.last().is_none_or(|p| {
                 entry.seq > p.seq && entry.offset() > p.offset().saturating_add(u64::from(p.len))
             });
@@ -129,6 +131,15 @@ impl TraceIndex {
     }
 }
 
+/// `N` bytes of `record` from `at` (the caller's records are long enough:
+/// zeros otherwise, which the checks refuse or read as nothing).
+fn word<const N: usize>(record: &[u8], at: usize) -> [u8; N] {
+    record
+        .get(at..at + N)
+        .and_then(|bytes| bytes.try_into().ok())
+        .unwrap_or([0; N])
+}
+
 /// Bytes of one encoded entry (for bounds and capacity).
 const ENTRY_BYTES: usize = 8 + 8 + 4 * 5 + 2;
 
@@ -151,10 +162,6 @@ impl<'a> Reader<'a> {
         let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(out)
-    }
-
-    pub fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
     }
 
     pub fn u32(&mut self) -> Option<u32> {
