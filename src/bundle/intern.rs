@@ -27,7 +27,11 @@ pub struct Interner {
     /// the previous one ends).
     ends: Vec<u32>,
     /// Linear-probing table of symbols (0: empty); its length is a power of
-    /// two, at most three quarters full. Built on first lookup: an index
+    /// two, at most three quarters full. A slot holds the symbol in its low
+    /// bits (as many as the table's length needs) and high bits of the
+    /// string's hash above them, so a probe compares text only when those
+    /// agree (a new string otherwise costs a text compare, and a cache
+    /// miss, per occupied slot it passes). Built on first lookup: an index
     /// loaded from a snapshot and only read never pays for it.
     table: OnceLock<Vec<u32>>,
 }
@@ -51,7 +55,8 @@ impl Interner {
             Ok(sym) => sym,
             Err(slot) => {
                 let sym = self.push(s);
-                self.table_mut()[slot] = sym.0.get();
+                let table = self.table_mut();
+                table[slot] = Self::slot_value(table.len(), fnv1a(s), sym);
                 sym
             }
         }
@@ -72,18 +77,23 @@ impl Interner {
     /// `Ok(sym)` when `s` is interned, else `Err(the empty slot for it)`.
     fn find(&self, s: &str) -> Result<Sym, usize> {
         let table = self.table();
-        if table.is_empty() {
-            return Err(0);
-        }
-        let mask = table.len() - 1;
-        let mut slot = fnv1a(s) as usize & mask;
+        let (mask, tags) = (table.len() - 1, tag_mask(table.len()));
+        let hash = fnv1a(s);
+        let tag = (hash >> 32) as u32 & tags;
+        let mut slot = hash as usize & mask;
         loop {
-            match NonZeroU32::new(table[slot]) {
+            let held = table[slot];
+            match NonZeroU32::new(held & !tags) {
                 None => return Err(slot),
-                Some(id) if self.resolve(Sym(id)) == s => return Ok(Sym(id)),
+                Some(id) if held & tags == tag && self.resolve(Sym(id)) == s => return Ok(Sym(id)),
                 Some(_) => slot = (slot + 1) & mask,
             }
         }
+    }
+
+    /// The slot value of `sym` for the string hashed to `hash`.
+    fn slot_value(table_len: usize, hash: u64, sym: Sym) -> u32 {
+        ((hash >> 32) as u32 & tag_mask(table_len)) | sym.0.get()
     }
 
     /// A table of at least `wanted * 8 / 7` slots (a power of two) holding
@@ -96,14 +106,15 @@ impl Interner {
         let mut table = vec![0; size];
         let mask = size - 1;
         for id in 1..=self.ends.len() as u32 {
-            let Some(id) = NonZeroU32::new(id) else {
+            let Some(sym) = NonZeroU32::new(id).map(Sym) else {
                 continue;
             };
-            let mut slot = fnv1a(self.resolve(Sym(id))) as usize & mask;
+            let hash = fnv1a(self.resolve(sym));
+            let mut slot = hash as usize & mask;
             while table[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            table[slot] = id.get();
+            table[slot] = Self::slot_value(size, hash, sym);
         }
         table
     }
@@ -188,6 +199,16 @@ impl Interner {
             .get()
             .map_or_else(|| table_size(self.ends.len()), Vec::capacity);
         self.text.capacity() + (self.ends.capacity() + table) * 4
+    }
+}
+
+/// The bits of a slot above the symbol, for a table of `len` slots (a
+/// power of two; its symbols are below `len`).
+fn tag_mask(len: usize) -> u32 {
+    let bits = len.trailing_zeros();
+    match bits {
+        32.. => 0,
+        _ => !((1u32 << bits) - 1),
     }
 }
 

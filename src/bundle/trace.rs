@@ -258,9 +258,19 @@ impl TraceIndex {
         let at_ms = envelope.at.and_then(parse_iso_millis).unwrap_or(i64::MIN);
         let mut entry = TraceEntry::new(line.offset, at_ms, line.len, seq, kind);
         entry.outcome = outcome;
-        entry.node = envelope.node_id.map(|s| self.strings.intern(s));
-        entry.attempt = envelope.attempt_id.map(|s| self.strings.intern(s));
-        entry.session = envelope.session_id.map(|s| self.strings.intern(s));
+        // Neighbouring events mostly name the same node, attempt and
+        // session: compared with the previous event's before hashing.
+        let previous = self.entries.last().copied();
+        let mut intern = |s: Option<&str>, before: Option<Sym>| {
+            let s = s?;
+            match before.filter(|&sym| self.strings.resolve(sym) == s) {
+                Some(sym) => Some(sym),
+                None => Some(self.strings.intern(s)),
+            }
+        };
+        entry.node = intern(envelope.node_id, previous.and_then(|p| p.node));
+        entry.attempt = intern(envelope.attempt_id, previous.and_then(|p| p.attempt));
+        entry.session = intern(envelope.session_id, previous.and_then(|p| p.session));
         self.entries.push(entry);
         Ok(())
     }
