@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::ndjson::read_at;
+use super::snapshot_reader::{hash_bytes, SnapshotReader};
 use super::trace::TraceIndex;
 
 const MAGIC: &[u8; 8] = b"REELIDX1";
@@ -110,8 +111,7 @@ impl IndexCache {
     /// go on indexing.
     pub(crate) fn load(&self, path: &Path, file: &File, meta: &fs::Metadata) -> Option<TraceIndex> {
         let snapshot = self.snapshot_path(path)?;
-        let bytes = fs::read(&snapshot).ok()?;
-        let (identity, index) = decode(&bytes)?;
+        let (identity, index) = decode(File::open(&snapshot).ok()?)?;
         let indexed = index.scan_position().offset;
         let now = identity_of(file, meta, indexed, index.entries().last())?;
         let grew = meta.len() > indexed;
@@ -283,13 +283,10 @@ fn encode(identity: &Identity, index: &TraceIndex) -> Vec<u8> {
     out
 }
 
-fn decode(bytes: &[u8]) -> Option<(Identity, TraceIndex)> {
-    use super::trace::snapshot::Reader;
-    let (body, checksum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if hash_bytes(body) != u64::from_le_bytes(checksum.try_into().ok()?) {
-        return None;
-    }
-    let mut r = Reader { bytes: body, at: 0 };
+/// The snapshot in `file`, read as a stream (see `snapshot_reader`).
+fn decode(file: File) -> Option<(Identity, TraceIndex)> {
+    let total = file.metadata().ok()?.len();
+    let mut r = SnapshotReader::new(file, total)?;
     if r.take(8)? != MAGIC {
         return None;
     }
@@ -301,7 +298,8 @@ fn decode(bytes: &[u8]) -> Option<(Identity, TraceIndex)> {
         return None;
     }
     let samples = (0..count).map(|_| r.u64()).collect::<Option<Vec<_>>>()?;
-    let index = TraceIndex::decode(&body[r.at..])?;
+    let index = TraceIndex::decode(&mut r)?;
+    r.finish()?;
     Some((
         Identity {
             dev,
@@ -311,26 +309,4 @@ fn decode(bytes: &[u8]) -> Option<(Identity, TraceIndex)> {
         },
         index,
     ))
-}
-
-/// A fast 64-bit hash (eight bytes a step, multiply and rotate): a
-/// checksum against damage, not against an adversary (the file checks are
-/// what decide whether a snapshot is served).
-fn hash_bytes(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut lanes = [K, K ^ 1, K ^ 2, K ^ 3];
-    let mut chunks = bytes.chunks_exact(32);
-    for chunk in &mut chunks {
-        for (lane, word) in lanes.iter_mut().zip(chunk.chunks_exact(8)) {
-            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-            *lane = (*lane ^ word).wrapping_mul(K).rotate_left(29);
-        }
-    }
-    let mut h = lanes.iter().fold(bytes.len() as u64, |h, &lane| {
-        (h ^ lane).wrapping_mul(K).rotate_left(31)
-    });
-    for &b in chunks.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(23);
-    }
-    h ^ (h >> 32)
 }

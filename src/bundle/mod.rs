@@ -23,6 +23,7 @@ pub mod safe_open;
 pub mod session;
 pub mod sha256;
 mod skim;
+pub(crate) mod snapshot_reader;
 pub mod timestamp;
 pub mod trace;
 pub mod trace_file;

@@ -4,6 +4,8 @@
 
 use super::{EventKind, Interner, Outcome, OutcomeDuration, Sym, TraceEntry, TraceIndex};
 use crate::bundle::ndjson::ScanPosition;
+use crate::bundle::snapshot_reader::SnapshotReader;
+use std::io::Read;
 
 impl TraceIndex {
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
@@ -44,11 +46,11 @@ impl TraceIndex {
         }
     }
 
-    /// The index `encode` wrote, if the bytes hold exactly one that makes
-    /// sense: symbols within the strings, seqs increasing, lines inside the
-    /// indexed bytes, side tables sorted and pointing at their entries.
-    pub(crate) fn decode(bytes: &[u8]) -> Option<TraceIndex> {
-        let mut r = Reader { bytes, at: 0 };
+    /// The index `encode` wrote, if the bytes that follow in `r` hold
+    /// one that makes sense: symbols within the strings, seqs increasing,
+    /// lines inside the indexed bytes, side tables sorted and pointing at
+    /// their entries. (The caller checks that nothing follows.)
+    pub(crate) fn decode<R: Read>(r: &mut SnapshotReader<R>) -> Option<TraceIndex> {
         let position = ScanPosition {
             offset: r.u64()?,
             lines: usize::try_from(r.u64()?).ok()?,
@@ -56,10 +58,13 @@ impl TraceIndex {
         let run_id = r.u32()?;
         let run_id_entry = r.u32()?;
         let text_len = r.len(1)?;
-        let text = std::str::from_utf8(r.take(text_len)?).ok()?.to_string();
+        let text = String::from_utf8(r.vec(text_len)?).ok()?;
         let ends_len = r.len(4)?;
-        let ends = r.take(ends_len * 4)?.chunks_exact(4);
-        let ends = ends.map(|end| u32::from_le_bytes(word(end, 0))).collect();
+        let mut ends = Vec::with_capacity(ends_len);
+        r.records(ends_len, 4, |end| {
+            ends.push(u32::from_le_bytes(word(end, 0)));
+            Some(())
+        })?;
         let strings = Interner::from_parts(text, ends)?;
         let sym = |id: u32| -> Option<Option<Sym>> {
             match id {
@@ -69,10 +74,9 @@ impl TraceIndex {
             }
         };
         let count = r.len(ENTRY_BYTES)?;
-        let block = r.take(count * ENTRY_BYTES)?;
         let mut entries: Vec<TraceEntry> = Vec::with_capacity(count);
-        // Fixed-size records read at fixed places: one bounds check each.
-        for record in block.chunks_exact(ENTRY_BYTES) {
+        // Fixed-size records read at fixed places.
+        r.records(count, ENTRY_BYTES, |record| {
             let u64_at = |at: usize| u64::from_le_bytes(word(record, at));
             let u32_at = |at: usize| u32::from_le_bytes(word(record, at));
             let offset = u64_at(0);
@@ -94,32 +98,36 @@ impl TraceIndex {
                 return None;
             }
             entries.push(entry);
-        }
+            Some(())
+        })?;
         let durations_len = r.len(12)?;
-        let mut durations = Vec::with_capacity(durations_len);
-        for _ in 0..durations_len {
-            let d = OutcomeDuration::new(r.u32()?, r.u64()?);
-            let sorted = durations
-                .last()
-                .is_none_or(|p: &OutcomeDuration| d.entry > p.entry);
+        let mut durations: Vec<OutcomeDuration> = Vec::with_capacity(durations_len);
+        r.records(durations_len, 12, |record| {
+            let d = OutcomeDuration::new(
+                u32::from_le_bytes(word(record, 0)),
+                u64::from_le_bytes(word(record, 4)),
+            );
+            let sorted = durations.last().is_none_or(|p| d.entry > p.entry);
             if !sorted || d.entry as usize >= entries.len() {
                 return None;
             }
             durations.push(d);
-        }
+            Some(())
+        })?;
         let others_len = r.len(8)?;
         let mut other_types: Vec<(u32, Sym)> = Vec::with_capacity(others_len);
-        for _ in 0..others_len {
-            let entry = r.u32()?;
-            let name = sym(r.u32()?)??;
+        r.records(others_len, 8, |record| {
+            let entry = u32::from_le_bytes(word(record, 0));
+            let name = sym(u32::from_le_bytes(word(record, 4)))??;
             let sorted = other_types.last().is_none_or(|&(p, _)| entry > p);
             if !sorted || entry as usize >= entries.len() {
                 return None;
             }
             other_types.push((entry, name));
-        }
+            Some(())
+        })?;
         let run_id = sym(run_id)?;
-        (r.at == bytes.len()).then_some(TraceIndex {
+        Some(TraceIndex {
             entries,
             durations,
             other_types,
@@ -151,38 +159,20 @@ pub(crate) fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
 
-/// Little-endian reads that answer `None` past the end.
-pub(crate) struct Reader<'a> {
-    pub bytes: &'a [u8],
-    pub at: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(out)
-    }
-
-    pub fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-
-    pub fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    /// A count of items of `size` bytes each, refused when the rest of the
-    /// bytes could not hold them (no huge allocation from a bad count).
-    pub fn len(&mut self, size: usize) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        (n.checked_mul(size)? <= self.bytes.len() - self.at).then_some(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::snapshot_reader::hash_bytes;
+
+    /// `body` decoded as a whole snapshot (its checksum made for it, so
+    /// that what is tested is decoding's own checks).
+    fn decoded(body: &[u8]) -> Option<TraceIndex> {
+        let mut bytes = body.to_vec();
+        bytes.extend_from_slice(&hash_bytes(body).to_le_bytes());
+        let mut r = SnapshotReader::new(&bytes[..], bytes.len() as u64)?;
+        let index = TraceIndex::decode(&mut r)?;
+        r.finish().map(|()| index)
+    }
 
     #[test]
     fn round_trips_and_refuses_damage() {
@@ -197,17 +187,17 @@ mod tests {
         let index = TraceIndex::from_bytes(trace.as_bytes()).expect("index");
         let mut bytes = Vec::new();
         index.encode(&mut bytes);
-        assert_eq!(TraceIndex::decode(&bytes), Some(index.clone()));
-        assert_eq!(TraceIndex::decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decoded(&bytes), Some(index.clone()));
+        assert_eq!(decoded(&bytes[..bytes.len() - 1]), None);
         let mut longer = bytes.clone();
         longer.push(0);
-        assert_eq!(TraceIndex::decode(&longer), None);
+        assert_eq!(decoded(&longer), None);
         // Any single damaged byte decodes to nothing or to an index whose
         // symbols all resolve (never a panic).
         for at in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[at] ^= 0x41;
-            if let Some(decoded) = TraceIndex::decode(&damaged) {
+            if let Some(decoded) = decoded(&damaged) {
                 for e in decoded.entries() {
                     for sym in [e.node, e.attempt, e.session].into_iter().flatten() {
                         assert!(sym.index() <= decoded.strings().len());
