@@ -2,8 +2,9 @@
 //! the trace index a fresh full index gives, whatever happened to the trace
 //! since the snapshot was saved (random appends, partial lines, truncations,
 //! rewrites in place and by replacement); damaged or foreign snapshots are
-//! ignored; an unchanged trace is not read again. The cache lives in a
-//! temporary folder (never the user's).
+//! ignored; an unchanged trace is not read again. The same holds for a
+//! session's events and its index. The cache lives in a temporary folder
+//! (never the user's).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -59,6 +60,82 @@ fn cache_in(dir: &Path) -> IndexCache {
     IndexCache::at(dir.to_path_buf()).with_min_trace_bytes(0)
 }
 
+/// One random change to the NDJSON file at `path`, whose own full content
+/// is `full` and currently its first `*len` bytes (`foreign`: another
+/// run's file of the same kind). Says what it did; leaves the file a prefix
+/// of `full` or, now and then, something else entirely for one check.
+fn change_randomly(
+    rng: &mut Rng,
+    path: &Path,
+    full: &[u8],
+    foreign: &[u8],
+    len: &mut usize,
+) -> String {
+    let line_ends: Vec<usize> = memchr::memchr_iter(b'\n', full).map(|i| i + 1).collect();
+    match rng.below(6) {
+        0 | 1 => {
+            // Append whole lines, or stop mid-line.
+            let to = if rng.below(3) == 0 {
+                (*len + 1 + rng.below(300)).min(full.len())
+            } else {
+                line_ends[rng.below(line_ends.len())].max(*len)
+            };
+            let mut file = OpenOptions::new().append(true).open(path).expect("open");
+            file.write_all(&full[*len..to]).expect("append");
+            *len = to;
+            format!("append to {to}")
+        }
+        2 => {
+            // Truncate in place, at a line end or anywhere.
+            let to = if rng.below(2) == 0 {
+                line_ends[rng.below(line_ends.len())].min(*len)
+            } else {
+                rng.below(*len + 1)
+            };
+            let file = OpenOptions::new().write(true).open(path).expect("open");
+            file.set_len(to as u64).expect("truncate");
+            *len = to;
+            format!("truncate to {to}")
+        }
+        3 => {
+            // Replaced by another run's file (a new inode), longer or
+            // shorter.
+            let to = rng.below(foreign.len() + 1);
+            let temp = path.with_extension("new");
+            fs::write(&temp, &foreign[..to]).expect("write");
+            fs::rename(&temp, path).expect("rename");
+            *len = usize::MAX;
+            format!("replaced by {to} bytes of another run's file")
+        }
+        4 => {
+            // Rewritten in place: the other file, then this one again up
+            // to some line.
+            let to = line_ends[rng.below(line_ends.len())];
+            fs::write(path, &foreign[..to.min(foreign.len())]).expect("write");
+            fs::write(path, &full[..to]).expect("write");
+            *len = to;
+            format!("rewritten in place to {to}")
+        }
+        _ => {
+            let to = rng.below(foreign.len() + 1);
+            fs::write(path, &foreign[..to]).expect("write");
+            *len = usize::MAX;
+            format!("rewritten in place with {to} bytes of another run's file")
+        }
+    }
+}
+
+/// After a change that left something else in the file: back to a
+/// prefix of its own content.
+fn back_to_own_prefix(rng: &mut Rng, path: &Path, full: &[u8], len: &mut usize) {
+    if *len == usize::MAX {
+        let line_ends: Vec<usize> = memchr::memchr_iter(b'\n', full).map(|i| i + 1).collect();
+        let to = line_ends[rng.below(line_ends.len())];
+        fs::write(path, &full[..to]).expect("write");
+        *len = to;
+    }
+}
+
 #[test]
 fn snapshot_plus_tail_equals_a_fresh_index_under_random_changes() {
     let runs = tempfile::tempdir().expect("temp dir");
@@ -76,66 +153,114 @@ fn snapshot_plus_tail_equals_a_fresh_index_under_random_changes() {
         fs::write(&trace, &full[..len]).expect("write");
         check_same(&bundle, &cache, &format!("case {case}: first open"));
         for step in 0..25 {
-            let what = match rng.below(6) {
-                0 | 1 => {
-                    // Append whole lines, or stop mid-line.
-                    let to = if rng.below(3) == 0 {
-                        (len + 1 + rng.below(300)).min(full.len())
-                    } else {
-                        line_ends[rng.below(line_ends.len())].max(len)
-                    };
-                    let mut file = OpenOptions::new().append(true).open(&trace).expect("open");
-                    file.write_all(&full[len..to]).expect("append");
-                    len = to;
-                    format!("append to {to}")
-                }
-                2 => {
-                    // Truncate in place, at a line end or anywhere.
-                    let to = if rng.below(2) == 0 {
-                        line_ends[rng.below(line_ends.len())].min(len)
-                    } else {
-                        rng.below(len + 1)
-                    };
-                    let file = OpenOptions::new().write(true).open(&trace).expect("open");
-                    file.set_len(to as u64).expect("truncate");
-                    len = to;
-                    format!("truncate to {to}")
-                }
-                3 => {
-                    // Replaced by another run's trace (a new file), longer
-                    // or shorter.
-                    let to = rng.below(foreign.len() + 1);
-                    let temp = bundle.join("trace.ndjson.new");
-                    fs::write(&temp, &foreign[..to]).expect("write");
-                    fs::rename(&temp, &trace).expect("rename");
-                    len = usize::MAX;
-                    format!("replaced by {to} bytes of another trace")
-                }
-                4 => {
-                    // Rewritten in place: another trace, then this one again
-                    // up to some line.
-                    let to = line_ends[rng.below(line_ends.len())];
-                    fs::write(&trace, &foreign[..to.min(foreign.len())]).expect("write");
-                    fs::write(&trace, &full[..to]).expect("write");
-                    len = to;
-                    format!("rewritten in place to {to}")
-                }
-                _ => {
-                    let to = rng.below(foreign.len() + 1);
-                    fs::write(&trace, &foreign[..to]).expect("write");
-                    len = usize::MAX;
-                    format!("rewritten in place with {to} bytes of another trace")
-                }
-            };
-            if len == usize::MAX {
-                // Back to a prefix of our own trace for the next steps.
-                let to = line_ends[rng.below(line_ends.len())];
-                fs::write(&trace, &full[..to]).expect("write");
-                len = to;
-            }
+            let what = change_randomly(&mut rng, &trace, &full, &foreign, &mut len);
+            back_to_own_prefix(&mut rng, &trace, &full, &mut len);
             check_same(&bundle, &cache, &format!("case {case} step {step}: {what}"));
         }
     }
+}
+
+/// A session's index as plain values: entries with their strings
+/// resolved (the symbols' numbering is the index's own business).
+type SessionRow = (u64, i64, u32, u32, [Option<String>; 3], String, String);
+
+fn session_rows(bundle: &Path, cache: Option<&IndexCache>) -> Result<Vec<SessionRow>, String> {
+    let opened =
+        Bundle::open_with_cache(bundle, cache, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    let session = opened.sessions.first().ok_or("no session")?;
+    let index = session.index().map_err(|e| e.to_string())?;
+    let name = |sym: Option<reel::bundle::intern::Sym>| sym.map(|s| index.resolve(s).to_string());
+    Ok(index
+        .entries()
+        .iter()
+        .map(|e| {
+            (
+                e.offset,
+                e.at_ms,
+                e.len,
+                e.seq,
+                [name(e.method), name(e.update), name(e.rpc_id)],
+                format!("{:?}", e.direction),
+                format!("{:?}", e.rpc),
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn a_session_index_from_its_snapshot_plus_tail_equals_a_fresh_one() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = cache_in(cache_dir.path());
+    let bundle = synth(&runs.path().join("a"), 5);
+    let other = synth(&runs.path().join("b"), 9);
+    let events_of = |bundle: &Path| {
+        let sessions = bundle.join("sessions");
+        let dir = fs::read_dir(&sessions)
+            .expect("sessions")
+            .next()
+            .expect("one");
+        dir.expect("entry").path().join("events.ndjson")
+    };
+    let events = events_of(&bundle);
+    let full = fs::read(&events).expect("events");
+    let foreign = fs::read(events_of(&other)).expect("other events");
+    assert!(full.len() > 1000, "a session with events to index");
+    let line_ends: Vec<usize> = memchr::memchr_iter(b'\n', &full).map(|i| i + 1).collect();
+    let mut rng = Rng(0x5e55_1011);
+    for case in 0..6 {
+        let mut len = line_ends[rng.below(line_ends.len() / 2)];
+        fs::write(&events, &full[..len]).expect("write");
+        for step in 0..20 {
+            let cached = session_rows(&bundle, Some(&cache));
+            assert_eq!(
+                cached,
+                session_rows(&bundle, None),
+                "case {case} step {step}"
+            );
+            let what = change_randomly(&mut rng, &events, &full, &foreign, &mut len);
+            back_to_own_prefix(&mut rng, &events, &full, &mut len);
+            let fresh = session_rows(&bundle, None);
+            assert_eq!(
+                session_rows(&bundle, Some(&cache)),
+                fresh,
+                "case {case} step {step}: {what}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unchanged_session_is_served_from_its_snapshot() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = cache_in(cache_dir.path());
+    let bundle = synth(runs.path(), 11);
+    let fresh = session_rows(&bundle, None).expect("fresh");
+    assert_eq!(session_rows(&bundle, Some(&cache)), Ok(fresh.clone()));
+    let sessions: Vec<PathBuf> = fs::read_dir(cache_dir.path())
+        .expect("cache")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| fs::read(p).is_ok_and(|b| b.starts_with(b"REELSES1")))
+        .collect();
+    assert_eq!(sessions.len(), 1, "one session snapshot saved");
+    // A served snapshot is marked as recently used (its mtime): set it
+    // back, open again, and it must have been read, not rewritten.
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+    let handle = OpenOptions::new()
+        .append(true)
+        .open(&sessions[0])
+        .expect("open");
+    handle.set_modified(old).expect("set mtime");
+    let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).expect("meta"));
+    let before = inode(&sessions[0]);
+    assert_eq!(session_rows(&bundle, Some(&cache)), Ok(fresh));
+    let meta = fs::metadata(&sessions[0]).expect("meta");
+    assert!(
+        meta.modified().expect("mtime") > old,
+        "the snapshot was served"
+    );
+    assert_eq!(inode(&sessions[0]), before, "and not written again");
 }
 
 #[test]

@@ -17,17 +17,58 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::ndjson::read_at;
+use super::ndjson::{read_at, ScanPosition};
 use super::snapshot_reader::{hash_bytes, SnapshotReader};
 use super::trace::TraceIndex;
 
-const MAGIC: &[u8; 8] = b"REELIDX1";
 /// Traces smaller than this index in a few milliseconds: not cached.
 const DEFAULT_MIN_TRACE_BYTES: u64 = 4 << 20;
 const DEFAULT_CAP_BYTES: u64 = 2 << 30;
 /// Bytes hashed at the start of the file and at each sampled place.
 const SAMPLE: u64 = 4096;
 const SAMPLES: u64 = 6;
+
+/// An index the cache can hold: of an NDJSON file, built line by line, so
+/// that a snapshot of its start plus the lines after it is the whole.
+pub(crate) trait Snapshot: Sized {
+    /// The first bytes of its snapshots (what kind of index, which format).
+    const MAGIC: &'static [u8; 8];
+    /// How many levels up from the indexed file the runs folder is.
+    const RUNS_FOLDER_UP: usize;
+    fn encode(&self, out: &mut Vec<u8>);
+    /// The index `encode` wrote, checked through and through (`None`
+    /// otherwise); the caller checks that nothing follows.
+    fn decode<R: std::io::Read>(r: &mut SnapshotReader<R>) -> Option<Self>;
+    fn scan_position(&self) -> ScanPosition;
+    /// Where its last indexed line starts.
+    fn last_line_offset(&self) -> Option<u64>;
+    fn is_empty(&self) -> bool;
+    fn encoded_len_hint(&self) -> usize;
+}
+
+impl Snapshot for TraceIndex {
+    const MAGIC: &'static [u8; 8] = b"REELIDX1";
+    /// `runs/<run>/trace.ndjson`.
+    const RUNS_FOLDER_UP: usize = 2;
+    fn encode(&self, out: &mut Vec<u8>) {
+        TraceIndex::encode(self, out)
+    }
+    fn decode<R: std::io::Read>(r: &mut SnapshotReader<R>) -> Option<Self> {
+        TraceIndex::decode(r)
+    }
+    fn scan_position(&self) -> ScanPosition {
+        TraceIndex::scan_position(self)
+    }
+    fn last_line_offset(&self) -> Option<u64> {
+        self.entries().last().map(|e| e.offset())
+    }
+    fn is_empty(&self) -> bool {
+        TraceIndex::is_empty(self)
+    }
+    fn encoded_len_hint(&self) -> usize {
+        self.len() * 40
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct IndexCache {
@@ -109,11 +150,16 @@ impl IndexCache {
     /// The saved index of `file` (at `path`), if one is there and still
     /// describes the file's first bytes. Its scan position says where to
     /// go on indexing.
-    pub(crate) fn load(&self, path: &Path, file: &File, meta: &fs::Metadata) -> Option<TraceIndex> {
+    pub(crate) fn load<T: Snapshot>(
+        &self,
+        path: &Path,
+        file: &File,
+        meta: &fs::Metadata,
+    ) -> Option<T> {
         let snapshot = self.snapshot_path(path)?;
-        let (identity, index) = decode(File::open(&snapshot).ok()?)?;
+        let (identity, index) = decode::<T>(File::open(&snapshot).ok()?)?;
         let indexed = index.scan_position().offset;
-        let now = identity_of(file, meta, indexed, index.entries().last())?;
+        let now = identity_of(file, meta, indexed, index.last_line_offset())?;
         let grew = meta.len() > indexed;
         let same = identity.dev == now.dev
             && identity.ino == now.ino
@@ -131,21 +177,27 @@ impl IndexCache {
 
     /// Saves `index` of `file` (best effort: a cache that cannot be written
     /// only costs the next open its time).
-    pub(crate) fn store(&self, path: &Path, file: &File, meta: &fs::Metadata, index: &TraceIndex) {
+    pub(crate) fn store<T: Snapshot>(
+        &self,
+        path: &Path,
+        file: &File,
+        meta: &fs::Metadata,
+        index: &T,
+    ) {
         if meta.len() < self.min_trace_bytes || index.is_empty() {
             return;
         }
         let indexed = index.scan_position().offset;
-        let Some(identity) = identity_of(file, meta, indexed, index.entries().last()) else {
+        let Some(identity) = identity_of(file, meta, indexed, index.last_line_offset()) else {
             return;
         };
         let Some(snapshot) = self.snapshot_path(path) else {
             return;
         };
-        // Never inside the runs folder the trace lives in.
+        // Never inside the runs folder the file's run lives in.
         if let Some(runs) = fs::canonicalize(path)
             .ok()
-            .and_then(|p| p.parent()?.parent().map(Path::to_path_buf))
+            .and_then(|p| p.ancestors().nth(T::RUNS_FOLDER_UP).map(Path::to_path_buf))
         {
             if fs::canonicalize(&self.dir).is_ok_and(|dir| dir.starts_with(&runs)) {
                 return;
@@ -225,7 +277,7 @@ fn identity_of(
     file: &File,
     meta: &fs::Metadata,
     indexed: u64,
-    last: Option<&super::TraceEntry>,
+    last_line: Option<u64>,
 ) -> Option<Identity> {
     #[cfg(unix)]
     let (dev, ino) = {
@@ -250,8 +302,8 @@ fn identity_of(
             (at, SAMPLE.min(indexed - at))
         })
         .collect();
-    if let Some(last) = last {
-        ranges.push((last.offset(), indexed.checked_sub(last.offset())?));
+    if let Some(last) = last_line {
+        ranges.push((last, indexed.checked_sub(last)?));
     }
     let mut samples = Vec::with_capacity(ranges.len());
     for (at, len) in ranges {
@@ -266,10 +318,10 @@ fn identity_of(
     })
 }
 
-fn encode(identity: &Identity, index: &TraceIndex) -> Vec<u8> {
+fn encode<T: Snapshot>(identity: &Identity, index: &T) -> Vec<u8> {
     use super::trace::snapshot::{put_u32, put_u64};
-    let mut out = Vec::with_capacity(index.len() * 40 + 1024);
-    out.extend_from_slice(MAGIC);
+    let mut out = Vec::with_capacity(index.encoded_len_hint() + 1024);
+    out.extend_from_slice(T::MAGIC);
     put_u64(&mut out, identity.dev);
     put_u64(&mut out, identity.ino);
     out.extend_from_slice(&identity.mtime_ns.to_le_bytes());
@@ -284,10 +336,10 @@ fn encode(identity: &Identity, index: &TraceIndex) -> Vec<u8> {
 }
 
 /// The snapshot in `file`, read as a stream (see `snapshot_reader`).
-fn decode(file: File) -> Option<(Identity, TraceIndex)> {
+fn decode<T: Snapshot>(file: File) -> Option<(Identity, T)> {
     let total = file.metadata().ok()?.len();
     let mut r = SnapshotReader::new(file, total)?;
-    if r.take(8)? != MAGIC {
+    if r.take(8)? != T::MAGIC {
         return None;
     }
     let dev = r.u64()?;
@@ -298,7 +350,7 @@ fn decode(file: File) -> Option<(Identity, TraceIndex)> {
         return None;
     }
     let samples = (0..count).map(|_| r.u64()).collect::<Option<Vec<_>>>()?;
-    let index = TraceIndex::decode(&mut r)?;
+    let index = T::decode(&mut r)?;
     r.finish()?;
     Some((
         Identity {

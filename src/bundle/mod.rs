@@ -21,6 +21,7 @@ pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;
 pub mod session;
+mod session_snapshot;
 pub mod sha256;
 mod skim;
 pub(crate) mod snapshot_reader;
@@ -75,11 +76,21 @@ pub struct SessionFiles {
     /// Listed in the manifest (rather than found only on disk or in the trace).
     pub in_manifest: bool,
     index: OnceLock<Result<SessionIndex, Problem>>,
+    /// Where the index is loaded from and saved to (the viewer's opens).
+    cache: Option<index_cache::IndexCache>,
 }
 
 impl SessionFiles {
-    fn new(root: &Path, id: String, handle: Option<String>, dir: &Path, in_manifest: bool) -> Self {
+    fn new(
+        root: &Path,
+        id: String,
+        handle: Option<String>,
+        dir: &Path,
+        in_manifest: bool,
+        cache: Option<&index_cache::IndexCache>,
+    ) -> Self {
         SessionFiles {
+            cache: cache.cloned(),
             root: root.to_path_buf(),
             binding: dir.join("binding.json"),
             record: dir.join("record.json"),
@@ -95,7 +106,7 @@ impl SessionFiles {
     /// empty index (the session may have been cut, or the copy lost it).
     pub fn index(&self) -> Result<&SessionIndex, BundleError> {
         self.index
-            .get_or_init(|| index_session_events(&self.root, &self.events))
+            .get_or_init(|| index_session_events(&self.root, &self.events, self.cache.as_ref()))
             .as_ref()
             .map_err(|p| match p.line {
                 Some(line) => BundleError::syntax(&p.file, line, p.message.clone()),
@@ -147,6 +158,11 @@ fn read_spans(
 }
 
 impl SessionFiles {
+    /// The snapshot cache its index uses, if any.
+    pub(crate) fn cache(&self) -> Option<&index_cache::IndexCache> {
+        self.cache.as_ref()
+    }
+
     /// The index if it has been built (refresh extends only built ones).
     pub(crate) fn built_index(&self) -> Option<&SessionIndex> {
         self.index.get().and_then(|r| r.as_ref().ok())
@@ -171,22 +187,48 @@ impl SessionFiles {
     }
 }
 
-fn index_session_events(root: &Path, path: &Path) -> Result<SessionIndex, Problem> {
-    let mut index = SessionIndex::default();
-    let scanned = ndjson::scan_file(root, path, |line, raw| {
-        index.push_complete_line(line, raw, path)
-    });
-    match scanned {
-        Err(err) if safe_open::is_absent(&err) => Ok(index),
-        Ok((end, tail)) => {
-            // A partial last line is a turn still being written: wait for it.
-            let _ = tail;
-            index.set_scan_position(end);
-            index.shrink_to_fit();
-            Ok(index)
+/// Indexes a session's events, from its snapshot in `cache` on when there
+/// is one (and saves the index there when it grew).
+fn index_session_events(
+    root: &Path,
+    path: &Path,
+    cache: Option<&index_cache::IndexCache>,
+) -> Result<SessionIndex, Problem> {
+    let opened = safe_open::open(root, path);
+    let (mut file, metadata) = match opened {
+        Err(err) if safe_open::is_absent(&err) => return Ok(SessionIndex::default()),
+        Err(err) => return Err(Problem::from_error(&err)),
+        Ok(opened) => opened,
+    };
+    let loaded: Option<SessionIndex> = cache.and_then(|cache| cache.load(path, &file, &metadata));
+    let loaded_end = loaded.as_ref().map(|index| index.scan_position());
+    let mut index = loaded.unwrap_or_default();
+    let start = index.scan_position();
+    let scanned = ndjson::scan_open_file(
+        &mut file,
+        metadata.len(),
+        start,
+        path,
+        |line, raw| index.push_complete_line(line, raw, path),
+        &mut |_, _| {},
+    );
+    // A partial last line is a turn still being written: wait for it.
+    let (end, _tail) = scanned.map_err(|err| Problem::from_error(&err))?;
+    index.set_scan_position(end);
+    index.shrink_to_fit();
+    if let Some(cache) = cache {
+        if loaded_end.is_none_or(|loaded| worth_saving_again(loaded.offset, end.offset)) {
+            cache.store(path, &file, &metadata, &index);
         }
-        Err(err) => Err(Problem::from_error(&err)),
     }
+    Ok(index)
+}
+
+/// Whether an index that grew from `loaded` to `now` bytes is worth a new
+/// snapshot: a live session grows all the time, and rewriting a large
+/// snapshot for every turn would cost more than the tail it saves.
+fn worth_saving_again(loaded: u64, now: u64) -> bool {
+    now.saturating_sub(loaded) >= (loaded / 4).max(4 << 20)
 }
 
 thread_local! {
@@ -293,7 +335,8 @@ impl Bundle {
             }
             last_partial = Some((std::time::Instant::now(), prefix.len()));
             let trace = prefix.clone();
-            let Ok(sessions) = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)
+            let Ok(sessions) =
+                discover_sessions(&root, &manifest, &paths, &trace, &manifest_path, cache)
             else {
                 return;
             };
@@ -320,7 +363,7 @@ impl Bundle {
             &mut on_prefix,
         )?;
         let started = std::time::Instant::now();
-        let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path)?;
+        let sessions = discover_sessions(&root, &manifest, &paths, &trace, &manifest_path, cache)?;
         let live = read_optional_json(&root, &paths.live_projection, &mut warnings);
         let mut bundle = Bundle {
             root,
@@ -577,6 +620,7 @@ fn discover_sessions(
     paths: &BundlePaths,
     trace: &TraceIndex,
     manifest_path: &Path,
+    cache: Option<&index_cache::IndexCache>,
 ) -> Result<Vec<SessionFiles>, BundleError> {
     let mut sessions: Vec<SessionFiles> = Vec::new();
     for (i, entry) in manifest.sessions.iter().enumerate() {
@@ -589,7 +633,14 @@ fn discover_sessions(
             ));
         }
         let dir = paths.sessions_dir.join(&entry.id);
-        let mut files = SessionFiles::new(root, entry.id.clone(), entry.handle.clone(), &dir, true);
+        let mut files = SessionFiles::new(
+            root,
+            entry.id.clone(),
+            entry.handle.clone(),
+            &dir,
+            true,
+            cache,
+        );
         for (field, value, slot) in [
             ("bindingPath", &entry.binding_path, &mut files.binding),
             ("recordPath", &entry.record_path, &mut files.record),
@@ -622,7 +673,7 @@ fn discover_sessions(
         extra.sort();
         for id in extra {
             let dir = paths.sessions_dir.join(&id);
-            sessions.push(SessionFiles::new(root, id, None, &dir, false));
+            sessions.push(SessionFiles::new(root, id, None, &dir, false, cache));
         }
     }
     let mut from_trace: Vec<String> = Vec::new();
@@ -640,7 +691,7 @@ fn discover_sessions(
         .filter(|id| safe_open::is_plain_name(id))
     {
         let dir = paths.sessions_dir.join(&id);
-        sessions.push(SessionFiles::new(root, id, None, &dir, false));
+        sessions.push(SessionFiles::new(root, id, None, &dir, false, cache));
     }
     Ok(sessions)
 }

@@ -81,18 +81,42 @@ pub fn scan_file(
 pub fn scan_file_with_progress(
     root: &Path,
     path: &Path,
+    on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(ScanPosition, Vec<u8>), BundleError> {
+    let (mut file, metadata) = safe_open::open(root, path)?;
+    let total = metadata.len();
+    scan_open_file(
+        &mut file,
+        total,
+        ScanPosition::default(),
+        path,
+        on_line,
+        progress,
+    )
+}
+
+/// `scan_file_with_progress` on a file already open through `safe_open`
+/// (`total`: its size), from `start` on (a line boundary, e.g. where a
+/// snapshot of the file's index ends).
+pub(crate) fn scan_open_file(
+    file: &mut std::fs::File,
+    total: u64,
+    start: ScanPosition,
+    path: &Path,
     mut on_line: impl FnMut(Line, &[u8]) -> Result<(), BundleError>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(ScanPosition, Vec<u8>), BundleError> {
+    use std::io::Seek;
     const CHUNK: u64 = 1 << 20;
     let io_error = |e| BundleError::io(path, e);
-    let (mut file, metadata) = safe_open::open(root, path)?;
-    let total = metadata.len();
+    file.seek(std::io::SeekFrom::Start(start.offset))
+        .map_err(io_error)?;
     let mut buf: Vec<u8> = Vec::new();
-    let mut position = ScanPosition::default();
+    let mut position = start;
     loop {
         // `take` + `read_to_end` appends without zero-filling a buffer first.
-        let read = (&mut file)
+        let read = (&mut *file)
             .take(CHUNK)
             .read_to_end(&mut buf)
             .map_err(io_error)?;

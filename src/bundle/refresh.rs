@@ -112,6 +112,7 @@ fn refresh_sessions(bundle: &Bundle) -> Result<(Vec<SessionFiles>, bool), Bundle
         &bundle.paths,
         &bundle.trace,
         &manifest_path,
+        bundle.sessions.iter().find_map(|s| s.cache()),
     )?;
     let mut changed = listed.len() != bundle.sessions.len();
     let mut out = Vec::with_capacity(listed.len());

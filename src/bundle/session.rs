@@ -220,6 +220,25 @@ impl SessionIndex {
         start..end.max(start)
     }
 
+    /// The strings the entries' symbols name (for the index snapshot).
+    pub(crate) fn strings(&self) -> &Interner {
+        &self.strings
+    }
+
+    /// An index of these parts (a decoded snapshot: the caller checked
+    /// them).
+    pub(crate) fn from_parts(
+        entries: Vec<SessionEntry>,
+        strings: Interner,
+        position: ScanPosition,
+    ) -> SessionIndex {
+        SessionIndex {
+            entries,
+            strings,
+            position,
+        }
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<SessionEntry>() + self.strings.heap_bytes()
     }

@@ -141,7 +141,7 @@ impl TraceIndex {
 
 /// `N` bytes of `record` from `at` (the caller's records are long enough:
 /// zeros otherwise, which the checks refuse or read as nothing).
-fn word<const N: usize>(record: &[u8], at: usize) -> [u8; N] {
+pub(crate) fn word<const N: usize>(record: &[u8], at: usize) -> [u8; N] {
     record
         .get(at..at + N)
         .and_then(|bytes| bytes.try_into().ok())
