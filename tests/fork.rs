@@ -192,7 +192,7 @@ fn check_forks(source: &Path, stride: usize) -> Vec<String> {
         let forked_trace =
             fs::read_to_string(summary.dir.join("trace.ndjson")).expect("fork trace");
         let forked_lines: Vec<&str> = forked_trace.lines().collect();
-        let kept = run.attempts[x].entry_end + 1;
+        let kept = run.attempts[x].entry_end() + 1;
         let old = format!("\"runId\":{}", json!(run.run_id()));
         let new = format!("\"runId\":{}", json!(summary.run_id));
         for (i, (f, s)) in forked_lines.iter().zip(&lines[..kept]).enumerate() {

@@ -188,7 +188,7 @@ fn attempts(run: &Run) -> Vec<(String, String, String, u32, u32, Option<u64>)> {
                 a.outcome.name().to_string(),
                 a.seq_start,
                 a.seq_end,
-                a.duration_ms,
+                a.duration_ms(&run.bundle.trace),
             )
         })
         .collect()

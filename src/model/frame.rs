@@ -86,7 +86,7 @@ impl NodeAttempts {
     pub fn build(attempts: &[Attempt], node_count: usize) -> Self {
         let mut by_node = vec![Vec::new(); node_count];
         for (position, attempt) in attempts.iter().enumerate() {
-            if let Some(list) = attempt.flow_node.and_then(|n| by_node.get_mut(n)) {
+            if let Some(list) = attempt.flow_node().and_then(|n| by_node.get_mut(n)) {
                 list.push(u32::try_from(position).unwrap_or(u32::MAX));
             }
         }
@@ -122,7 +122,7 @@ pub fn node_frames(attempts: &[Attempt], node_count: usize, seq: u32) -> Vec<Nod
     let mut frames = vec![NodeFrame::UNVISITED; node_count];
     let visible = attempts.partition_point(|a| a.seq_start <= seq);
     for (position, attempt) in attempts[..visible].iter().enumerate() {
-        if let Some(frame) = attempt.flow_node.and_then(|n| frames.get_mut(n)) {
+        if let Some(frame) = attempt.flow_node().and_then(|n| frames.get_mut(n)) {
             frame.attempts += 1;
             frame.latest = Some(position);
             frame.status = attempt_status_at(attempt, seq);

@@ -186,7 +186,7 @@ impl Run {
     /// interrupt, the time it ran until then).
     pub fn elapsed_at(&self, attempt: &Attempt, seq: u32) -> Option<u64> {
         if attempt.is_finished() && seq >= attempt.seq_end {
-            return attempt.duration_ms;
+            return attempt.duration_ms(&self.bundle.trace);
         }
         let entries = self.bundle.trace.entries();
         let upto = seq.min(attempt.seq_end);
@@ -194,9 +194,9 @@ impl Run {
             .bundle
             .trace
             .entry_at_or_before(upto)
-            .filter(|&i| i >= attempt.entry_start)?;
+            .filter(|&i| i >= attempt.entry_start())?;
         let at = entries.get(last)?.at()?;
-        u64::try_from(at - attempt.started_ms?).ok()
+        u64::try_from(at - attempt.started_ms(&self.bundle.trace)?).ok()
     }
 
     pub fn attempt_id(&self, attempt: &Attempt) -> &str {
@@ -210,7 +210,7 @@ impl Run {
     /// The node type from the flow definition (`unknown` if undefined).
     pub fn node_type(&self, attempt: &Attempt) -> &str {
         attempt
-            .flow_node
+            .flow_node()
             .and_then(|n| self.bundle.flow.nodes.get(n))
             .map_or("unknown", |n| n.node_type.as_str())
     }
@@ -234,7 +234,7 @@ impl Run {
     pub fn visited_nodes(&self) -> Vec<bool> {
         let mut visited = vec![false; self.bundle.flow.nodes.len()];
         for attempt in &self.attempts {
-            if let Some(slot) = attempt.flow_node.and_then(|n| visited.get_mut(n)) {
+            if let Some(slot) = attempt.flow_node().and_then(|n| visited.get_mut(n)) {
                 *slot = true;
             }
         }
@@ -255,7 +255,7 @@ impl Run {
 
     /// The decoded `node_outcome` payload of a finished attempt.
     pub fn outcome_payload(&self, attempt: &Attempt) -> Result<Option<Value>, BundleError> {
-        let Some(entry) = attempt.outcome_entry else {
+        let Some(entry) = attempt.outcome_entry() else {
             return Ok(None);
         };
         let event = self

@@ -126,7 +126,7 @@ impl Run {
         attempt: &Attempt,
     ) -> Result<Option<ConversationLink>, BundleError> {
         let trace = &self.bundle.trace;
-        let candidates = (attempt.entry_start..=attempt.entry_end)
+        let candidates = (attempt.entry_start()..=attempt.entry_end())
             .rev()
             .filter(|&i| {
                 matches!(
@@ -153,9 +153,9 @@ impl Run {
         attempt: &Attempt,
         index: &crate::bundle::SessionIndex,
     ) -> (u32, u32) {
-        let start = attempt.started_ms.unwrap_or(i64::MIN);
+        let start = attempt.started_ms(&self.bundle.trace).unwrap_or(i64::MIN);
         let finish = if attempt.is_finished() {
-            attempt.finished_ms.unwrap_or(i64::MAX)
+            attempt.finished_ms().unwrap_or(i64::MAX)
         } else {
             i64::MAX
         };

@@ -260,8 +260,8 @@ fn session_horizon(run: &Run, attempt: usize, session_id: &str) -> u32 {
     };
     let Ok(index) = files.index() else { return 0 };
     let until = run.attempts[attempt]
-        .finished_ms
-        .or(run.attempts[attempt].started_ms)
+        .finished_ms()
+        .or(run.attempts[attempt].started_ms(&run.bundle.trace))
         .unwrap_or(i64::MAX);
     let entries = index.entries();
     entries

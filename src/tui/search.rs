@@ -118,7 +118,7 @@ fn json_escaped(text: &str) -> String {
 fn step_at_time(run: &Run, time: i64) -> Option<u32> {
     let started = run
         .attempts
-        .partition_point(|a| a.started_ms.is_some_and(|s| s <= time));
+        .partition_point(|a| a.started_ms(&run.bundle.trace).is_some_and(|s| s <= time));
     started.checked_sub(1).map(|i| run.attempts[i].seq_end)
 }
 

@@ -118,8 +118,8 @@ pub fn exercise(rng: &mut Rng, dir: &Path) -> CaseResult {
     let mut previous_start = None;
     for attempt in &run.attempts {
         let ok = attempt.seq_start <= attempt.seq_end
-            && attempt.entry_start <= attempt.entry_end
-            && attempt.entry_end < trace.len()
+            && attempt.entry_start() <= attempt.entry_end()
+            && attempt.entry_end() < trace.len()
             && previous_start.is_none_or(|p| p < attempt.seq_start);
         if !ok {
             return Err(format!(

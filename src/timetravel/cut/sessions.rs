@@ -76,9 +76,9 @@ fn kept_ranges<'r>(run: &'r Run, last: usize, cut: &'r TraceCut) -> HashMap<&'r 
                 // Up to the attempt's outcome, or for an attempt that has
                 // none, up to its last trace event: the moment of the cut.
                 let until = if attempt.is_finished() {
-                    attempt.finished_ms
+                    attempt.finished_ms()
                 } else {
-                    entries[attempt.entry_end].at()
+                    entries[attempt.entry_end()].at()
                 };
                 let until = until.unwrap_or(i64::MAX);
                 slot.until_ms = Some(slot.until_ms.map_or(until, |t| t.max(until)));
@@ -87,7 +87,7 @@ fn kept_ranges<'r>(run: &'r Run, last: usize, cut: &'r TraceCut) -> HashMap<&'r 
     }
     // A session bound before the cut that no kept attempt prompted: what it
     // holds was written before the cut.
-    let cut_ms = entries[run.attempts[last].entry_end]
+    let cut_ms = entries[run.attempts[last].entry_end()]
         .at()
         .unwrap_or(i64::MAX);
     for id in &cut.bound {

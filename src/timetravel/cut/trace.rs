@@ -57,7 +57,7 @@ pub(crate) fn write_trace(
     dest: &Path,
 ) -> Result<TraceCut> {
     let bundle = &run.bundle;
-    let entries = &bundle.trace.entries()[..=run.attempts[last].entry_end];
+    let entries = &bundle.trace.entries()[..=run.attempts[last].entry_end()];
     let kept: HashMap<Sym, usize> = run.attempts[..=last]
         .iter()
         .enumerate()

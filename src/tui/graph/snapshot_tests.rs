@@ -37,7 +37,7 @@ pub(crate) fn overlay_at(spec: &str) -> Vec<NodeOverlay> {
         .map(|(i, f)| NodeOverlay {
             status: f.status,
             attempts: f.attempts,
-            is_current: attempt.flow_node == Some(i),
+            is_current: attempt.flow_node() == Some(i),
             rerun: false,
         })
         .collect()

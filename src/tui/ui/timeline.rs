@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
     let current = view.current_attempt();
     let expanded = current.filter(|_| view.event_level);
     let extra = expanded.map_or(0, |i| {
-        run.attempts[i].entry_end - run.attempts[i].entry_start + 1
+        run.attempts[i].entry_end() - run.attempts[i].entry_start() + 1
     });
     let total = run.attempts.len() + extra;
     let selected = selected_row(view, expanded);
@@ -88,11 +88,11 @@ fn selected_row(view: &RunView, expanded: Option<usize>) -> Option<usize> {
     let attempt = &view.run.attempts[open];
     match view.run.bundle.trace.entry_at_or_before(view.cursor) {
         Some(entry)
-            if entry >= attempt.entry_start
-                && entry <= attempt.entry_end
+            if entry >= attempt.entry_start()
+                && entry <= attempt.entry_end()
                 && view.cursor != attempt.seq_end =>
         {
-            Some(step + 1 + (entry - attempt.entry_start))
+            Some(step + 1 + (entry - attempt.entry_start()))
         }
         _ => Some(step),
     }
@@ -138,7 +138,7 @@ fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Lin
     let wide = cols >= 72;
     if wide {
         let time = attempt
-            .started_ms
+            .started_ms(&run.bundle.trace)
             .map(format_iso_millis)
             .and_then(|s| s.get(11..23).map(str::to_string))
             .unwrap_or_default();
@@ -169,7 +169,7 @@ fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Lin
     spans.push(Span::styled(format!("{duration_text:>6} "), text_style));
     if wide {
         let detail = attempt
-            .flow_node
+            .flow_node()
             .and_then(|n| run.bundle.flow.nodes.get(n))
             .and_then(|n| n.status_detail())
             .map(clean)
@@ -193,7 +193,7 @@ fn event_line(view: &RunView, offset: usize, cols: usize, theme: &Theme) -> Line
     let Some(attempt) = view.current_attempt().map(|i| &run.attempts[i]) else {
         return Line::raw("");
     };
-    let index = attempt.entry_start + offset;
+    let index = attempt.entry_start() + offset;
     let trace = &run.bundle.trace;
     let Some(entry) = trace.entries().get(index) else {
         return Line::raw("");
