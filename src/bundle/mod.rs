@@ -117,7 +117,7 @@ impl SessionFiles {
         entries: &[session::SessionEntry],
         mut each: impl FnMut(&session::SessionEntry, Value),
     ) -> Result<(), BundleError> {
-        let span = |i: usize| (entries[i].offset, entries[i].len);
+        let span = |i: usize| (entries[i].offset(), entries[i].len);
         read_spans(&self.root, &self.events, entries.len(), span, |i, value| {
             each(&entries[i], value)
         })

@@ -41,10 +41,18 @@ pub enum RpcKind {
     Unknown,
 }
 
+/// One session message, 36 bytes (the main session of a long run has
+/// millions): the trace entry's tricks, a 48-bit offset and the time in two
+/// halves, so that 4-byte alignment suffices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionEntry {
-    pub offset: u64,
-    pub at_ms: i64,
+    /// The line's byte offset (`offset()`), 48 bits.
+    offset_lo: u32,
+    offset_hi: u16,
+    pub direction: Direction,
+    pub rpc: RpcKind,
+    /// Milliseconds since the epoch (`at_ms()`), as two halves.
+    at_ms: [u32; 2],
     pub len: u32,
     pub seq: u32,
     /// `method` of requests and notifications.
@@ -53,8 +61,20 @@ pub struct SessionEntry {
     pub update: Option<Sym>,
     /// The JSON-RPC id as its JSON text (`2`, `"abc"`).
     pub rpc_id: Option<Sym>,
-    pub direction: Direction,
-    pub rpc: RpcKind,
+}
+
+const _: () = assert!(std::mem::size_of::<SessionEntry>() == 36);
+
+impl SessionEntry {
+    /// Where the line starts in the file.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.offset_lo) | (u64::from(self.offset_hi) << 32)
+    }
+
+    /// Milliseconds since the epoch; `i64::MIN` when `at` was unreadable.
+    pub fn at_ms(&self) -> i64 {
+        (u64::from(self.at_ms[0]) | (u64::from(self.at_ms[1]) << 32)) as i64
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -165,20 +185,29 @@ impl SessionIndex {
                 _ => RpcKind::Unknown,
             };
         }
+        if line.offset > super::trace::MAX_OFFSET {
+            return Err(BundleError::syntax(
+                path,
+                line.number,
+                "the session log is too large to index (over 256 TiB)",
+            ));
+        }
+        let at_ms = peek
+            .at
+            .as_deref()
+            .and_then(parse_iso_millis)
+            .unwrap_or(i64::MIN) as u64;
         self.entries.push(SessionEntry {
-            offset: line.offset,
-            at_ms: peek
-                .at
-                .as_deref()
-                .and_then(parse_iso_millis)
-                .unwrap_or(i64::MIN),
+            offset_lo: line.offset as u32,
+            offset_hi: (line.offset >> 32) as u16,
+            direction,
+            rpc,
+            at_ms: [at_ms as u32, (at_ms >> 32) as u32],
             len: line.len,
             seq,
             method,
             update,
             rpc_id,
-            direction,
-            rpc,
         });
         Ok(())
     }

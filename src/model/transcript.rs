@@ -163,7 +163,7 @@ impl Run {
             index
                 .entries()
                 .iter()
-                .filter(|e| e.at_ms >= start && e.at_ms <= finish)
+                .filter(|e| e.at_ms() >= start && e.at_ms() <= finish)
         };
         let first = inside().next().map(|e| e.seq);
         let last = inside().next_back().map(|e| e.seq);

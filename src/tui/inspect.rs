@@ -265,7 +265,7 @@ fn session_horizon(run: &Run, attempt: usize, session_id: &str) -> u32 {
         .unwrap_or(i64::MAX);
     let entries = index.entries();
     entries
-        .partition_point(|e| e.at_ms <= until)
+        .partition_point(|e| e.at_ms() <= until)
         .checked_sub(1)
         .map_or(0, |i| entries[i].seq)
 }

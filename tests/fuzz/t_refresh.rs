@@ -49,7 +49,7 @@ fn view(run: &Run) -> Result<Vec<String>, String> {
         let spans: Vec<(u64, u32, u32)> = index
             .entries()
             .iter()
-            .map(|e| (e.offset, e.len, e.seq))
+            .map(|e| (e.offset(), e.len, e.seq))
             .collect();
         out.push(format!(
             "session {} {:?} {spans:?}",

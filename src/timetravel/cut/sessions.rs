@@ -29,7 +29,7 @@ impl Keep {
             index
                 .entries()
                 .iter()
-                .take_while(|e| e.at_ms <= until || e.at_ms == i64::MIN)
+                .take_while(|e| e.at_ms() <= until || e.at_ms() == i64::MIN)
                 .last()
                 .map_or(0, |e| e.seq)
         });
@@ -118,7 +118,7 @@ fn write_session(
         let kept = index.entries().partition_point(|e| e.seq <= last_seq);
         let end = match index.entries().get(kept) {
             _ if kept == 0 => 0,
-            Some(next) => next.offset,
+            Some(next) => next.offset(),
             None => index.scan_position().offset,
         };
         let to = target(root, &session.events, dest, dirs)?;
