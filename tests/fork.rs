@@ -68,7 +68,7 @@ fn staged(source: &Path, runs: &Path) -> PathBuf {
 /// and step counts: node states, outputs and the conversation.
 fn state_of(run: &Run, a: usize) -> Value {
     let attempt = &run.attempts[a];
-    let seq = attempt.seq_end;
+    let seq = attempt.seq_end(&run.bundle.trace);
     let nodes: Vec<Value> = run
         .bundle
         .flow
@@ -175,7 +175,7 @@ fn check_forks(source: &Path, stride: usize) -> Vec<String> {
         let manifest = read_json(&summary.dir.join("manifest.json"));
         let lineage = &manifest["lineage"];
         let wanted = json!({"parentRunId": run.run_id(), "attemptId": run.attempt_id(&run.attempts[x]),
-                            "seq": run.attempts[x].seq_end});
+                            "seq": run.attempts[x].seq_end(&run.bundle.trace)});
         diff_json(
             lineage,
             &wanted,
@@ -205,7 +205,7 @@ fn check_forks(source: &Path, stride: usize) -> Vec<String> {
             serde_json::from_str(forked_lines.last().expect("closing")).expect("json");
         if forked_lines.len() != kept + 1
             || closing["type"] != "run_forked"
-            || closing["seq"] != json!(run.attempts[x].seq_end + 1)
+            || closing["seq"] != json!(run.attempts[x].seq_end(&run.bundle.trace) + 1)
         {
             errs.push(format!(
                 "{ctx}: {} lines, closing {closing}",

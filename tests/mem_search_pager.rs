@@ -74,7 +74,7 @@ fn search_streams_a_turn_of_150k_events() {
     check_peak("searching a 150k-event turn", peak);
     // The turn belongs to reply#1: its hit is that step's last event.
     let reply = &run.attempts[run.find_attempt("reply#1").expect("reply")];
-    assert_eq!(hits.expect("search"), [reply.seq_end]);
+    assert_eq!(hits.expect("search"), [reply.seq_end(&run.bundle.trace)]);
 }
 
 /// A writer that takes `room` bytes, then fails like a closed pipe.

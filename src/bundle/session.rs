@@ -59,8 +59,22 @@ pub struct SessionEntry {
     pub method: Option<Sym>,
     /// `params.update.sessionUpdate` of `session/update` notifications.
     pub update: Option<Sym>,
-    /// The JSON-RPC id as its JSON text (`2`, `"abc"`).
-    pub rpc_id: Option<Sym>,
+    /// The JSON-RPC id (`SessionIndex::rpc_id`).
+    rpc_id: RpcIdSlot,
+}
+
+/// A JSON-RPC id in 4 bytes: the usual small numbers inline (high bit
+/// set), anything else interned as its JSON text (a `Sym`, whose numbers
+/// stay below 2^31 as the interner's text is u32-addressed), 0 for none.
+/// Requests and responses of a long session have hundreds of thousands of
+/// distinct ids; interning each would cost more than the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RpcIdSlot(u32);
+
+const INLINE: u32 = 1 << 31;
+
+impl RpcIdSlot {
+    const NONE: RpcIdSlot = RpcIdSlot(0);
 }
 
 const _: () = assert!(std::mem::size_of::<SessionEntry>() == 36);
@@ -163,7 +177,8 @@ impl SessionIndex {
             Some("inbound") => Direction::Inbound,
             _ => Direction::Unknown,
         };
-        let (mut method, mut update, mut rpc_id, mut rpc) = (None, None, None, RpcKind::Unknown);
+        let (mut method, mut update, mut rpc_id, mut rpc) =
+            (None, None, RpcIdSlot::NONE, RpcKind::Unknown);
         if let Some(message) = peek.message {
             method = message.method.as_deref().map(|m| self.strings.intern(m));
             update = message
@@ -172,9 +187,12 @@ impl SessionIndex {
                 .and_then(|u| u.session_update)
                 .map(|u| self.strings.intern(&u));
             rpc_id = match &message.id {
-                Some(RpcId::Number(n)) => Some(self.strings.intern(&n.to_string())),
-                Some(RpcId::Text(s)) => Some(self.strings.intern(&format!("{s:?}"))),
-                _ => None,
+                Some(RpcId::Number(n)) => match u32::try_from(*n) {
+                    Ok(n) if n < INLINE => RpcIdSlot(INLINE | n),
+                    _ => self.interned_rpc_id(&n.to_string()),
+                },
+                Some(RpcId::Text(s)) => self.interned_rpc_id(&format!("{s:?}")),
+                _ => RpcIdSlot::NONE,
             };
             rpc = match (&message.method, &message.id) {
                 (Some(_), Some(_)) => RpcKind::Request,
@@ -210,6 +228,23 @@ impl SessionIndex {
             rpc_id,
         });
         Ok(())
+    }
+
+    fn interned_rpc_id(&mut self, text: &str) -> RpcIdSlot {
+        let sym = self.strings.intern(text);
+        RpcIdSlot(u32::try_from(sym.index()).unwrap_or(0) & !INLINE)
+    }
+
+    /// The JSON-RPC id of `entry` as its JSON text (`2`, `"abc"`).
+    pub fn rpc_id(&self, entry: &SessionEntry) -> Option<Cow<'_, str>> {
+        match entry.rpc_id.0 {
+            0 => None,
+            n if n & INLINE != 0 => Some(Cow::Owned((n & !INLINE).to_string())),
+            n => self
+                .strings
+                .sym(n)
+                .map(|sym| Cow::Borrowed(self.resolve(sym))),
+        }
     }
 
     pub fn entries(&self) -> &[SessionEntry] {
@@ -282,9 +317,42 @@ mod tests {
             "agent_message_chunk"
         );
         assert_eq!(e[2].rpc, RpcKind::Response);
-        assert_eq!(e[2].rpc_id, e[0].rpc_id);
+        assert_eq!(index.rpc_id(&e[0]).as_deref(), Some("2"));
+        assert_eq!(index.rpc_id(&e[1]), None);
+        assert_eq!(index.rpc_id(&e[2]).as_deref(), Some("2"));
         assert_eq!(e[2].direction, Direction::Inbound);
         assert_eq!(index.range(2, 9), 1..3);
         assert_eq!(index.range(7, 9), 3..3);
+    }
+
+    #[test]
+    fn rpc_ids_read_back_as_their_json_text() {
+        let ids = [
+            "0",
+            "7",
+            "2147483647",
+            "2147483648",
+            "4294967296",
+            "-1",
+            "\"abc\"",
+            "\"7\"",
+        ];
+        let data: String = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                format!(
+                    "{{\"seq\":{},\"message\":{{\"id\":{id},\"result\":null}}}}\n",
+                    i + 1
+                )
+            })
+            .collect();
+        let index = SessionIndex::from_bytes(data.as_bytes()).expect("index");
+        let read: Vec<String> = index
+            .entries()
+            .iter()
+            .map(|e| index.rpc_id(e).expect("an id").into_owned())
+            .collect();
+        assert_eq!(read, ids);
     }
 }

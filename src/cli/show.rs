@@ -294,10 +294,13 @@ impl Serialize for AttemptJson<'_> {
             "startedAt",
             &a.started_ms(&run.bundle.trace).map(format_iso_millis),
         )?;
-        map.serialize_entry("finishedAt", &a.finished_ms().map(format_iso_millis))?;
+        map.serialize_entry(
+            "finishedAt",
+            &a.finished_ms(&run.bundle.trace).map(format_iso_millis),
+        )?;
         map.serialize_entry("durationMs", &a.duration_ms(&run.bundle.trace))?;
-        map.serialize_entry("seqStart", &a.seq_start)?;
-        map.serialize_entry("seqEnd", &a.seq_end)?;
+        map.serialize_entry("seqStart", &a.seq_start(&run.bundle.trace))?;
+        map.serialize_entry("seqEnd", &a.seq_end(&run.bundle.trace))?;
         map.serialize_entry("sessionId", &run.session_id(a))?;
         map.end()
     }
@@ -351,10 +354,10 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
                 "nodeType": run.node_type(a),
                 "outcome": a.outcome.name(),
                 "startedAt": a.started_ms(&run.bundle.trace).map(format_iso_millis),
-                "finishedAt": a.finished_ms().map(format_iso_millis),
+                "finishedAt": a.finished_ms(&run.bundle.trace).map(format_iso_millis),
                 "durationMs": a.duration_ms(&run.bundle.trace),
-                "seqStart": a.seq_start,
-                "seqEnd": a.seq_end,
+                "seqStart": a.seq_start(&run.bundle.trace),
+                "seqEnd": a.seq_end(&run.bundle.trace),
                 "sessionId": run.session_id(a),
             })
         })

@@ -4,35 +4,32 @@
 use crate::bundle::intern::Sym;
 use crate::bundle::{EventKind, FlowDefinition, Outcome, TraceIndex};
 
-/// One attempt of a node, 44 bytes (a million-attempt run keeps a million):
-/// positions are `u32` with sentinels instead of `Option<usize>`, and what
-/// the trace entries already hold (the start time, the outcome's duration)
-/// is read from them by the accessors that take the trace.
+/// One attempt of a node, 24 bytes (a million-attempt run keeps a million):
+/// trace entry positions as `u32` with sentinels instead of `Option<usize>`,
+/// and what those entries already hold (ids, seqs, times, the outcome's
+/// duration) read from them by the accessors that take the trace (the one
+/// the attempts were built from).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
-    pub attempt: Sym,
-    pub node: Sym,
     /// The session (bundle id) the attempt prompted, if any.
     pub session: Option<Sym>,
-    /// Seq of `node_started`.
-    pub seq_start: u32,
-    /// Seq of `node_outcome`, or of the last event of an unfinished attempt.
-    pub seq_end: u32,
-    /// Trace entry positions `entry_start..=entry_end` under the same rule.
+    /// Trace entry positions `entry_start..=entry_end`: `node_started` to
+    /// `node_outcome`, or to the last event of an unfinished attempt.
     entry_start: u32,
     entry_end: u32,
-    /// Position in the flow definition (`flow_node()`), `NOT_IN_FLOW` if
-    /// the node is not defined there.
+    /// The entry that ended the attempt (`entry_end` for its
+    /// `node_outcome`, the run's end for an attempt that end cancelled),
+    /// `NONE` while it runs.
+    finish_entry: u32,
+    /// Position in the flow definition (`flow_node()`), `NONE` if the node
+    /// is not defined there.
     flow_node: u32,
-    /// Epoch milliseconds (`finished_ms()`) as two halves, `i64::MIN` for
-    /// none: 4-byte alignment.
-    finished_ms: [u32; 2],
     pub outcome: Outcome,
     /// Whether the attempt has its `node_outcome` (at `entry_end`).
     finished: bool,
 }
 
-const NOT_IN_FLOW: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
 
 impl Attempt {
     pub fn is_finished(&self) -> bool {
@@ -41,7 +38,7 @@ impl Attempt {
 
     /// Position of the node in the flow definition, if it is defined there.
     pub fn flow_node(&self) -> Option<usize> {
-        (self.flow_node != NOT_IN_FLOW).then_some(self.flow_node as usize)
+        (self.flow_node != NONE).then_some(self.flow_node as usize)
     }
 
     pub fn entry_start(&self) -> usize {
@@ -55,35 +52,49 @@ impl Attempt {
     /// Entry of the `node_outcome` event, when there is one (it ends the
     /// attempt).
     pub fn outcome_entry(&self) -> Option<usize> {
-        self.finished.then_some(self.entry_end())
+        self.is_finished().then_some(self.entry_end())
     }
 
-    /// Epoch milliseconds of `node_started`, from `trace` (the one the
-    /// attempts were built from).
+    /// The attempt id (`attemptId` of its `node_started`).
+    pub fn attempt_sym(&self, trace: &TraceIndex) -> Option<Sym> {
+        trace.entries().get(self.entry_start())?.attempt
+    }
+
+    /// The node id (`nodeId` of its `node_started`, else the attempt id).
+    pub fn node_sym(&self, trace: &TraceIndex) -> Option<Sym> {
+        let started = trace.entries().get(self.entry_start())?;
+        started.node.or(started.attempt)
+    }
+
+    /// Seq of `node_started`.
+    pub fn seq_start(&self, trace: &TraceIndex) -> u32 {
+        trace.entries().get(self.entry_start()).map_or(0, |e| e.seq)
+    }
+
+    /// Seq of `node_outcome`, or of the last event of an unfinished attempt.
+    pub fn seq_end(&self, trace: &TraceIndex) -> u32 {
+        trace.entries().get(self.entry_end()).map_or(0, |e| e.seq)
+    }
+
+    /// Epoch milliseconds of `node_started`.
     pub fn started_ms(&self, trace: &TraceIndex) -> Option<i64> {
         trace.entries().get(self.entry_start())?.at()
     }
 
     /// When the `node_outcome` was written, or for an attempt cancelled by
     /// the run's end, when the run ended.
-    pub fn finished_ms(&self) -> Option<i64> {
-        let ms = (u64::from(self.finished_ms[0]) | (u64::from(self.finished_ms[1]) << 32)) as i64;
-        (ms != i64::MIN).then_some(ms)
+    pub fn finished_ms(&self, trace: &TraceIndex) -> Option<i64> {
+        trace.entries().get(self.finish_entry as usize)?.at()
     }
 
     /// `payload.durationMs` of the outcome event; for an attempt cancelled
     /// by the run's end, the time from its start to that end.
     pub fn duration_ms(&self, trace: &TraceIndex) -> Option<u64> {
-        if self.finished {
+        if self.is_finished() {
             return trace.duration_ms(self.entry_end());
         }
-        let (end, start) = self.finished_ms().zip(self.started_ms(trace))?;
+        let (end, start) = self.finished_ms(trace).zip(self.started_ms(trace))?;
         u64::try_from(end - start).ok()
-    }
-
-    fn set_finished_ms(&mut self, ms: Option<i64>) {
-        let ms = ms.unwrap_or(i64::MIN) as u64;
-        self.finished_ms = [ms as u32, (ms >> 32) as u32];
     }
 }
 
@@ -95,15 +106,12 @@ pub struct RunEnd {
     pub status: Outcome,
 }
 
-/// No attempt open under this attempt id.
-const CLOSED: u32 = u32::MAX;
-
 /// Derives attempts in trace order in one pass over the index.
 pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt>, Option<RunEnd>) {
     let strings = trace.strings();
     // Indexed by `Sym::index()` (dense from 1): the flow position of a node
     // id, and the open attempt of an attempt id.
-    let mut flow_positions = vec![NOT_IN_FLOW; strings.len() + 1];
+    let mut flow_positions = vec![NONE; strings.len() + 1];
     // In reverse, so that the first of duplicate ids wins (as
     // `FlowDefinition::node_position` answers).
     for (position, node) in flow.nodes.iter().enumerate().rev() {
@@ -111,9 +119,10 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
             flow_positions[sym.index()] = position;
         }
     }
-    let mut open = vec![CLOSED; strings.len() + 1];
+    let mut open = vec![NONE; strings.len() + 1];
     let mut attempts: Vec<Attempt> = Vec::new();
     let mut run_end = None;
+    let mut run_end_entry = NONE;
     for (i, entry) in trace.entries().iter().enumerate() {
         if entry.kind.ends_run() {
             run_end = Some(RunEnd {
@@ -121,6 +130,7 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
                 at_ms: entry.at(),
                 status: entry.outcome,
             });
+            run_end_entry = i as u32;
         }
         let Some(attempt_sym) = entry.attempt else {
             continue;
@@ -133,28 +143,20 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
                 *slot = attempts.len() as u32;
             }
             attempts.push(Attempt {
-                attempt: attempt_sym,
-                node,
                 session: entry.session,
-                seq_start: entry.seq,
-                seq_end: entry.seq,
                 entry_start: i,
                 entry_end: i,
-                flow_node: flow_positions
-                    .get(node.index())
-                    .copied()
-                    .unwrap_or(NOT_IN_FLOW),
-                finished_ms: [0, 1 << 31], // i64::MIN: none
+                finish_entry: NONE,
+                flow_node: flow_positions.get(node.index()).copied().unwrap_or(NONE),
                 outcome: Outcome::Running,
                 finished: false,
             });
             continue;
         }
-        let index = open.get(attempt_sym.index()).copied().unwrap_or(CLOSED);
+        let index = open.get(attempt_sym.index()).copied().unwrap_or(NONE);
         let Some(attempt) = attempts.get_mut(index as usize) else {
             continue; // events of an attempt whose start is not in the trace
         };
-        attempt.seq_end = entry.seq;
         attempt.entry_end = i;
         if attempt.session.is_none() {
             attempt.session = entry.session;
@@ -164,23 +166,23 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
                 Outcome::None => Outcome::Other,
                 other => other,
             };
-            attempt.set_finished_ms(entry.at());
+            attempt.finish_entry = i;
             attempt.finished = true;
             if let Some(slot) = open.get_mut(attempt_sym.index()) {
-                *slot = CLOSED;
+                *slot = NONE;
             }
         }
     }
     // An attempt cut short by the end of the run was cancelled (interrupt);
     // it ran until then.
-    if let Some(end) = run_end {
+    if run_end.is_some() {
         for attempt in attempts.iter_mut().filter(|a| !a.is_finished()) {
             attempt.outcome = Outcome::Cancelled;
-            attempt.set_finished_ms(end.at_ms);
+            attempt.finish_entry = run_end_entry;
         }
     }
     (attempts, run_end)
 }
 
 // A million-attempt run keeps a million of them.
-const _: () = assert!(std::mem::size_of::<Attempt>() == 44);
+const _: () = assert!(std::mem::size_of::<Attempt>() == 24);

@@ -185,11 +185,11 @@ impl Run {
     /// its last event at or before `seq` (for an attempt cut short by an
     /// interrupt, the time it ran until then).
     pub fn elapsed_at(&self, attempt: &Attempt, seq: u32) -> Option<u64> {
-        if attempt.is_finished() && seq >= attempt.seq_end {
+        if attempt.is_finished() && seq >= attempt.seq_end(&self.bundle.trace) {
             return attempt.duration_ms(&self.bundle.trace);
         }
         let entries = self.bundle.trace.entries();
-        let upto = seq.min(attempt.seq_end);
+        let upto = seq.min(attempt.seq_end(&self.bundle.trace));
         let last = self
             .bundle
             .trace
@@ -200,11 +200,15 @@ impl Run {
     }
 
     pub fn attempt_id(&self, attempt: &Attempt) -> &str {
-        self.bundle.trace.resolve(attempt.attempt)
+        attempt
+            .attempt_sym(&self.bundle.trace)
+            .map_or("", |sym| self.bundle.trace.resolve(sym))
     }
 
     pub fn node_id(&self, attempt: &Attempt) -> &str {
-        self.bundle.trace.resolve(attempt.node)
+        attempt
+            .node_sym(&self.bundle.trace)
+            .map_or("", |sym| self.bundle.trace.resolve(sym))
     }
 
     /// The node type from the flow definition (`unknown` if undefined).
@@ -222,7 +226,11 @@ impl Run {
     /// Finds an attempt by attemptId (`review#2`) or 1-based step number.
     pub fn find_attempt(&self, spec: &str) -> Option<usize> {
         if let Some(sym) = self.bundle.trace.strings().get(spec) {
-            if let Some(found) = self.attempts.iter().position(|a| a.attempt == sym) {
+            if let Some(found) = self
+                .attempts
+                .iter()
+                .position(|a| a.attempt_sym(&self.bundle.trace) == Some(sym))
+            {
                 return Some(found);
             }
         }
@@ -243,13 +251,14 @@ impl Run {
 
     /// The state of every flow node at frame `seq`.
     pub fn node_frames_at(&self, seq: u32) -> Vec<NodeFrame> {
-        self.node_attempts.frames(&self.attempts, seq)
+        self.node_attempts
+            .frames(&self.attempts, &self.bundle.trace, seq)
     }
 
     /// The attempt the cursor `seq` is in (or the last one started before it).
     pub fn attempt_at(&self, seq: u32) -> Option<usize> {
         self.attempts
-            .partition_point(|a| a.seq_start <= seq)
+            .partition_point(|a| a.seq_start(&self.bundle.trace) <= seq)
             .checked_sub(1)
     }
 
@@ -278,10 +287,10 @@ impl Run {
     pub fn outputs_at(&self, seq: u32) -> Vec<(String, Result<Value, BundleError>)> {
         let mut latest: Vec<(String, usize)> = Vec::new();
         for (position, attempt) in self.attempts.iter().enumerate() {
-            if attempt.seq_start > seq {
+            if attempt.seq_start(&self.bundle.trace) > seq {
                 break;
             }
-            if attempt.outcome != Outcome::Ok || attempt.seq_end > seq {
+            if attempt.outcome != Outcome::Ok || attempt.seq_end(&self.bundle.trace) > seq {
                 continue;
             }
             let node = self.node_id(attempt);

@@ -122,7 +122,10 @@ fn result_object(
         "startedAt".into(),
         time(attempt.started_ms(&run.bundle.trace)),
     );
-    result.insert("finishedAt".into(), time(attempt.finished_ms()));
+    result.insert(
+        "finishedAt".into(),
+        time(attempt.finished_ms(&run.bundle.trace)),
+    );
     if let Some(ms) = attempt.duration_ms(&run.bundle.trace) {
         result.insert("durationMs".into(), Value::from(ms));
     }

@@ -155,7 +155,7 @@ impl Run {
     ) -> (u32, u32) {
         let start = attempt.started_ms(&self.bundle.trace).unwrap_or(i64::MIN);
         let finish = if attempt.is_finished() {
-            attempt.finished_ms().unwrap_or(i64::MAX)
+            attempt.finished_ms(&self.bundle.trace).unwrap_or(i64::MAX)
         } else {
             i64::MAX
         };

@@ -104,7 +104,7 @@ fn real_ms(run: &Run, position: usize, attempt: &Attempt) -> u64 {
         .attempts
         .get(position + 1)
         .and_then(|a| a.started_ms(&run.bundle.trace));
-    let end = next_start.or(attempt.finished_ms());
+    let end = next_start.or(attempt.finished_ms(&run.bundle.trace));
     match (attempt.started_ms(&run.bundle.trace), end) {
         (Some(start), Some(end)) if end > start => (end - start) as u64,
         _ => attempt.duration_ms(&run.bundle.trace).unwrap_or(0),

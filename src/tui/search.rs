@@ -119,7 +119,9 @@ fn step_at_time(run: &Run, time: i64) -> Option<u32> {
     let started = run
         .attempts
         .partition_point(|a| a.started_ms(&run.bundle.trace).is_some_and(|s| s <= time));
-    started.checked_sub(1).map(|i| run.attempts[i].seq_end)
+    started
+        .checked_sub(1)
+        .map(|i| run.attempts[i].seq_end(&run.bundle.trace))
 }
 
 /// Streams the first `end` bytes of a file of the bundle, calling

@@ -214,7 +214,7 @@ fn session_view(index: &SessionIndex) -> Vec<String> {
                 e.at_ms(),
                 name(e.method),
                 name(e.update),
-                name(e.rpc_id),
+                index.rpc_id(e),
                 e.direction,
                 e.rpc
             )

@@ -76,7 +76,7 @@ fn kept_ranges<'r>(run: &'r Run, last: usize, cut: &'r TraceCut) -> HashMap<&'r 
                 // Up to the attempt's outcome, or for an attempt that has
                 // none, up to its last trace event: the moment of the cut.
                 let until = if attempt.is_finished() {
-                    attempt.finished_ms()
+                    attempt.finished_ms(&run.bundle.trace)
                 } else {
                     entries[attempt.entry_end()].at()
                 };

@@ -61,7 +61,7 @@ pub(crate) fn write_trace(
     let kept: HashMap<Sym, usize> = run.attempts[..=last]
         .iter()
         .enumerate()
-        .map(|(position, a)| (a.attempt, position))
+        .filter_map(|(position, a)| Some((a.attempt_sym(&bundle.trace)?, position)))
         .collect();
     let mut cut = TraceCut {
         links: vec![None; last + 1],

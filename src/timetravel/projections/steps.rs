@@ -276,7 +276,10 @@ fn derived_step(run: &Run, attempt: &Attempt, payload: &Value) -> Value {
         "startedAt".into(),
         iso(attempt.started_ms(&run.bundle.trace)),
     );
-    step.insert("finishedAt".into(), iso(attempt.finished_ms()));
+    step.insert(
+        "finishedAt".into(),
+        iso(attempt.finished_ms(&run.bundle.trace)),
+    );
     if let Ok(Some(output)) = output_of_payload(&run.bundle, payload) {
         step.insert("output".into(), output);
     }

@@ -90,7 +90,7 @@ fn selected_row(view: &RunView, expanded: Option<usize>) -> Option<usize> {
         Some(entry)
             if entry >= attempt.entry_start()
                 && entry <= attempt.entry_end()
-                && view.cursor != attempt.seq_end =>
+                && view.cursor != attempt.seq_end(&view.run.bundle.trace) =>
         {
             Some(step + 1 + (entry - attempt.entry_start()))
         }
@@ -113,19 +113,32 @@ fn row_at(index: usize, expanded: Option<usize>, extra: usize) -> Row {
 fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Line<'static> {
     let run = &view.run;
     let attempt = &run.attempts[position];
-    let future = attempt.seq_start > view.cursor;
-    let status = attempt_status_at(attempt, if future { attempt.seq_end } else { view.cursor });
+    let future = attempt.seq_start(&run.bundle.trace) > view.cursor;
+    let shown_at = if future {
+        attempt.seq_end(&run.bundle.trace)
+    } else {
+        view.cursor
+    };
+    let status = attempt_status_at(attempt, &run.bundle.trace, shown_at);
     let status_style = if future {
         theme.dim
     } else {
         theme.status(status)
     };
     let text_style = if future { theme.dim } else { theme.text };
-    let hit = step_has_hit(&view.search.hits, attempt.seq_start, attempt.seq_end);
+    let hit = step_has_hit(
+        &view.search.hits,
+        attempt.seq_start(&run.bundle.trace),
+        attempt.seq_end(&view.run.bundle.trace),
+    );
     // What it had taken by the cursor's frame: the recorded duration once
     // it ended, the time so far while it runs, the time it ran when cut
     // short. A future step shows its eventual figure, dimmed.
-    let frame = if future { attempt.seq_end } else { view.cursor };
+    let frame = if future {
+        attempt.seq_end(&view.run.bundle.trace)
+    } else {
+        view.cursor
+    };
     let duration_text = run
         .elapsed_at(attempt, frame)
         .map(duration)
