@@ -21,6 +21,7 @@ pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;
 pub mod session;
+mod session_skim;
 pub mod sha256;
 mod skim;
 pub mod timestamp;

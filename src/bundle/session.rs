@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::error::{json_message, BundleError};
 use super::intern::{Interner, Sym};
 use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
+use super::session_skim::{skim_session_event, SkimmedId, SkimmedMessage, SkimmedSession};
 use super::timestamp::parse_iso_millis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +92,7 @@ impl SessionEntry {
     }
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct SessionIndex {
     entries: Vec<SessionEntry>,
     strings: Interner,
@@ -151,6 +152,18 @@ impl SessionIndex {
         Ok(index)
     }
 
+    /// `from_bytes` parsing every line with serde: the straightforward
+    /// reading the skimming one is checked against.
+    pub fn from_bytes_parsed(bytes: &[u8]) -> Result<Self, BundleError> {
+        let mut index = SessionIndex::default();
+        let path = Path::new("events.ndjson");
+        index.position = scan_complete_lines(bytes, index.position, |line, raw| {
+            index.push_parsed_line(line, raw, path)
+        })?;
+        index.shrink_to_fit();
+        Ok(index)
+    }
+
     /// Indexes the complete lines of `chunk` (continuing at the current scan
     /// position) and returns the number of bytes consumed.
     pub fn extend(&mut self, chunk: &[u8], path: &Path) -> Result<usize, BundleError> {
@@ -162,7 +175,23 @@ impl SessionIndex {
         Ok((end.offset - start.offset) as usize)
     }
 
+    /// Indexes one complete line: skimmed when it is plainly well-formed,
+    /// else parsed by serde (which also words the errors).
     pub(crate) fn push_complete_line(
+        &mut self,
+        line: Line,
+        raw: &[u8],
+        path: &Path,
+    ) -> Result<(), BundleError> {
+        match skim_session_event(raw) {
+            Some(fields) => self.push_fields(&fields, line, path),
+            None => self.push_parsed_line(line, raw, path),
+        }
+    }
+
+    /// Indexes one complete line by parsing it with serde, the
+    /// straightforward way (the reference the skimmer is tested against).
+    pub(crate) fn push_parsed_line(
         &mut self,
         line: Line,
         raw: &[u8],
@@ -171,35 +200,59 @@ impl SessionIndex {
         super::ndjson::require_object(raw, path, line)?;
         let peek: EventPeek = serde_json::from_slice(raw)
             .map_err(|err| BundleError::syntax(path, line.number, json_message(&err)))?;
-        let seq = next_seq(peek.seq, self.entries.last().map(|e| e.seq), path, line)?;
-        let direction = match peek.direction.as_deref() {
+        let message = peek.message.as_ref().map(|m| SkimmedMessage {
+            id: m.id.as_ref().map(|id| match id {
+                RpcId::Number(n) => SkimmedId::Number(*n),
+                RpcId::Text(text) => SkimmedId::Text(text),
+                RpcId::Other(_) => SkimmedId::Other,
+            }),
+            method: m.method.as_deref(),
+            session_update: m
+                .params
+                .as_ref()
+                .and_then(|p| p.update.as_ref())
+                .and_then(|u| u.session_update.as_deref()),
+            has_result: m.result.is_some(),
+            has_error: m.error.is_some(),
+        });
+        let fields = SkimmedSession {
+            seq: peek.seq,
+            at: peek.at.as_deref(),
+            direction: peek.direction.as_deref(),
+            message,
+        };
+        self.push_fields(&fields, line, path)
+    }
+
+    fn push_fields(
+        &mut self,
+        fields: &SkimmedSession,
+        line: Line,
+        path: &Path,
+    ) -> Result<(), BundleError> {
+        let seq = next_seq(fields.seq, self.entries.last().map(|e| e.seq), path, line)?;
+        let direction = match fields.direction {
             Some("outbound") => Direction::Outbound,
             Some("inbound") => Direction::Inbound,
             _ => Direction::Unknown,
         };
         let (mut method, mut update, mut rpc_id, mut rpc) =
             (None, None, RpcIdSlot::NONE, RpcKind::Unknown);
-        if let Some(message) = peek.message {
-            method = message.method.as_deref().map(|m| self.strings.intern(m));
-            update = message
-                .params
-                .and_then(|p| p.update)
-                .and_then(|u| u.session_update)
-                .map(|u| self.strings.intern(&u));
+        if let Some(message) = &fields.message {
+            method = message.method.map(|m| self.strings.intern(m));
+            update = message.session_update.map(|u| self.strings.intern(u));
             rpc_id = match &message.id {
-                Some(RpcId::Number(n)) => match u32::try_from(*n) {
+                Some(SkimmedId::Number(n)) => match u32::try_from(*n) {
                     Ok(n) if n < INLINE => RpcIdSlot(INLINE | n),
                     _ => self.interned_rpc_id(&n.to_string()),
                 },
-                Some(RpcId::Text(s)) => self.interned_rpc_id(&format!("{s:?}")),
+                Some(SkimmedId::Text(s)) => self.interned_rpc_id(&format!("{s:?}")),
                 _ => RpcIdSlot::NONE,
             };
             rpc = match (&message.method, &message.id) {
                 (Some(_), Some(_)) => RpcKind::Request,
                 (Some(_), None) => RpcKind::Notification,
-                (None, Some(_)) if message.result.is_some() || message.error.is_some() => {
-                    RpcKind::Response
-                }
+                (None, Some(_)) if message.has_result || message.has_error => RpcKind::Response,
                 _ => RpcKind::Unknown,
             };
         }
@@ -210,11 +263,7 @@ impl SessionIndex {
                 "the session log is too large to index (over 256 TiB)",
             ));
         }
-        let at_ms = peek
-            .at
-            .as_deref()
-            .and_then(parse_iso_millis)
-            .unwrap_or(i64::MIN) as u64;
+        let at_ms = fields.at.and_then(parse_iso_millis).unwrap_or(i64::MIN) as u64;
         self.entries.push(SessionEntry {
             offset_lo: line.offset as u32,
             offset_hi: (line.offset >> 32) as u16,
