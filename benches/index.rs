@@ -144,6 +144,15 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
+    let (timings, index) = measure(|| Ok(SessionIndex::from_bytes_parsed(&session)?))?;
+    let session_parsed_row = Row::index(
+        "SessionIndex::from_bytes_parsed (serde)",
+        timings,
+        session.len(),
+        index.len(),
+        index.heap_bytes(),
+    );
+    drop(index);
     let (timings, run) = measure(|| Ok(Run::open(dir)?))?;
     drop(run);
     let open_row = Row {
@@ -164,6 +173,7 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         parsed_row,
         trace_row,
         session_row,
+        session_parsed_row,
         open_row,
     ]);
     println!("  trace index from the file / wc -l: {file_ratio:.2}x (medians)");

@@ -2,7 +2,8 @@
 //! pseudo-terminal (160×48), side by side with `cat` and `wc -l` on the
 //! same trace: the time to the first frame that shows steps (the status bar
 //! has a step and a seq), to the fully indexed run (no `indexing` left),
-//! and the process's memory once settled (VmRSS, and per trace event).
+//! and the process's memory once settled (VmRSS unchanged for a second,
+//! and per trace event).
 //! Cold: an empty index cache; warm: the snapshot the cold run saved.
 //!
 //! `cargo bench --bench open` measures the 10k and 100k runs of
@@ -115,14 +116,10 @@ fn open(run: &Path, cache: &Path) -> Result<Opened> {
     let indexed = wait(&mut tui, &|s| {
         s.contains(" seq ") && !s.contains("indexing ")
     })?;
-    // Settled: the inspector's first answer is in (it reads the session).
-    std::thread::sleep(Duration::from_millis(500));
-    let status = fs::read_to_string(format!("/proc/{}/status", tui.pid()))?;
-    let rss_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
-        .context("VmRSS")?;
+    // Settled: the inspector has indexed the step's session (in the
+    // background, after the trace) and partial copies are gone, so the
+    // resident size stops changing.
+    let rss_kib = settled_rss_kib(tui.pid(), started)?;
     let screen = tui.screen_text();
     let events = screen
         .split(" seq ")
@@ -138,6 +135,29 @@ fn open(run: &Path, cache: &Path) -> Result<Opened> {
         rss_kib,
         events,
     })
+}
+
+/// VmRSS once it has not changed for `STEADY` (sampled every 50 ms).
+fn settled_rss_kib(pid: u32, started: Instant) -> Result<u64> {
+    const STEADY: Duration = Duration::from_secs(1);
+    let rss = || -> Result<u64> {
+        let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .context("VmRSS")
+    };
+    let (mut last, mut since) = (rss()?, Instant::now());
+    while since.elapsed() < STEADY {
+        anyhow::ensure!(started.elapsed() < DEADLINE, "memory never settled");
+        std::thread::sleep(Duration::from_millis(50));
+        let now = rss()?;
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    Ok(last)
 }
 
 /// The synthesized bundle of `attempts` under `target/bench-runs/`.

@@ -68,7 +68,7 @@ fn staged(source: &Path, runs: &Path) -> PathBuf {
 /// and step counts: node states, outputs and the conversation.
 fn state_of(run: &Run, a: usize) -> Value {
     let attempt = &run.attempts[a];
-    let seq = attempt.seq_end;
+    let seq = attempt.seq_end(&run.bundle.trace);
     let nodes: Vec<Value> = run
         .bundle
         .flow
@@ -175,7 +175,7 @@ fn check_forks(source: &Path, stride: usize) -> Vec<String> {
         let manifest = read_json(&summary.dir.join("manifest.json"));
         let lineage = &manifest["lineage"];
         let wanted = json!({"parentRunId": run.run_id(), "attemptId": run.attempt_id(&run.attempts[x]),
-                            "seq": run.attempts[x].seq_end});
+                            "seq": run.attempts[x].seq_end(&run.bundle.trace)});
         diff_json(
             lineage,
             &wanted,
@@ -192,7 +192,7 @@ fn check_forks(source: &Path, stride: usize) -> Vec<String> {
         let forked_trace =
             fs::read_to_string(summary.dir.join("trace.ndjson")).expect("fork trace");
         let forked_lines: Vec<&str> = forked_trace.lines().collect();
-        let kept = run.attempts[x].entry_end + 1;
+        let kept = run.attempts[x].entry_end() + 1;
         let old = format!("\"runId\":{}", json!(run.run_id()));
         let new = format!("\"runId\":{}", json!(summary.run_id));
         for (i, (f, s)) in forked_lines.iter().zip(&lines[..kept]).enumerate() {
@@ -205,7 +205,7 @@ fn check_forks(source: &Path, stride: usize) -> Vec<String> {
             serde_json::from_str(forked_lines.last().expect("closing")).expect("json");
         if forked_lines.len() != kept + 1
             || closing["type"] != "run_forked"
-            || closing["seq"] != json!(run.attempts[x].seq_end + 1)
+            || closing["seq"] != json!(run.attempts[x].seq_end(&run.bundle.trace) + 1)
         {
             errs.push(format!(
                 "{ctx}: {} lines, closing {closing}",

@@ -175,11 +175,15 @@ fn session_rows(bundle: &Path, cache: Option<&IndexCache>) -> Result<Vec<Session
         .iter()
         .map(|e| {
             (
-                e.offset,
-                e.at_ms,
+                e.offset(),
+                e.at_ms(),
                 e.len,
                 e.seq,
-                [name(e.method), name(e.update), name(e.rpc_id)],
+                [
+                    name(e.method),
+                    name(e.update),
+                    index.rpc_id(e).map(|id| id.to_string()),
+                ],
                 format!("{:?}", e.direction),
                 format!("{:?}", e.rpc),
             )

@@ -74,7 +74,7 @@ fn search_streams_a_turn_of_150k_events() {
     check_peak("searching a 150k-event turn", peak);
     // The turn belongs to reply#1: its hit is that step's last event.
     let reply = &run.attempts[run.find_attempt("reply#1").expect("reply")];
-    assert_eq!(hits.expect("search"), [reply.seq_end]);
+    assert_eq!(hits.expect("search"), [reply.seq_end(&run.bundle.trace)]);
 }
 
 /// A writer that takes `room` bytes, then fails like a closed pipe.
@@ -140,8 +140,8 @@ fn the_pager_gets_the_whole_of_every_kind_of_source_sanitized() {
     // Every event of the step, in order, as the trace has them.
     let attempt = &run.attempts[run.find_attempt("run_shell#1").expect("step")];
     let source = PagerSource::TraceEvents {
-        first: attempt.entry_start,
-        last: attempt.entry_end,
+        first: attempt.entry_start(),
+        last: attempt.entry_end(),
     };
     let (_, peak) = peak_of(|| reel::tui::pager::feed(&run, &source, Counted(0)));
     check_peak("feeding 1,007 events", peak);
@@ -154,7 +154,7 @@ fn the_pager_gets_the_whole_of_every_kind_of_source_sanitized() {
     // The inline output of a step.
     let finalize = &run.attempts[run.find_attempt("finalize#1").expect("step")];
     let inline = PagerSource::TraceValue {
-        entry: finalize.outcome_entry.expect("outcome"),
+        entry: finalize.outcome_entry().expect("outcome"),
         pointer: "/payload/outputInline".to_string(),
     };
     let outcome = trace_events(&path)
@@ -246,8 +246,8 @@ fn o_asks_for_the_part_under_the_selection() {
     assert_eq!(
         support::view_mut(&mut app).pager.take(),
         Some(PagerSource::TraceEvents {
-            first: step.entry_start,
-            last: step.entry_end
+            first: step.entry_start(),
+            last: step.entry_end()
         })
     );
     support::press(&mut app, KeyCode::Char('j'));
@@ -255,8 +255,8 @@ fn o_asks_for_the_part_under_the_selection() {
     assert_eq!(
         support::view_mut(&mut app).pager.take(),
         Some(PagerSource::TraceEvents {
-            first: step.entry_start,
-            last: step.entry_start
+            first: step.entry_start(),
+            last: step.entry_start()
         })
     );
 }

@@ -216,7 +216,7 @@ fn stepping_keeps_every_pane_on_the_cursor() {
             .iter()
             .filter(|e| e["type"] == "node_started" && e["nodeId"] == node && seq(e) <= step.end)
             .count();
-        let position = view.run.attempts[i].flow_node.expect("node in the flow");
+        let position = view.run.attempts[i].flow_node().expect("node in the flow");
         assert_eq!(view.run.bundle.flow.nodes[position].id, node);
         assert_eq!(
             view.run.node_frames_at(view.cursor)[position].attempts as usize,

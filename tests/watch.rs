@@ -186,9 +186,9 @@ fn attempts(run: &Run) -> Vec<(String, String, String, u32, u32, Option<u64>)> {
                 run.attempt_id(a).to_string(),
                 run.node_id(a).to_string(),
                 a.outcome.name().to_string(),
-                a.seq_start,
-                a.seq_end,
-                a.duration_ms,
+                a.seq_start(&run.bundle.trace),
+                a.seq_end(&run.bundle.trace),
+                a.duration_ms(&run.bundle.trace),
             )
         })
         .collect()

@@ -174,7 +174,10 @@ fn show_follow_tracks_a_real_acpx_run_to_its_end() {
     // How late each attempt was printed after acpx finished it.
     let mut lags = Vec::new();
     for (attempt, (_, printed_at)) in finished.attempts.iter().zip(&rows) {
-        if let Some(done) = attempt.finished_ms.filter(|&t| t > followed_at) {
+        if let Some(done) = attempt
+            .finished_ms(&finished.bundle.trace)
+            .filter(|&t| t > followed_at)
+        {
             lags.push(printed_at - done);
         }
     }

@@ -57,7 +57,7 @@ impl SessionFiles {
             return Ok(());
         }
         let (file, _) = safe_open::open(&self.root, &self.events)?;
-        let span = |i: usize| (entries[i].offset, entries[i].len);
+        let span = |i: usize| (entries[i].offset(), entries[i].len);
         read_spans_batched(
             &file,
             &self.events,

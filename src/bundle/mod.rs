@@ -21,6 +21,7 @@ pub mod ref_skim;
 pub mod refresh;
 pub mod safe_open;
 pub mod session;
+mod session_skim;
 mod session_snapshot;
 pub mod sha256;
 mod skim;
@@ -129,7 +130,7 @@ impl SessionFiles {
         entries: &[session::SessionEntry],
         mut each: impl FnMut(&session::SessionEntry, Value),
     ) -> Result<(), BundleError> {
-        let span = |i: usize| (entries[i].offset, entries[i].len);
+        let span = |i: usize| (entries[i].offset(), entries[i].len);
         read_spans(&self.root, &self.events, entries.len(), span, |i, value| {
             each(&entries[i], value)
         })

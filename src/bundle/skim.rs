@@ -69,9 +69,10 @@ pub(crate) fn skim_event(line: &[u8]) -> Option<Skimmed<'_>> {
     (s.i == line.len() && has_seq && has_kind).then_some(out)
 }
 
-struct Scanner<'a> {
-    b: &'a [u8],
-    i: usize,
+/// Also the session skimmer's (`session_skim.rs`).
+pub(crate) struct Scanner<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
     /// The whole line as text, when it is valid UTF-8 (almost always):
     /// strings are then sliced from it without checking each one.
     text: Option<&'a str>,
@@ -82,7 +83,7 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(line: &'a [u8]) -> Scanner<'a> {
+    pub(crate) fn new(line: &'a [u8]) -> Scanner<'a> {
         // Whole-line checks the compiler vectorizes; per-string checks
         // were a fifth of the skim.
         let controls = line.iter().fold(false, |any, &b| any | (b < 0x20));
@@ -102,11 +103,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;
         }
@@ -120,7 +121,10 @@ impl<'a> Scanner<'a> {
     /// value (after the colon) and the raw key bytes. Keys with escapes are
     /// refused (serde would compare them unescaped), and keys that are not
     /// UTF-8 (serde checks the keys of the objects it reads fields from).
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+    pub(crate) fn object(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         self.ws();
         if self.eat(b'}').is_some() {
@@ -184,14 +188,14 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string without escapes, as UTF-8 text, or null.
-    fn optional_str(&mut self) -> Option<Option<&'a str>> {
+    pub(crate) fn optional_str(&mut self) -> Option<Option<&'a str>> {
         if self.literal(b"null").is_some() {
             return Some(None);
         }
         self.plain_str().map(Some)
     }
 
-    fn plain_str(&mut self) -> Option<&'a str> {
+    pub(crate) fn plain_str(&mut self) -> Option<&'a str> {
         match self.string()? {
             (raw, false) => self.text_of(raw),
             (_, true) => None,
@@ -237,7 +241,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A non-negative integer that fits u64 (what serde reads as one).
-    fn unsigned(&mut self) -> Option<u64> {
+    pub(crate) fn unsigned(&mut self) -> Option<u64> {
         let start = self.i;
         while self.peek().is_some_and(|b| b.is_ascii_digit()) {
             self.i += 1;
@@ -252,14 +256,14 @@ impl<'a> Scanner<'a> {
         std::str::from_utf8(digits).ok()?.parse().ok()
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Option<()> {
         self.b[self.i..]
             .starts_with(word)
             .then(|| self.i += word.len())
     }
 
     /// Skips any JSON value, checking its grammar.
-    fn value(&mut self, depth: usize) -> Option<()> {
+    pub(crate) fn value(&mut self, depth: usize) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -294,7 +298,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-    fn number(&mut self) -> Option<()> {
+    pub(crate) fn number(&mut self) -> Option<()> {
         let _ = self.eat(b'-');
         match self.peek()? {
             b'0' => self.i += 1,

@@ -113,7 +113,7 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
             "path": summary.dir,
             "parentRunId": run.run_id(),
             "attemptId": run.attempt_id(attempt),
-            "seq": attempt.seq_end,
+            "seq": attempt.seq_end(&run.bundle.trace),
             "nextNode": summary.next_node,
         });
         outln!(out, "{}", to_line(&document));
@@ -126,7 +126,7 @@ fn render(out: &mut String, run: &Run, args: &ForkArgs) -> CliResult {
         "  kept {} up to {} (seq {}), {} trace events, {} artifacts",
         steps(summary.kept_attempts),
         clean(run.attempt_id(attempt), 60),
-        attempt.seq_end,
+        attempt.seq_end(&run.bundle.trace),
         summary.trace_events,
         summary.artifacts
     );

@@ -290,11 +290,17 @@ impl Serialize for AttemptJson<'_> {
         map.serialize_entry("nodeId", run.node_id(a))?;
         map.serialize_entry("nodeType", run.node_type(a))?;
         map.serialize_entry("outcome", a.outcome.name())?;
-        map.serialize_entry("startedAt", &a.started_ms.map(format_iso_millis))?;
-        map.serialize_entry("finishedAt", &a.finished_ms.map(format_iso_millis))?;
-        map.serialize_entry("durationMs", &a.duration_ms)?;
-        map.serialize_entry("seqStart", &a.seq_start)?;
-        map.serialize_entry("seqEnd", &a.seq_end)?;
+        map.serialize_entry(
+            "startedAt",
+            &a.started_ms(&run.bundle.trace).map(format_iso_millis),
+        )?;
+        map.serialize_entry(
+            "finishedAt",
+            &a.finished_ms(&run.bundle.trace).map(format_iso_millis),
+        )?;
+        map.serialize_entry("durationMs", &a.duration_ms(&run.bundle.trace))?;
+        map.serialize_entry("seqStart", &a.seq_start(&run.bundle.trace))?;
+        map.serialize_entry("seqEnd", &a.seq_end(&run.bundle.trace))?;
         map.serialize_entry("sessionId", &run.session_id(a))?;
         map.end()
     }
@@ -309,10 +315,19 @@ pub fn attempt_row(run: &Run, i: usize, a: &crate::model::Attempt) -> String {
         pad(&clean(run.node_type(a), 10), 10),
         pad(a.outcome.name(), 9),
         pad(
-            &time_of_day(a.started_ms.map(format_iso_millis).as_deref()),
+            &time_of_day(
+                a.started_ms(&run.bundle.trace)
+                    .map(format_iso_millis)
+                    .as_deref()
+            ),
             12
         ),
-        pad(&a.duration_ms.map(duration).unwrap_or_default(), 7),
+        pad(
+            &a.duration_ms(&run.bundle.trace)
+                .map(duration)
+                .unwrap_or_default(),
+            7
+        ),
         clean(run.session_id(a).unwrap_or(""), 40),
     )
 }
@@ -338,11 +353,11 @@ pub fn show_json(run: &Run) -> Result<Value, CliError> {
                 "nodeId": run.node_id(a),
                 "nodeType": run.node_type(a),
                 "outcome": a.outcome.name(),
-                "startedAt": a.started_ms.map(format_iso_millis),
-                "finishedAt": a.finished_ms.map(format_iso_millis),
-                "durationMs": a.duration_ms,
-                "seqStart": a.seq_start,
-                "seqEnd": a.seq_end,
+                "startedAt": a.started_ms(&run.bundle.trace).map(format_iso_millis),
+                "finishedAt": a.finished_ms(&run.bundle.trace).map(format_iso_millis),
+                "durationMs": a.duration_ms(&run.bundle.trace),
+                "seqStart": a.seq_start(&run.bundle.trace),
+                "seqEnd": a.seq_end(&run.bundle.trace),
                 "sessionId": run.session_id(a),
             })
         })

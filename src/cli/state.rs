@@ -45,12 +45,12 @@ impl StateAt {
     pub fn compute(run: &Run, position: usize) -> Result<Self, CliError> {
         let attempt = &run.attempts[position];
         let mut outputs = Vec::new();
-        for (node, output) in run.outputs_at(attempt.seq_end) {
+        for (node, output) in run.outputs_at(attempt.seq_end(&run.bundle.trace)) {
             outputs.push((node, output.map_err(CliError::failure)?));
         }
         Ok(StateAt {
             position,
-            frames: run.node_frames_at(attempt.seq_end),
+            frames: run.node_frames_at(attempt.seq_end(&run.bundle.trace)),
             outputs,
             conversation: run.conversation(attempt).map_err(CliError::failure)?,
         })
@@ -75,7 +75,7 @@ impl StateAt {
             "attemptId": run.attempt_id(attempt),
             "step": self.position + 1,
             "steps": run.attempts.len(),
-            "seq": attempt.seq_end,
+            "seq": attempt.seq_end(&run.bundle.trace),
             "nodes": nodes,
             "outputs": outputs,
             "conversation": self.conversation,
@@ -91,7 +91,7 @@ impl StateAt {
             run.attempts.len(),
             clean(run.attempt_id(attempt), 60),
             attempt.outcome.name(),
-            attempt.seq_end
+            attempt.seq_end(&run.bundle.trace)
         );
         outln!(out, "\nnodes");
         for (node, frame) in run.bundle.flow.nodes.iter().zip(&self.frames) {

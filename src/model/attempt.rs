@@ -1,41 +1,100 @@
 //! Attempts (steps) derived from the trace: `node_started` … `node_outcome`,
 //! including attempts that never got an outcome (running or interrupted).
 
-use std::collections::HashMap;
-
 use crate::bundle::intern::Sym;
 use crate::bundle::{EventKind, FlowDefinition, Outcome, TraceIndex};
 
-/// One attempt of a node. Seq and entry ranges are inclusive/half-open as
-/// documented per field; times are epoch milliseconds.
+/// One attempt of a node, 24 bytes (a million-attempt run keeps a million):
+/// trace entry positions as `u32` with sentinels instead of `Option<usize>`,
+/// and what those entries already hold (ids, seqs, times, the outcome's
+/// duration) read from them by the accessors that take the trace (the one
+/// the attempts were built from).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
-    pub attempt: Sym,
-    pub node: Sym,
-    /// Position of the node in the flow definition, if it is defined there.
-    pub flow_node: Option<usize>,
-    pub outcome: Outcome,
-    pub started_ms: Option<i64>,
-    pub finished_ms: Option<i64>,
-    /// `payload.durationMs` of the outcome event; for an attempt cancelled
-    /// by the run's end, the time from its start to that end.
-    pub duration_ms: Option<u64>,
-    /// Seq of `node_started`.
-    pub seq_start: u32,
-    /// Seq of `node_outcome`, or of the last event of an unfinished attempt.
-    pub seq_end: u32,
-    /// Trace entry positions `entry_start..=entry_end` under the same rule.
-    pub entry_start: usize,
-    pub entry_end: usize,
-    /// Entry of the `node_outcome` event, when there is one.
-    pub outcome_entry: Option<usize>,
     /// The session (bundle id) the attempt prompted, if any.
     pub session: Option<Sym>,
+    /// Trace entry positions `entry_start..=entry_end`: `node_started` to
+    /// `node_outcome`, or to the last event of an unfinished attempt.
+    entry_start: u32,
+    entry_end: u32,
+    /// The entry that ended the attempt (`entry_end` for its
+    /// `node_outcome`, the run's end for an attempt that end cancelled),
+    /// `NONE` while it runs.
+    finish_entry: u32,
+    /// Position in the flow definition (`flow_node()`), `NONE` if the node
+    /// is not defined there.
+    flow_node: u32,
+    pub outcome: Outcome,
+    /// Whether the attempt has its `node_outcome` (at `entry_end`).
+    finished: bool,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl Attempt {
     pub fn is_finished(&self) -> bool {
-        self.outcome_entry.is_some()
+        self.finished
+    }
+
+    /// Position of the node in the flow definition, if it is defined there.
+    pub fn flow_node(&self) -> Option<usize> {
+        (self.flow_node != NONE).then_some(self.flow_node as usize)
+    }
+
+    pub fn entry_start(&self) -> usize {
+        self.entry_start as usize
+    }
+
+    pub fn entry_end(&self) -> usize {
+        self.entry_end as usize
+    }
+
+    /// Entry of the `node_outcome` event, when there is one (it ends the
+    /// attempt).
+    pub fn outcome_entry(&self) -> Option<usize> {
+        self.is_finished().then_some(self.entry_end())
+    }
+
+    /// The attempt id (`attemptId` of its `node_started`).
+    pub fn attempt_sym(&self, trace: &TraceIndex) -> Option<Sym> {
+        trace.entries().get(self.entry_start())?.attempt
+    }
+
+    /// The node id (`nodeId` of its `node_started`, else the attempt id).
+    pub fn node_sym(&self, trace: &TraceIndex) -> Option<Sym> {
+        let started = trace.entries().get(self.entry_start())?;
+        started.node.or(started.attempt)
+    }
+
+    /// Seq of `node_started`.
+    pub fn seq_start(&self, trace: &TraceIndex) -> u32 {
+        trace.entries().get(self.entry_start()).map_or(0, |e| e.seq)
+    }
+
+    /// Seq of `node_outcome`, or of the last event of an unfinished attempt.
+    pub fn seq_end(&self, trace: &TraceIndex) -> u32 {
+        trace.entries().get(self.entry_end()).map_or(0, |e| e.seq)
+    }
+
+    /// Epoch milliseconds of `node_started`.
+    pub fn started_ms(&self, trace: &TraceIndex) -> Option<i64> {
+        trace.entries().get(self.entry_start())?.at()
+    }
+
+    /// When the `node_outcome` was written, or for an attempt cancelled by
+    /// the run's end, when the run ended.
+    pub fn finished_ms(&self, trace: &TraceIndex) -> Option<i64> {
+        trace.entries().get(self.finish_entry as usize)?.at()
+    }
+
+    /// `payload.durationMs` of the outcome event; for an attempt cancelled
+    /// by the run's end, the time from its start to that end.
+    pub fn duration_ms(&self, trace: &TraceIndex) -> Option<u64> {
+        if self.is_finished() {
+            return trace.duration_ms(self.entry_end());
+        }
+        let (end, start) = self.finished_ms(trace).zip(self.started_ms(trace))?;
+        u64::try_from(end - start).ok()
     }
 }
 
@@ -49,10 +108,21 @@ pub struct RunEnd {
 
 /// Derives attempts in trace order in one pass over the index.
 pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt>, Option<RunEnd>) {
+    let strings = trace.strings();
+    // Indexed by `Sym::index()` (dense from 1): the flow position of a node
+    // id, and the open attempt of an attempt id.
+    let mut flow_positions = vec![NONE; strings.len() + 1];
+    // In reverse, so that the first of duplicate ids wins (as
+    // `FlowDefinition::node_position` answers).
+    for (position, node) in flow.nodes.iter().enumerate().rev() {
+        if let (Some(sym), Ok(position)) = (strings.get(&node.id), u32::try_from(position)) {
+            flow_positions[sym.index()] = position;
+        }
+    }
+    let mut open = vec![NONE; strings.len() + 1];
     let mut attempts: Vec<Attempt> = Vec::new();
-    let mut open: HashMap<Sym, usize> = HashMap::new();
-    let mut flow_positions: HashMap<Sym, Option<usize>> = HashMap::new();
     let mut run_end = None;
+    let mut run_end_entry = NONE;
     for (i, entry) in trace.entries().iter().enumerate() {
         if entry.kind.ends_run() {
             run_end = Some(RunEnd {
@@ -60,38 +130,33 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
                 at_ms: entry.at(),
                 status: entry.outcome,
             });
+            run_end_entry = i as u32;
         }
         let Some(attempt_sym) = entry.attempt else {
             continue;
         };
+        // Entry positions fit u32 (the trace index counts them so).
+        let i = i as u32;
         if entry.kind == EventKind::NodeStarted {
             let node = entry.node.unwrap_or(attempt_sym);
-            let flow_node = *flow_positions
-                .entry(node)
-                .or_insert_with(|| flow.node_position(trace.resolve(node)));
-            open.insert(attempt_sym, attempts.len());
+            if let Some(slot) = open.get_mut(attempt_sym.index()) {
+                *slot = attempts.len() as u32;
+            }
             attempts.push(Attempt {
-                attempt: attempt_sym,
-                node,
-                flow_node,
-                outcome: Outcome::Running,
-                started_ms: entry.at(),
-                finished_ms: None,
-                duration_ms: None,
-                seq_start: entry.seq,
-                seq_end: entry.seq,
+                session: entry.session,
                 entry_start: i,
                 entry_end: i,
-                outcome_entry: None,
-                session: entry.session,
+                finish_entry: NONE,
+                flow_node: flow_positions.get(node.index()).copied().unwrap_or(NONE),
+                outcome: Outcome::Running,
+                finished: false,
             });
             continue;
         }
-        let Some(&index) = open.get(&attempt_sym) else {
+        let index = open.get(attempt_sym.index()).copied().unwrap_or(NONE);
+        let Some(attempt) = attempts.get_mut(index as usize) else {
             continue; // events of an attempt whose start is not in the trace
         };
-        let attempt = &mut attempts[index];
-        attempt.seq_end = entry.seq;
         attempt.entry_end = i;
         if attempt.session.is_none() {
             attempt.session = entry.session;
@@ -101,23 +166,23 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
                 Outcome::None => Outcome::Other,
                 other => other,
             };
-            attempt.finished_ms = entry.at();
-            attempt.duration_ms = trace.duration_ms(i);
-            attempt.outcome_entry = Some(i);
-            open.remove(&attempt_sym);
+            attempt.finish_entry = i;
+            attempt.finished = true;
+            if let Some(slot) = open.get_mut(attempt_sym.index()) {
+                *slot = NONE;
+            }
         }
     }
     // An attempt cut short by the end of the run was cancelled (interrupt);
     // it ran until then.
-    if let Some(end) = run_end {
+    if run_end.is_some() {
         for attempt in attempts.iter_mut().filter(|a| !a.is_finished()) {
             attempt.outcome = Outcome::Cancelled;
-            attempt.finished_ms = end.at_ms;
-            attempt.duration_ms = end
-                .at_ms
-                .zip(attempt.started_ms)
-                .and_then(|(end, start)| u64::try_from(end - start).ok());
+            attempt.finish_entry = run_end_entry;
         }
     }
     (attempts, run_end)
 }
+
+// A million-attempt run keeps a million of them.
+const _: () = assert!(std::mem::size_of::<Attempt>() == 24);

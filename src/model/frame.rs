@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::attempt::Attempt;
-use crate::bundle::Outcome;
+use crate::bundle::{Outcome, TraceIndex};
 
 /// What a node looks like at a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,8 +62,8 @@ impl NodeFrame {
 }
 
 /// The status of an attempt seen from frame `seq`.
-pub fn attempt_status_at(attempt: &Attempt, seq: u32) -> NodeStatus {
-    if attempt.seq_end > seq {
+pub fn attempt_status_at(attempt: &Attempt, trace: &TraceIndex, seq: u32) -> NodeStatus {
+    if attempt.seq_end(trace) > seq {
         return NodeStatus::Running; // its outcome lies in the future
     }
     match attempt.outcome {
@@ -86,7 +86,7 @@ impl NodeAttempts {
     pub fn build(attempts: &[Attempt], node_count: usize) -> Self {
         let mut by_node = vec![Vec::new(); node_count];
         for (position, attempt) in attempts.iter().enumerate() {
-            if let Some(list) = attempt.flow_node.and_then(|n| by_node.get_mut(n)) {
+            if let Some(list) = attempt.flow_node().and_then(|n| by_node.get_mut(n)) {
                 list.push(u32::try_from(position).unwrap_or(u32::MAX));
             }
         }
@@ -98,15 +98,15 @@ impl NodeAttempts {
         self.by_node.get(node).map_or(&[], Vec::as_slice)
     }
 
-    pub fn frames(&self, attempts: &[Attempt], seq: u32) -> Vec<NodeFrame> {
+    pub fn frames(&self, attempts: &[Attempt], trace: &TraceIndex, seq: u32) -> Vec<NodeFrame> {
         self.by_node
             .iter()
             .map(|list| {
-                let count = list.partition_point(|&p| attempts[p as usize].seq_start <= seq);
+                let count = list.partition_point(|&p| attempts[p as usize].seq_start(trace) <= seq);
                 match count.checked_sub(1).map(|i| list[i] as usize) {
                     None => NodeFrame::UNVISITED,
                     Some(latest) => NodeFrame {
-                        status: attempt_status_at(&attempts[latest], seq),
+                        status: attempt_status_at(&attempts[latest], trace, seq),
                         attempts: count as u32,
                         latest: Some(latest),
                     },
@@ -118,14 +118,19 @@ impl NodeAttempts {
 
 /// The state of each of `node_count` flow nodes at frame `seq` (a linear
 /// scan; `NodeAttempts::frames` answers the same from an index).
-pub fn node_frames(attempts: &[Attempt], node_count: usize, seq: u32) -> Vec<NodeFrame> {
+pub fn node_frames(
+    attempts: &[Attempt],
+    trace: &TraceIndex,
+    node_count: usize,
+    seq: u32,
+) -> Vec<NodeFrame> {
     let mut frames = vec![NodeFrame::UNVISITED; node_count];
-    let visible = attempts.partition_point(|a| a.seq_start <= seq);
+    let visible = attempts.partition_point(|a| a.seq_start(trace) <= seq);
     for (position, attempt) in attempts[..visible].iter().enumerate() {
-        if let Some(frame) = attempt.flow_node.and_then(|n| frames.get_mut(n)) {
+        if let Some(frame) = attempt.flow_node().and_then(|n| frames.get_mut(n)) {
             frame.attempts += 1;
             frame.latest = Some(position);
-            frame.status = attempt_status_at(attempt, seq);
+            frame.status = attempt_status_at(attempt, trace, seq);
         }
     }
     frames
@@ -148,7 +153,7 @@ mod tests {
         for seq in 0..=run.last_seq() + 1 {
             assert_eq!(
                 run.node_frames_at(seq),
-                node_frames(&run.attempts, nodes, seq),
+                node_frames(&run.attempts, &run.bundle.trace, nodes, seq),
                 "seq {seq}"
             );
         }

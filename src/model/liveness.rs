@@ -130,7 +130,7 @@ fn live_window_ms(run: &Run) -> i64 {
     let node = run
         .attempts
         .last()
-        .and_then(|a| a.flow_node)
+        .and_then(|a| a.flow_node())
         .and_then(|n| run.bundle.flow.nodes.get(n));
     window_ms(|key| node.and_then(|n| n.fields.get(key)).and_then(Value::as_i64))
 }

@@ -188,32 +188,36 @@ impl Run {
     /// its last event at or before `seq` (for an attempt cut short by an
     /// interrupt, the time it ran until then).
     pub fn elapsed_at(&self, attempt: &Attempt, seq: u32) -> Option<u64> {
-        if attempt.is_finished() && seq >= attempt.seq_end {
-            return attempt.duration_ms;
+        if attempt.is_finished() && seq >= attempt.seq_end(&self.bundle.trace) {
+            return attempt.duration_ms(&self.bundle.trace);
         }
         let entries = self.bundle.trace.entries();
-        let upto = seq.min(attempt.seq_end);
+        let upto = seq.min(attempt.seq_end(&self.bundle.trace));
         let last = self
             .bundle
             .trace
             .entry_at_or_before(upto)
-            .filter(|&i| i >= attempt.entry_start)?;
+            .filter(|&i| i >= attempt.entry_start())?;
         let at = entries.get(last)?.at()?;
-        u64::try_from(at - attempt.started_ms?).ok()
+        u64::try_from(at - attempt.started_ms(&self.bundle.trace)?).ok()
     }
 
     pub fn attempt_id(&self, attempt: &Attempt) -> &str {
-        self.bundle.trace.resolve(attempt.attempt)
+        attempt
+            .attempt_sym(&self.bundle.trace)
+            .map_or("", |sym| self.bundle.trace.resolve(sym))
     }
 
     pub fn node_id(&self, attempt: &Attempt) -> &str {
-        self.bundle.trace.resolve(attempt.node)
+        attempt
+            .node_sym(&self.bundle.trace)
+            .map_or("", |sym| self.bundle.trace.resolve(sym))
     }
 
     /// The node type from the flow definition (`unknown` if undefined).
     pub fn node_type(&self, attempt: &Attempt) -> &str {
         attempt
-            .flow_node
+            .flow_node()
             .and_then(|n| self.bundle.flow.nodes.get(n))
             .map_or("unknown", |n| n.node_type.as_str())
     }
@@ -225,7 +229,11 @@ impl Run {
     /// Finds an attempt by attemptId (`review#2`) or 1-based step number.
     pub fn find_attempt(&self, spec: &str) -> Option<usize> {
         if let Some(sym) = self.bundle.trace.strings().get(spec) {
-            if let Some(found) = self.attempts.iter().position(|a| a.attempt == sym) {
+            if let Some(found) = self
+                .attempts
+                .iter()
+                .position(|a| a.attempt_sym(&self.bundle.trace) == Some(sym))
+            {
                 return Some(found);
             }
         }
@@ -237,7 +245,7 @@ impl Run {
     pub fn visited_nodes(&self) -> Vec<bool> {
         let mut visited = vec![false; self.bundle.flow.nodes.len()];
         for attempt in &self.attempts {
-            if let Some(slot) = attempt.flow_node.and_then(|n| visited.get_mut(n)) {
+            if let Some(slot) = attempt.flow_node().and_then(|n| visited.get_mut(n)) {
                 *slot = true;
             }
         }
@@ -246,19 +254,20 @@ impl Run {
 
     /// The state of every flow node at frame `seq`.
     pub fn node_frames_at(&self, seq: u32) -> Vec<NodeFrame> {
-        self.node_attempts.frames(&self.attempts, seq)
+        self.node_attempts
+            .frames(&self.attempts, &self.bundle.trace, seq)
     }
 
     /// The attempt the cursor `seq` is in (or the last one started before it).
     pub fn attempt_at(&self, seq: u32) -> Option<usize> {
         self.attempts
-            .partition_point(|a| a.seq_start <= seq)
+            .partition_point(|a| a.seq_start(&self.bundle.trace) <= seq)
             .checked_sub(1)
     }
 
     /// The decoded `node_outcome` payload of a finished attempt.
     pub fn outcome_payload(&self, attempt: &Attempt) -> Result<Option<Value>, BundleError> {
-        let Some(entry) = attempt.outcome_entry else {
+        let Some(entry) = attempt.outcome_entry() else {
             return Ok(None);
         };
         let event = self
@@ -281,10 +290,10 @@ impl Run {
     pub fn outputs_at(&self, seq: u32) -> Vec<(String, Result<Value, BundleError>)> {
         let mut latest: Vec<(String, usize)> = Vec::new();
         for (position, attempt) in self.attempts.iter().enumerate() {
-            if attempt.seq_start > seq {
+            if attempt.seq_start(&self.bundle.trace) > seq {
                 break;
             }
-            if attempt.outcome != Outcome::Ok || attempt.seq_end > seq {
+            if attempt.outcome != Outcome::Ok || attempt.seq_end(&self.bundle.trace) > seq {
                 continue;
             }
             let node = self.node_id(attempt);

@@ -118,9 +118,15 @@ fn result_object(
     result.insert("nodeType".into(), text(node_type));
     result.insert("outcome".into(), text(attempt.outcome.name()));
     let time = |ms: Option<i64>| ms.map_or(Value::Null, |ms| Value::String(format_iso_millis(ms)));
-    result.insert("startedAt".into(), time(attempt.started_ms));
-    result.insert("finishedAt".into(), time(attempt.finished_ms));
-    if let Some(ms) = attempt.duration_ms {
+    result.insert(
+        "startedAt".into(),
+        time(attempt.started_ms(&run.bundle.trace)),
+    );
+    result.insert(
+        "finishedAt".into(),
+        time(attempt.finished_ms(&run.bundle.trace)),
+    );
+    if let Some(ms) = attempt.duration_ms(&run.bundle.trace) {
         result.insert("durationMs".into(), Value::from(ms));
     }
     if let Some(output) = output {

@@ -126,7 +126,7 @@ impl Run {
         attempt: &Attempt,
     ) -> Result<Option<ConversationLink>, BundleError> {
         let trace = &self.bundle.trace;
-        let candidates = (attempt.entry_start..=attempt.entry_end)
+        let candidates = (attempt.entry_start()..=attempt.entry_end())
             .rev()
             .filter(|&i| {
                 matches!(
@@ -153,9 +153,9 @@ impl Run {
         attempt: &Attempt,
         index: &crate::bundle::SessionIndex,
     ) -> (u32, u32) {
-        let start = attempt.started_ms.unwrap_or(i64::MIN);
+        let start = attempt.started_ms(&self.bundle.trace).unwrap_or(i64::MIN);
         let finish = if attempt.is_finished() {
-            attempt.finished_ms.unwrap_or(i64::MAX)
+            attempt.finished_ms(&self.bundle.trace).unwrap_or(i64::MAX)
         } else {
             i64::MAX
         };
@@ -163,7 +163,7 @@ impl Run {
             index
                 .entries()
                 .iter()
-                .filter(|e| e.at_ms >= start && e.at_ms <= finish)
+                .filter(|e| e.at_ms() >= start && e.at_ms() <= finish)
         };
         let first = inside().next().map(|e| e.seq);
         let last = inside().next_back().map(|e| e.seq);

@@ -170,7 +170,12 @@ fn write_into(
         dirs.ensure(dest, &dest.join(relative(root, dir)?))?;
     }
 
-    let closing = closing_event(request, &parent_id, attempt_id, attempt.seq_end);
+    let closing = closing_event(
+        request,
+        &parent_id,
+        attempt_id,
+        attempt.seq_end(&run.bundle.trace),
+    );
     let trace_path = target(dirs, &bundle.paths.trace)?;
     let keep_outcomes = safe_open::regular_metadata(root, &bundle.paths.steps_projection).is_none();
     let cut = trace::write_trace(
@@ -212,7 +217,7 @@ fn write_into(
         request,
         &parent_id,
         attempt_id,
-        attempt.seq_end,
+        attempt.seq_end(&run.bundle.trace),
         &sessions,
         &now,
     )?;

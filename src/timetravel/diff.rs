@@ -117,7 +117,10 @@ pub struct ParentDiff {
 /// (positions in `Run::attempts`; both must be in range).
 pub fn diff_frames(a: &Run, a_attempt: usize, b: &Run, b_attempt: usize) -> FrameDiff {
     let mut problems = Vec::new();
-    let (a_seq, b_seq) = (a.attempts[a_attempt].seq_end, b.attempts[b_attempt].seq_end);
+    let (a_seq, b_seq) = (
+        a.attempts[a_attempt].seq_end(&a.bundle.trace),
+        b.attempts[b_attempt].seq_end(&b.bundle.trace),
+    );
     let (first_divergence, common_steps) = divergence(a, a_attempt, b, b_attempt, &mut problems);
     let input = input_changes(a, b, &mut problems);
     let nodes = node_changes(a, a_seq, b, b_seq);
@@ -158,7 +161,10 @@ pub fn diff_against_parent(fork: &Run, parent: &Run) -> Result<ParentDiff> {
         .and_then(|id| parent.find_attempt(id));
     let by_seq = || {
         let seq = lineage.seq?;
-        parent.attempts.iter().position(|a| a.seq_end == seq)
+        parent
+            .attempts
+            .iter()
+            .position(|a| a.seq_end(&parent.bundle.trace) == seq)
     };
     let point = by_id.or_else(by_seq).ok_or_else(|| {
         let named = match (&lineage.attempt_id, lineage.seq) {
@@ -206,7 +212,7 @@ fn frame_ref(run: &Run, position: usize) -> FrameRef {
         attempt_id: run.attempt_id(attempt).to_string(),
         step: position + 1,
         steps: run.attempts.len(),
-        seq: attempt.seq_end,
+        seq: attempt.seq_end(&run.bundle.trace),
     }
 }
 

@@ -65,7 +65,10 @@ pub fn preview(run: &Run, attempt: usize) -> ForkPreview {
         kept,
         next_node: next,
         rerun,
-        cut_seq: run.attempts.get(attempt).map_or(0, |a| a.seq_end),
+        cut_seq: run
+            .attempts
+            .get(attempt)
+            .map_or(0, |a| a.seq_end(&run.bundle.trace)),
     }
 }
 
@@ -89,7 +92,10 @@ mod tests {
         let shown = preview(&run, position);
         assert_eq!(shown.kept, ["load_input#1", "classify#1"]);
         assert_eq!(shown.next_node.as_deref(), Some("review_loop"));
-        assert_eq!(shown.cut_seq, run.attempts[position].seq_end);
+        assert_eq!(
+            shown.cut_seq,
+            run.attempts[position].seq_end(&run.bundle.trace)
+        );
         let rerun: Vec<(&str, &str, Option<&str>)> = shown
             .rerun
             .iter()

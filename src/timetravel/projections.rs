@@ -120,7 +120,7 @@ fn results_of(point: &Point, steps: &Steps, source: Option<&Value>) -> Map<Strin
     let run = point.run;
     let durations: HashMap<&str, Option<u64>> = run.attempts[..=point.last]
         .iter()
-        .map(|a| (run.attempt_id(a), a.duration_ms))
+        .map(|a| (run.attempt_id(a), a.duration_ms(&run.bundle.trace)))
         .collect();
     let mut results = Map::new();
     for (node, step) in &steps.latest {

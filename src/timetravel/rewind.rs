@@ -177,7 +177,7 @@ impl LockedRun<'_> {
             state: OpState::InProgress,
             at: format_iso_millis(options.now_ms),
             attempt_id: Some(run.attempt_id(kept).to_string()),
-            seq: Some(kept.seq_end),
+            seq: Some(kept.seq_end(&run.bundle.trace)),
             backup: Some(relative(dirs, &backup)),
             restoring: None,
             detail: None,

@@ -21,14 +21,19 @@ impl App {
                             hits.timeline_rows.iter().find(|(r, _)| r.contains(at))
                         {
                             view.focus = Pane::Timeline;
-                            view.set_cursor(view.run.attempts[attempt].seq_end);
+                            view.set_cursor(
+                                view.run.attempts[attempt].seq_end(&view.run.bundle.trace),
+                            );
                         } else if let Some(&(_, node)) =
                             hits.graph_nodes.iter().find(|(r, _)| r.contains(at))
                         {
                             view.focus = Pane::Graph;
                             // A node jumps to its latest attempt (or stays put if unvisited).
                             if let Some(&last) = view.run.node_attempts.of(node).last() {
-                                view.set_cursor(view.run.attempts[last as usize].seq_end);
+                                view.set_cursor(
+                                    view.run.attempts[last as usize]
+                                        .seq_end(&view.run.bundle.trace),
+                                );
                             }
                         } else if hits.inspector.contains(at) {
                             view.focus = Pane::Inspector;

@@ -260,12 +260,12 @@ fn session_horizon(run: &Run, attempt: usize, session_id: &str) -> u32 {
     };
     let Ok(index) = files.index() else { return 0 };
     let until = run.attempts[attempt]
-        .finished_ms
-        .or(run.attempts[attempt].started_ms)
+        .finished_ms(&run.bundle.trace)
+        .or(run.attempts[attempt].started_ms(&run.bundle.trace))
         .unwrap_or(i64::MAX);
     let entries = index.entries();
     entries
-        .partition_point(|e| e.at_ms <= until)
+        .partition_point(|e| e.at_ms() <= until)
         .checked_sub(1)
         .map_or(0, |i| entries[i].seq)
 }

@@ -6,6 +6,7 @@
 //! and draws once, only when something changed. Nothing runs while idle.
 
 pub mod action;
+mod allocator;
 pub mod app;
 mod app_dialogs;
 mod app_loading;
@@ -157,6 +158,7 @@ fn event_loop(
     record: Option<&std::path::Path>,
     title: &str,
 ) -> Result<Ended> {
+    allocator::return_large_blocks_on_free();
     let (tx, rx) = mpsc::channel::<Msg>();
     // Before the terminal is taken: a signal from then on finds a loop to
     // give the terminal back.

@@ -90,7 +90,7 @@ pub fn feed(run: &Run, source: &PagerSource, out: impl Write) -> io::Result<()> 
             for batch in range.chunks(EVENTS_PER_READ) {
                 events(&mut out, &file, |each| {
                     files.read_events_capped(batch, PRETTY_CAP, |entry, event| {
-                        each((entry.offset, entry.len), event)
+                        each((entry.offset(), entry.len), event)
                     })
                 })?;
             }

@@ -100,11 +100,14 @@ pub fn presentation_ms(run: &Run, position: usize, speed: Speed) -> u64 {
 }
 
 fn real_ms(run: &Run, position: usize, attempt: &Attempt) -> u64 {
-    let next_start = run.attempts.get(position + 1).and_then(|a| a.started_ms);
-    let end = next_start.or(attempt.finished_ms);
-    match (attempt.started_ms, end) {
+    let next_start = run
+        .attempts
+        .get(position + 1)
+        .and_then(|a| a.started_ms(&run.bundle.trace));
+    let end = next_start.or(attempt.finished_ms(&run.bundle.trace));
+    match (attempt.started_ms(&run.bundle.trace), end) {
         (Some(start), Some(end)) if end > start => (end - start) as u64,
-        _ => attempt.duration_ms.unwrap_or(0),
+        _ => attempt.duration_ms(&run.bundle.trace).unwrap_or(0),
     }
 }
 
@@ -136,7 +139,8 @@ mod tests {
         assert_eq!(presentation_ms(&run, 1, Speed::Times(1)), 700);
         assert_eq!(presentation_ms(&run, 1, Speed::Times(2)), 350);
         // Real time: from classify#1's start to review_loop#1's start.
-        let gap = run.attempts[2].started_ms.unwrap_or(0) - run.attempts[1].started_ms.unwrap_or(0);
+        let gap = run.attempts[2].started_ms(&run.bundle.trace).unwrap_or(0)
+            - run.attempts[1].started_ms(&run.bundle.trace).unwrap_or(0);
         assert_eq!(presentation_ms(&run, 1, Speed::Real), gap as u64);
     }
 }

@@ -153,7 +153,7 @@ impl RunView {
         // failed one at the step that failed it; any other at step 1.
         let failing = run.failure.as_ref().and_then(|f| f.step);
         let cursor = match failing.or(Some(0)).and_then(|i| run.attempts.get(i)) {
-            Some(opening) if !live => opening.seq_end,
+            Some(opening) if !live => opening.seq_end(&run.bundle.trace),
             _ => run.last_seq(),
         };
         let graph = GraphLayouts {
@@ -328,7 +328,7 @@ impl RunView {
 
     fn step_to(&mut self, position: usize) {
         if let Some(attempt) = self.run.attempts.get(position) {
-            self.set_cursor(attempt.seq_end);
+            self.set_cursor(attempt.seq_end(&self.run.bundle.trace));
         }
     }
 
@@ -342,12 +342,19 @@ impl RunView {
             // On the run's closing events (a live run that just ended), `k`
             // is a step back, as from the last step's end.
             Some(i)
-                if delta < 0 && i + 1 == count && self.cursor > self.run.attempts[i].seq_end =>
+                if delta < 0
+                    && i + 1 == count
+                    && self.cursor > self.run.attempts[i].seq_end(&self.run.bundle.trace) =>
             {
                 i.saturating_sub(1)
             }
             // Between steps (after J/K), `k` first returns to the step's end.
-            Some(i) if delta < 0 && self.cursor > self.run.attempts[i].seq_end => i,
+            Some(i)
+                if delta < 0
+                    && self.cursor > self.run.attempts[i].seq_end(&self.run.bundle.trace) =>
+            {
+                i
+            }
             Some(i) => i.saturating_add_signed(delta).min(count - 1),
         };
         self.step_to(target);

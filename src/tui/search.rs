@@ -64,14 +64,14 @@ pub fn search_until(
         let end = index.scan_position().offset;
         for needle in &needles {
             let matched = lines_matching(run, &session.events, end, needle, cancelled, |offset| {
-                let at = entries.partition_point(|e| e.offset <= offset);
+                let at = entries.partition_point(|e| e.offset() <= offset);
                 // A conversation hit belongs to the step that was running then.
-                if let Some(time) = at.checked_sub(1).map(|i| entries[i].at_ms) {
+                if let Some(time) = at.checked_sub(1).map(|i| entries[i].at_ms()) {
                     if let Some(seq) = step_at_time(run, time) {
                         hits.insert(seq);
                     }
                 }
-                entries.get(at).map(|e| e.offset)
+                entries.get(at).map(|e| e.offset())
             })?;
             if !matched {
                 return Ok(None);
@@ -118,8 +118,10 @@ fn json_escaped(text: &str) -> String {
 fn step_at_time(run: &Run, time: i64) -> Option<u32> {
     let started = run
         .attempts
-        .partition_point(|a| a.started_ms.is_some_and(|s| s <= time));
-    started.checked_sub(1).map(|i| run.attempts[i].seq_end)
+        .partition_point(|a| a.started_ms(&run.bundle.trace).is_some_and(|s| s <= time));
+    started
+        .checked_sub(1)
+        .map(|i| run.attempts[i].seq_end(&run.bundle.trace))
 }
 
 /// Streams the first `end` bytes of a file of the bundle, calling

@@ -117,26 +117,26 @@ pub fn exercise(rng: &mut Rng, dir: &Path) -> CaseResult {
     let seqs: BTreeSet<u32> = trace.iter().map(|e| e.seq).collect();
     let mut previous_start = None;
     for attempt in &run.attempts {
-        let ok = attempt.seq_start <= attempt.seq_end
-            && attempt.entry_start <= attempt.entry_end
-            && attempt.entry_end < trace.len()
-            && previous_start.is_none_or(|p| p < attempt.seq_start);
+        let ok = attempt.seq_start(&run.bundle.trace) <= attempt.seq_end(&run.bundle.trace)
+            && attempt.entry_start() <= attempt.entry_end()
+            && attempt.entry_end() < trace.len()
+            && previous_start.is_none_or(|p| p < attempt.seq_start(&run.bundle.trace));
         if !ok {
             return Err(format!(
                 "attempt {:?} is inconsistent",
                 run.attempt_id(attempt)
             ));
         }
-        previous_start = Some(attempt.seq_start);
+        previous_start = Some(attempt.seq_start(&run.bundle.trace));
     }
     let nodes = run.bundle.flow.nodes.len();
     let mut frame_seqs = vec![0, run.last_seq(), run.last_seq().saturating_add(1)];
     for i in sample(rng, run.attempts.len(), 3) {
-        frame_seqs.push(run.attempts[i].seq_end);
-        frame_seqs.push(run.attempts[i].seq_start);
+        frame_seqs.push(run.attempts[i].seq_end(&run.bundle.trace));
+        frame_seqs.push(run.attempts[i].seq_start(&run.bundle.trace));
     }
     for &seq in &frame_seqs {
-        if run.node_frames_at(seq) != node_frames(&run.attempts, nodes, seq) {
+        if run.node_frames_at(seq) != node_frames(&run.attempts, &run.bundle.trace, nodes, seq) {
             return Err(format!(
                 "indexed frames differ from the linear scan at seq {seq}"
             ));

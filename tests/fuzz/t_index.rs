@@ -208,13 +208,13 @@ fn session_view(index: &SessionIndex) -> Vec<String> {
                 |s: Option<reel::bundle::intern::Sym>| s.map(|s| index.resolve(s).to_string());
             format!(
                 "{} {} {} {} {:?} {:?} {:?} {:?} {:?}",
-                e.offset,
+                e.offset(),
                 e.len,
                 e.seq,
-                e.at_ms,
+                e.at_ms(),
                 name(e.method),
                 name(e.update),
-                name(e.rpc_id),
+                index.rpc_id(e),
                 e.direction,
                 e.rpc
             )
@@ -264,7 +264,7 @@ impl Index for SessionIndex {
     fn spans(&self) -> Vec<(u64, u32, u32)> {
         self.entries()
             .iter()
-            .map(|e| (e.offset, e.len, e.seq))
+            .map(|e| (e.offset(), e.len, e.seq))
             .collect()
     }
 }

@@ -36,8 +36,8 @@ fn view(run: &Run) -> Result<Vec<String>, String> {
             "{} {:?} {}..{} {:?}",
             run.attempt_id(a),
             a.outcome,
-            a.seq_start,
-            a.seq_end,
+            a.seq_start(&run.bundle.trace),
+            a.seq_end(&run.bundle.trace),
             run.session_id(a)
         ));
     }
@@ -49,7 +49,7 @@ fn view(run: &Run) -> Result<Vec<String>, String> {
         let spans: Vec<(u64, u32, u32)> = index
             .entries()
             .iter()
-            .map(|e| (e.offset, e.len, e.seq))
+            .map(|e| (e.offset(), e.len, e.seq))
             .collect();
         out.push(format!(
             "session {} {:?} {spans:?}",

@@ -29,7 +29,7 @@ impl Keep {
             index
                 .entries()
                 .iter()
-                .take_while(|e| e.at_ms <= until || e.at_ms == i64::MIN)
+                .take_while(|e| e.at_ms() <= until || e.at_ms() == i64::MIN)
                 .last()
                 .map_or(0, |e| e.seq)
         });
@@ -76,9 +76,9 @@ fn kept_ranges<'r>(run: &'r Run, last: usize, cut: &'r TraceCut) -> HashMap<&'r 
                 // Up to the attempt's outcome, or for an attempt that has
                 // none, up to its last trace event: the moment of the cut.
                 let until = if attempt.is_finished() {
-                    attempt.finished_ms
+                    attempt.finished_ms(&run.bundle.trace)
                 } else {
-                    entries[attempt.entry_end].at()
+                    entries[attempt.entry_end()].at()
                 };
                 let until = until.unwrap_or(i64::MAX);
                 slot.until_ms = Some(slot.until_ms.map_or(until, |t| t.max(until)));
@@ -87,7 +87,7 @@ fn kept_ranges<'r>(run: &'r Run, last: usize, cut: &'r TraceCut) -> HashMap<&'r 
     }
     // A session bound before the cut that no kept attempt prompted: what it
     // holds was written before the cut.
-    let cut_ms = entries[run.attempts[last].entry_end]
+    let cut_ms = entries[run.attempts[last].entry_end()]
         .at()
         .unwrap_or(i64::MAX);
     for id in &cut.bound {
@@ -118,7 +118,7 @@ fn write_session(
         let kept = index.entries().partition_point(|e| e.seq <= last_seq);
         let end = match index.entries().get(kept) {
             _ if kept == 0 => 0,
-            Some(next) => next.offset,
+            Some(next) => next.offset(),
             None => index.scan_position().offset,
         };
         let to = target(root, &session.events, dest, dirs)?;

@@ -57,11 +57,11 @@ pub(crate) fn write_trace(
     dest: &Path,
 ) -> Result<TraceCut> {
     let bundle = &run.bundle;
-    let entries = &bundle.trace.entries()[..=run.attempts[last].entry_end];
+    let entries = &bundle.trace.entries()[..=run.attempts[last].entry_end()];
     let kept: HashMap<Sym, usize> = run.attempts[..=last]
         .iter()
         .enumerate()
-        .map(|(position, a)| (a.attempt, position))
+        .filter_map(|(position, a)| Some((a.attempt_sym(&bundle.trace)?, position)))
         .collect();
     let mut cut = TraceCut {
         links: vec![None; last + 1],

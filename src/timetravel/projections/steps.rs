@@ -272,8 +272,14 @@ fn derived_step(run: &Run, attempt: &Attempt, payload: &Value) -> Value {
         .unwrap_or_else(|| run.node_type(attempt).into());
     step.insert("nodeType".into(), node_type);
     step.insert("outcome".into(), attempt.outcome.name().into());
-    step.insert("startedAt".into(), iso(attempt.started_ms));
-    step.insert("finishedAt".into(), iso(attempt.finished_ms));
+    step.insert(
+        "startedAt".into(),
+        iso(attempt.started_ms(&run.bundle.trace)),
+    );
+    step.insert(
+        "finishedAt".into(),
+        iso(attempt.finished_ms(&run.bundle.trace)),
+    );
     if let Ok(Some(output)) = output_of_payload(&run.bundle, payload) {
         step.insert("output".into(), output);
     }

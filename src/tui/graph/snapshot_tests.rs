@@ -31,13 +31,13 @@ pub(crate) fn overlay_at(spec: &str) -> Vec<NodeOverlay> {
     let run = Run::open(Path::new(BRANCHING)).expect("run");
     let at = run.find_attempt(spec).expect("attempt");
     let attempt = &run.attempts[at];
-    run.node_frames_at(attempt.seq_end)
+    run.node_frames_at(attempt.seq_end(&run.bundle.trace))
         .iter()
         .enumerate()
         .map(|(i, f)| NodeOverlay {
             status: f.status,
             attempts: f.attempts,
-            is_current: attempt.flow_node == Some(i),
+            is_current: attempt.flow_node() == Some(i),
             rerun: false,
         })
         .collect()

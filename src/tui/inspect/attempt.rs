@@ -88,9 +88,9 @@ pub(super) fn attempt_content(
         node_type: run.node_type(attempt).to_string(),
         outcome: attempt.outcome.name().to_string(),
         started_at: attempt
-            .started_ms
+            .started_ms(&run.bundle.trace)
             .map(crate::bundle::timestamp::format_iso_millis),
-        duration_ms: attempt.duration_ms,
+        duration_ms: attempt.duration_ms(&run.bundle.trace),
         ..AttemptContent::default()
     };
     // The outcome carries everything; an unfinished attempt has only the
@@ -123,7 +123,7 @@ pub(super) fn attempt_content(
         }
         output(
             run,
-            attempt.outcome_entry,
+            attempt.outcome_entry(),
             &payload,
             &mut content,
             cancelled,
@@ -141,9 +141,9 @@ fn payloads(run: &Run, position: usize) -> Result<Vec<Value>, BundleError> {
     let attempt = &run.attempts[position];
     let entries = run.bundle.trace.entries();
     let wanted = |&i: &usize| entries[i].kind != EventKind::NodeHeartbeat;
-    let span = attempt.entry_start..=attempt.entry_end;
+    let span = attempt.entry_start()..=attempt.entry_end();
     let head: Vec<usize> = span.clone().filter(wanted).take(PAYLOAD_EVENTS).collect();
-    let after_head = head.last().map_or(attempt.entry_start, |&i| i + 1);
+    let after_head = head.last().map_or(attempt.entry_start(), |&i| i + 1);
     let mut tail: Vec<usize> = span
         .rev()
         .take_while(|&i| i >= after_head)

@@ -95,16 +95,16 @@ impl Budget {
 pub(super) fn events_content(run: &Run, position: usize) -> Result<EventsContent, BundleError> {
     let attempt = &run.attempts[position];
     let mut content = EventsContent {
-        trace_entries: Some((attempt.entry_start, attempt.entry_end)),
+        trace_entries: Some((attempt.entry_start(), attempt.entry_end())),
         ..EventsContent::default()
     };
-    let entries = &run.bundle.trace.entries()[attempt.entry_start..=attempt.entry_end];
+    let entries = &run.bundle.trace.entries()[attempt.entry_start()..=attempt.entry_end()];
     let (head, tail, hidden) = ends(entries);
     content.trace_hidden = hidden;
     let mut budget = Budget(BODY_BUDGET);
     for (part, first) in [
-        (head, attempt.entry_start),
-        (tail, attempt.entry_end + 1 - tail.len()),
+        (head, attempt.entry_start()),
+        (tail, attempt.entry_end() + 1 - tail.len()),
     ] {
         trace_rows(run, part, first, &mut budget, &mut content.trace)?;
     }

@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
     let frames = run.node_frames_at(view.cursor);
     let current = view
         .current_attempt()
-        .and_then(|i| run.attempts[i].flow_node);
+        .and_then(|i| run.attempts[i].flow_node());
     let overlay: Vec<NodeOverlay> = frames
         .iter()
         .enumerate()

@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut RunView, theme: &Theme, hi
     let current = view.current_attempt();
     let expanded = current.filter(|_| view.event_level);
     let extra = expanded.map_or(0, |i| {
-        run.attempts[i].entry_end - run.attempts[i].entry_start + 1
+        run.attempts[i].entry_end() - run.attempts[i].entry_start() + 1
     });
     let total = run.attempts.len() + extra;
     let selected = selected_row(view, expanded);
@@ -88,11 +88,11 @@ fn selected_row(view: &RunView, expanded: Option<usize>) -> Option<usize> {
     let attempt = &view.run.attempts[open];
     match view.run.bundle.trace.entry_at_or_before(view.cursor) {
         Some(entry)
-            if entry >= attempt.entry_start
-                && entry <= attempt.entry_end
-                && view.cursor != attempt.seq_end =>
+            if entry >= attempt.entry_start()
+                && entry <= attempt.entry_end()
+                && view.cursor != attempt.seq_end(&view.run.bundle.trace) =>
         {
-            Some(step + 1 + (entry - attempt.entry_start))
+            Some(step + 1 + (entry - attempt.entry_start()))
         }
         _ => Some(step),
     }
@@ -113,19 +113,32 @@ fn row_at(index: usize, expanded: Option<usize>, extra: usize) -> Row {
 fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Line<'static> {
     let run = &view.run;
     let attempt = &run.attempts[position];
-    let future = attempt.seq_start > view.cursor;
-    let status = attempt_status_at(attempt, if future { attempt.seq_end } else { view.cursor });
+    let future = attempt.seq_start(&run.bundle.trace) > view.cursor;
+    let shown_at = if future {
+        attempt.seq_end(&run.bundle.trace)
+    } else {
+        view.cursor
+    };
+    let status = attempt_status_at(attempt, &run.bundle.trace, shown_at);
     let status_style = if future {
         theme.dim
     } else {
         theme.status(status)
     };
     let text_style = if future { theme.dim } else { theme.text };
-    let hit = step_has_hit(&view.search.hits, attempt.seq_start, attempt.seq_end);
+    let hit = step_has_hit(
+        &view.search.hits,
+        attempt.seq_start(&run.bundle.trace),
+        attempt.seq_end(&view.run.bundle.trace),
+    );
     // What it had taken by the cursor's frame: the recorded duration once
     // it ended, the time so far while it runs, the time it ran when cut
     // short. A future step shows its eventual figure, dimmed.
-    let frame = if future { attempt.seq_end } else { view.cursor };
+    let frame = if future {
+        attempt.seq_end(&view.run.bundle.trace)
+    } else {
+        view.cursor
+    };
     let duration_text = run
         .elapsed_at(attempt, frame)
         .map(duration)
@@ -138,7 +151,7 @@ fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Lin
     let wide = cols >= 72;
     if wide {
         let time = attempt
-            .started_ms
+            .started_ms(&run.bundle.trace)
             .map(format_iso_millis)
             .and_then(|s| s.get(11..23).map(str::to_string))
             .unwrap_or_default();
@@ -169,7 +182,7 @@ fn step_line(view: &RunView, position: usize, cols: usize, theme: &Theme) -> Lin
     spans.push(Span::styled(format!("{duration_text:>6} "), text_style));
     if wide {
         let detail = attempt
-            .flow_node
+            .flow_node()
             .and_then(|n| run.bundle.flow.nodes.get(n))
             .and_then(|n| n.status_detail())
             .map(clean)
@@ -193,7 +206,7 @@ fn event_line(view: &RunView, offset: usize, cols: usize, theme: &Theme) -> Line
     let Some(attempt) = view.current_attempt().map(|i| &run.attempts[i]) else {
         return Line::raw("");
     };
-    let index = attempt.entry_start + offset;
+    let index = attempt.entry_start() + offset;
     let trace = &run.bundle.trace;
     let Some(entry) = trace.entries().get(index) else {
         return Line::raw("");
