@@ -30,6 +30,8 @@ pub struct Attempt {
 }
 
 const NONE: u32 = u32::MAX;
+/// A flow position not looked up yet.
+const UNSEEN: u32 = u32::MAX - 1;
 
 impl Attempt {
     pub fn is_finished(&self) -> bool {
@@ -110,15 +112,22 @@ pub struct RunEnd {
 pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt>, Option<RunEnd>) {
     let strings = trace.strings();
     // Indexed by `Sym::index()` (dense from 1): the flow position of a node
-    // id, and the open attempt of an attempt id.
-    let mut flow_positions = vec![NONE; strings.len() + 1];
-    // In reverse, so that the first of duplicate ids wins (as
-    // `FlowDefinition::node_position` answers).
-    for (position, node) in flow.nodes.iter().enumerate().rev() {
-        if let (Some(sym), Ok(position)) = (strings.get(&node.id), u32::try_from(position)) {
-            flow_positions[sym.index()] = position;
+    // id (looked up the first time the id is met: a lookup by text would
+    // build the interner's table, which a snapshot's index does not have),
+    // and the open attempt of an attempt id.
+    let mut flow_positions = vec![UNSEEN; strings.len() + 1];
+    let mut flow_position = |node: Sym| {
+        let Some(slot) = flow_positions.get_mut(node.index()) else {
+            return NONE;
+        };
+        if *slot == UNSEEN {
+            *slot = flow
+                .node_position(trace.resolve(node))
+                .and_then(|p| u32::try_from(p).ok())
+                .unwrap_or(NONE);
         }
-    }
+        *slot
+    };
     let mut open = vec![NONE; strings.len() + 1];
     let mut attempts: Vec<Attempt> = Vec::new();
     let mut run_end = None;
@@ -147,7 +156,7 @@ pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt
                 entry_start: i,
                 entry_end: i,
                 finish_entry: NONE,
-                flow_node: flow_positions.get(node.index()).copied().unwrap_or(NONE),
+                flow_node: flow_position(node),
                 outcome: Outcome::Running,
                 finished: false,
             });
