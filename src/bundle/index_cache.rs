@@ -96,6 +96,17 @@ pub fn disable_in_this_process() {
     DISABLED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Set by `use_in_this_process`.
+static IN_PROCESS: std::sync::OnceLock<IndexCache> = std::sync::OnceLock::new();
+
+/// This process's viewer opens use `cache` instead of the user's (tests
+/// that drive the viewer in-process, with a cache of their own that takes
+/// every file, so that what they check holds with snapshots in play). The
+/// first call decides; `disable_in_this_process` still wins.
+pub fn use_in_this_process(cache: IndexCache) {
+    let _ = IN_PROCESS.set(cache);
+}
+
 impl IndexCache {
     /// The user's cache, unless `REEL_NO_INDEX_CACHE` is set (not `0`), the
     /// process turned it off, or no cache folder can be named.
@@ -103,6 +114,9 @@ impl IndexCache {
         let off = std::env::var("REEL_NO_INDEX_CACHE").is_ok_and(|v| !v.is_empty() && v != "0");
         if off || DISABLED.load(std::sync::atomic::Ordering::Relaxed) {
             return None;
+        }
+        if let Some(cache) = IN_PROCESS.get() {
+            return Some(cache.clone());
         }
         let base = std::env::var_os("XDG_CACHE_HOME")
             .map(PathBuf::from)
@@ -113,7 +127,13 @@ impl IndexCache {
                     .filter(|p| p.is_absolute())
                     .map(|home| home.join(".cache"))
             })?;
-        Some(IndexCache::at(base.join("reel").join("index")))
+        // `REEL_INDEX_CACHE_MIN_BYTES=0`: snapshots of small files too (the
+        // end-to-end tests run the viewer so).
+        let min = std::env::var("REEL_INDEX_CACHE_MIN_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_MIN_TRACE_BYTES);
+        Some(IndexCache::at(base.join("reel").join("index")).with_min_trace_bytes(min))
     }
 
     /// A cache in `dir` (tests use a temporary one), caching every trace.

@@ -80,8 +80,10 @@ impl Tui {
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home.path());
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-        // The index cache of this run only, never the user's.
+        // The index cache of this run only, never the user's; it keeps
+        // snapshots of every file, so the viewer is tested with them.
         cmd.env("XDG_CACHE_HOME", home.path().join("cache"));
+        cmd.env("REEL_INDEX_CACHE_MIN_BYTES", "0");
         cmd.env_remove("ACPX_FLOW_RUNS_DIR");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("REEL_FAULT");

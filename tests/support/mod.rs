@@ -73,9 +73,24 @@ pub fn browser_app(dir: impl Into<PathBuf>) -> App {
     started(App::new(screen, Keymap::defaults(), Theme::plain()))
 }
 
+/// Runs opened here never read or write the user's index cache: they use
+/// one of this test process's own, which snapshots every trace and session
+/// log however small, so the viewer's tests (live following included) run
+/// with snapshots in play.
+fn use_test_index_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("index-cache-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        reel::bundle::index_cache::use_in_this_process(
+            reel::bundle::index_cache::IndexCache::at(dir).with_min_trace_bytes(0),
+        );
+    });
+}
+
 fn started(mut app: App) -> App {
-    // Runs opened here never read or write the user's index cache.
-    reel::bundle::index_cache::disable_in_this_process();
+    use_test_index_cache();
     app.fixed_now = Some(FIXED_NOW);
     let effects = app.start();
     settle(&mut app, effects);
