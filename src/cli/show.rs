@@ -89,7 +89,7 @@ impl Summary {
 fn session_counts(sessions: &[SessionFiles]) -> Result<Vec<Value>, BundleError> {
     let mut counted = Vec::with_capacity(sessions.len());
     for session in sessions {
-        let events = session.index()?.len();
+        let events = crate::bundle::session_count::count_events(session)?;
         counted.push(json!({"id": session.id, "handle": session.handle, "events": events}));
     }
     Ok(counted)
