@@ -107,13 +107,16 @@ fn once_each<'a>(
     s: &mut Scanner<'a>,
     mut read: impl FnMut(&mut Scanner<'a>, &'a [u8]) -> Option<bool>,
 ) -> Option<()> {
-    let mut fields: Vec<&'a [u8]> = Vec::new();
+    // The structs have at most five fields: no allocation per object.
+    let mut fields: [&[u8]; 5] = [&[]; 5];
+    let mut seen = 0;
     s.object(|s, key| {
         if read(s, key)? {
-            if fields.contains(&key) {
+            if fields[..seen].contains(&key) || seen == fields.len() {
                 return None;
             }
-            fields.push(key);
+            fields[seen] = key;
+            seen += 1;
         }
         Some(())
     })

@@ -81,21 +81,43 @@ pub fn push_iso_millis(out: &mut Vec<u8>, ms: i64) {
         out.extend_from_slice(format_iso_millis(ms).as_bytes());
         return;
     }
-    let fields = [
-        (y, 4, b'-'),
-        (m, 2, b'-'),
-        (d, 2, b'T'),
-        (rem / 3_600_000, 2, b':'),
-        (rem / 60_000 % 60, 2, b':'),
-        (rem / 1000 % 60, 2, b'.'),
-        (rem % 1000, 3, b'Z'),
-    ];
-    for (value, width, after) in fields {
-        for place in (0..width).rev() {
-            out.push(b'0' + (value / 10i64.pow(place) % 10) as u8);
-        }
-        out.push(after);
-    }
+    let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let (hour, minute, second) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60);
+    let milli = rem % 1000;
+    let [c1, c2] = two(y / 100);
+    let [y1, y2] = two(y % 100);
+    let [m1, m2] = two(m);
+    let [d1, d2] = two(d);
+    let [h1, h2] = two(hour);
+    let [n1, n2] = two(minute);
+    let [s1, s2] = two(second);
+    let [f1, f2] = two(milli / 10);
+    out.extend_from_slice(&[
+        c1,
+        c2,
+        y1,
+        y2,
+        b'-',
+        m1,
+        m2,
+        b'-',
+        d1,
+        d2,
+        b'T',
+        h1,
+        h2,
+        b':',
+        n1,
+        n2,
+        b':',
+        s1,
+        s2,
+        b'.',
+        f1,
+        f2,
+        b'0' + (milli % 10) as u8,
+        b'Z',
+    ]);
 }
 
 fn digits(b: &[u8], start: usize, len: usize) -> Option<i64> {
