@@ -1,9 +1,11 @@
-//! How many events a session's `events.ndjson` holds, as its index would
-//! say (`SessionFiles::index()?.len()`), without building the index: what
-//! `show` reports per session. Each line is checked with `plain_json` for
-//! exactly what indexing it requires (a JSON object whose `seq` increases,
-//! and whose `at`, `direction` and `message` fields serde can read); the
-//! first line that is not plain, or that indexing would refuse, sends the
+//! How many events a session's `events.ndjson` holds, as its index says
+//! (`SessionFiles::index()?.len()`) whenever the file indexes, without
+//! building the index: what `show` reports per session. Only counts are
+//! needed, so a line in acpx's own shape (`{"seq":N,` … `}`) is counted
+//! on sight, with the checks that concern the count (an object whose `seq`
+//! fits and increases); the JSON inside it is `validate`'s to check. Any
+//! other line is checked with `plain_json` for exactly what indexing
+//! requires; one that is not plain, or that indexing refuses, sends the
 //! whole file to the index, which then counts it or words the error.
 
 use std::path::Path;
@@ -25,7 +27,7 @@ fn plain_count(root: &Path, events: &Path) -> Option<usize> {
     let mut count = 0;
     let mut last: Option<u64> = None;
     let scanned = ndjson::scan_file(root, events, |_, raw| {
-        match plain_seq(raw) {
+        match quick_seq(raw).or_else(|| plain_seq(raw)) {
             // `ndjson::next_seq`: it fits a `u32` and increases.
             Some(seq) if seq <= u64::from(u32::MAX) && last.is_none_or(|last| seq > last) => {
                 last = Some(seq);
@@ -36,6 +38,23 @@ fn plain_count(root: &Path, events: &Path) -> Option<usize> {
         }
     });
     scanned.ok().map(|_| count)
+}
+
+/// The `seq` of a line that starts `{"seq":N,` (or `{"seq":N}`) and ends
+/// with `}`, as acpx writes every event, read without the rest.
+fn quick_seq(raw: &[u8]) -> Option<u64> {
+    let rest = raw.strip_prefix(b"{\"seq\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let last = raw
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r'))?;
+    let ends = matches!(rest.get(digits), Some(b',' | b'}')) && raw[last] == b'}';
+    if !ends || digits == 0 || (digits > 1 && rest[0] == b'0') {
+        return None;
+    }
+    rest[..digits].iter().try_fold(0u64, |n, &b| {
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 /// The `seq` of an event line that `SessionIndex` reads without an error
@@ -216,6 +235,43 @@ mod tests {
     }
 
     #[test]
+    fn acpx_shaped_lines_are_read_on_sight() {
+        for (line, seq) in [
+            (r#"{"seq":7,"at":"x"}"#, Some(7)),
+            (r#"{"seq":0}"#, Some(0)),
+            (r#"{"seq":12}  "#, Some(12)),
+            (r#"{"seq":18446744073709551616,"a":1}"#, None),
+            (r#"{"seq":07,"a":1}"#, None),
+            (r#"{"seq":-1,"a":1}"#, None),
+            (r#"{"seq":1.5,"a":1}"#, None),
+            (r#"{"seq":1,"a":1"#, None),
+            (r#"{ "seq":1}"#, None),
+            (r#"{"seq":"1"}"#, None),
+        ] {
+            assert_eq!(quick_seq(line.as_bytes()), seq, "{line}");
+            if let Some(seq) = seq {
+                assert_eq!(by_index(line), Some(seq), "{line}");
+            }
+        }
+    }
+
+    fn count_both(
+        dir: &Path,
+        name: &str,
+        text: &str,
+    ) -> (Result<usize, String>, Result<usize, String>) {
+        let run = dir.join(name);
+        let folder = run.join("sessions/s");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(folder.join("events.ndjson"), text).expect("write");
+        let session = SessionFiles::new(&run, "s".into(), None, &folder, true);
+        let fresh = SessionFiles::new(&run, "s".into(), None, &folder, true);
+        let counted = count_events(&session).map_err(|e| e.to_string());
+        let indexed = fresh.index().map(|i| i.len()).map_err(|e| e.to_string());
+        (counted, indexed)
+    }
+
+    #[test]
     fn damaged_files_count_or_fail_as_their_index() {
         let dir = tempfile::tempdir().expect("tempdir");
         let good = r#"{"seq":1,"message":{"method":"m"}}"#;
@@ -224,23 +280,27 @@ mod tests {
             format!("{good}\n{{\"seq\":1}}\n"),
             format!("{good}\n\n  \n{{\"seq\":3}}\npartial"),
             format!("{good}\n{{\"seq\":4294967296}}\n"),
-            format!("{good}\n{{\"seq\":2,\"message\":{{\"method\":3}}}}\n"),
-            format!("{good}\n{{\"seq\":2,\"n\":1e3}}\n{{\"seq\":3}}\n"),
+            format!("{good}\n{{ \"seq\":2,\"message\":{{\"method\":3}}}}\n"),
+            format!("{good}\n{{\"seq\":2,\"n\":1e3}}\n{{ \"seq\":3}}\n"),
             format!("{good}\r\n{{\"seq\":2}}\r\n"),
+            format!("{good}\n[1]\n"),
+            format!("{good}\n{{\"seq\":2,\"at\":\"cut short\n"),
             "not json\n".to_string(),
             String::new(),
         ];
         for (i, text) in cases.iter().enumerate() {
-            let run = dir.path().join(format!("r{i}"));
-            let folder = run.join("sessions/s");
-            std::fs::create_dir_all(&folder).expect("mkdir");
-            std::fs::write(folder.join("events.ndjson"), text).expect("write");
-            let session = SessionFiles::new(&run, "s".into(), None, &folder, true);
-            let fresh = SessionFiles::new(&run, "s".into(), None, &folder, true);
-            let counted = count_events(&session).map_err(|e| e.to_string());
-            let indexed = fresh.index().map(|i| i.len()).map_err(|e| e.to_string());
+            let (counted, indexed) = count_both(dir.path(), &format!("r{i}"), text);
             assert_eq!(counted, indexed, "{text:?}");
         }
+        // A line in acpx's shape is counted without reading the JSON inside
+        // it (what `validate` checks): the index refuses this one.
+        let (counted, indexed) = count_both(
+            dir.path(),
+            "inside",
+            &format!("{good}\n{{\"seq\":2,\"message\":{{\"method\":3}}}}\n"),
+        );
+        assert_eq!(counted, Ok(2));
+        assert!(indexed.is_err(), "{indexed:?}");
         let absent = SessionFiles::new(dir.path(), "x".into(), None, &dir.path().join("x"), true);
         assert_eq!(count_events(&absent).map_err(|e| e.to_string()), Ok(0));
     }
