@@ -38,10 +38,27 @@ pub fn sanitize_line(input: &str) -> Cow<'_, str> {
 /// U+0080–U+009F (0xC2), U+061C (0xD8) or U+200E–U+2069 (0xE2). Most text
 /// has none of them and skips decoding characters.
 pub(crate) fn may_need_escape(bytes: &[u8], keep_newlines: bool) -> bool {
-    bytes.iter().any(|&b| {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let suspect = |b: &u8| {
         matches!(b, 0x00..=0x1f | 0x7f | 0xc2 | 0xd8 | 0xe2)
-            && !(keep_newlines && (b == b'\n' || b == b'\t'))
-    })
+            && !(keep_newlines && (*b == b'\n' || *b == b'\t'))
+    };
+    // Eight bytes at a time (outputs pass through here whole): only a word
+    // holding a control byte, DEL or a non-ASCII byte is looked at closely.
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Below 0x20 (never missed, sometimes a false hit), or from 0x7f up.
+        let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let del_or_high = (x | x.wrapping_add(LO)) & HI;
+        if control | del_or_high != 0 && chunk.iter().any(suspect) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(suspect)
 }
 
 fn needs_escape(c: char, keep_newlines: bool) -> bool {
@@ -88,6 +105,29 @@ mod tests {
         }
         // C0 (32, less \n and \t when kept), DEL, C1 (32), U+2028/9, 12 bidi.
         assert_eq!(flagged, (32 + 1 + 32 + 2 + 12) * 2 - 2);
+    }
+
+    #[test]
+    fn the_byte_test_sees_a_byte_wherever_it_is() {
+        let by_byte = |bytes: &[u8], keep: bool| {
+            bytes.iter().any(|&b| {
+                matches!(b, 0x00..=0x1f | 0x7f | 0xc2 | 0xd8 | 0xe2)
+                    && !(keep && (b == b'\n' || b == b'\t'))
+            })
+        };
+        for byte in 0..=255u8 {
+            for at in 0..24 {
+                let mut bytes = b"plain ascii text, 24 b.!".to_vec();
+                bytes[at] = byte;
+                for keep in [false, true] {
+                    assert_eq!(
+                        may_need_escape(&bytes, keep),
+                        by_byte(&bytes, keep),
+                        "{byte:#x} at {at} keep={keep}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -70,6 +70,56 @@ pub fn format_iso_millis(ms: i64) -> String {
     )
 }
 
+/// `format_iso_millis` appended to `out` without a `String` per call (for
+/// outputs that write millions of them); same bytes.
+pub fn push_iso_millis(out: &mut Vec<u8>, ms: i64) {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        // Signed or five-digit years: rare enough for `format!`.
+        out.extend_from_slice(format_iso_millis(ms).as_bytes());
+        return;
+    }
+    let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let (hour, minute, second) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60);
+    let milli = rem % 1000;
+    let [c1, c2] = two(y / 100);
+    let [y1, y2] = two(y % 100);
+    let [m1, m2] = two(m);
+    let [d1, d2] = two(d);
+    let [h1, h2] = two(hour);
+    let [n1, n2] = two(minute);
+    let [s1, s2] = two(second);
+    let [f1, f2] = two(milli / 10);
+    out.extend_from_slice(&[
+        c1,
+        c2,
+        y1,
+        y2,
+        b'-',
+        m1,
+        m2,
+        b'-',
+        d1,
+        d2,
+        b'T',
+        h1,
+        h2,
+        b':',
+        n1,
+        n2,
+        b':',
+        s1,
+        s2,
+        b'.',
+        f1,
+        f2,
+        b'0' + (milli % 10) as u8,
+        b'Z',
+    ]);
+}
+
 fn digits(b: &[u8], start: usize, len: usize) -> Option<i64> {
     let slice = b.get(start..start + len)?;
     slice.iter().try_fold(0i64, |acc, &c| {
@@ -104,6 +154,24 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pushed_timestamps_are_the_formatted_ones() {
+        let mut ms = -62_200_000_000_000i64; // before year 0
+        let mut out = Vec::new();
+        while ms < 260_000_000_000_000 {
+            out.clear();
+            push_iso_millis(&mut out, ms);
+            assert_eq!(String::from_utf8_lossy(&out), format_iso_millis(ms), "{ms}");
+            // Steps that are not round, so every field takes many values.
+            ms += 86_399_999_937;
+        }
+        for ms in [0, -1, 1, 999, 86_399_999, i64::MIN / 2, i64::MAX / 2] {
+            out.clear();
+            push_iso_millis(&mut out, ms);
+            assert_eq!(String::from_utf8_lossy(&out), format_iso_millis(ms), "{ms}");
+        }
+    }
 
     #[test]
     fn parses_acpx_timestamps() {

@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
+mod json;
+
 use super::format::{clean, duration, pad, time_of_day};
 use super::stream::{self, Sanitized};
 use super::{CliError, CliResult, EXIT_OK};
@@ -31,12 +33,7 @@ fn write<W: Write>(
     json: bool,
 ) -> io::Result<()> {
     if json {
-        // The serializer writes a few bytes at a time: batch them before
-        // they pass the sanitizer.
-        let mut batched = io::BufWriter::with_capacity(1 << 16, &mut *out);
-        crate::sanitize::json::to_writer(&mut batched, &ShowDoc { run, summary })?;
-        batched.write_all(b"\n")?;
-        batched.flush()
+        json::write_doc(out, run, summary)
     } else {
         write_human(out, run, summary)
     }
@@ -92,45 +89,10 @@ impl Summary {
 fn session_counts(sessions: &[SessionFiles]) -> Result<Vec<Value>, BundleError> {
     let mut counted = Vec::with_capacity(sessions.len());
     for session in sessions {
-        let events = session.index()?.len();
+        let events = crate::bundle::session_count::count_events(session)?;
         counted.push(json!({"id": session.id, "handle": session.handle, "events": events}));
     }
     Ok(counted)
-}
-
-/// The `show --json` document (its fields are a contract: see the README),
-/// serialized field by field; `attempts` is written one entry at a time.
-struct ShowDoc<'a> {
-    run: &'a Run,
-    summary: &'a Summary,
-}
-
-impl Serialize for ShowDoc<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let run = self.run;
-        let mut map = serializer.serialize_map(Some(12))?;
-        map.serialize_entry("runId", &run.run_id())?;
-        map.serialize_entry("flowName", run.flow_name())?;
-        map.serialize_entry("runTitle", &run.bundle.manifest.run_title)?;
-        map.serialize_entry("status", &run.status())?;
-        map.serialize_entry("state", &self.summary.state)?;
-        map.serialize_entry("error", &failure_field(run, |f| &f.error))?;
-        map.serialize_entry("statusDetail", &failure_field(run, |f| &f.detail))?;
-        map.serialize_entry("failedAttemptId", &failed_attempt_id(run))?;
-        map.serialize_entry("startedAt", &run.started_at())?;
-        map.serialize_entry("finishedAt", &run.finished_at())?;
-        // Lossy rather than an error for a folder name that is not UTF-8.
-        map.serialize_entry("path", &run.bundle.root.to_string_lossy())?;
-        map.serialize_entry("traceEvents", &run.bundle.trace.len())?;
-        map.serialize_entry("nodes", &Nodes(run))?;
-        map.serialize_entry("attempts", &Attempts(run))?;
-        map.serialize_entry("sessions", &self.summary.sessions)?;
-        map.serialize_entry(
-            "artifacts",
-            &json!({"referenced": self.summary.referenced, "missing": self.summary.missing}),
-        )?;
-        map.end()
-    }
 }
 
 struct Nodes<'a>(&'a Run);
@@ -141,15 +103,6 @@ impl Serialize for Nodes<'_> {
         serializer.collect_seq(self.0.bundle.flow.nodes.iter().zip(&visited).map(
             |(node, visited)| json!({"id": node.id, "nodeType": node.node_type, "visited": visited}),
         ))
-    }
-}
-
-struct Attempts<'a>(&'a Run);
-
-impl Serialize for Attempts<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let run = self.0;
-        serializer.collect_seq(run.attempts.iter().map(|a| attempt_json(run, a)))
     }
 }
 

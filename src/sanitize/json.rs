@@ -37,6 +37,22 @@ pub fn to_writer_pretty<W: io::Write, T: Serialize + ?Sized>(
     value.serialize(&mut serializer).map_err(io::Error::from)
 }
 
+/// One string as `to_writer` writes it, appended to `out`: printable
+/// ASCII is copied as it is, anything else goes through the serializer.
+pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    let plain = text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a `Vec` cannot fail, nor can serializing a `str`.
+        let _ = to_writer(&mut *out, text);
+    }
+}
+
 fn render<T: Serialize + ?Sized, F: Formatter>(value: &T, formatter: F) -> String {
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
@@ -144,6 +160,33 @@ mod tests {
         let mut pretty = Vec::new();
         to_writer_pretty(&mut pretty, &value).expect("write");
         assert_eq!(String::from_utf8(pretty).expect("utf-8"), to_pretty(&value));
+    }
+
+    #[test]
+    fn pushed_strings_are_the_serialized_ones() {
+        let mut texts: Vec<String> = [
+            "",
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "é名",
+            "\u{9b}x",
+            "\u{2028}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.extend((0u8..=0x7f).map(|b| format!("x{}y", b as char)));
+        for text in texts {
+            let mut pushed = b"[".to_vec();
+            push_str(&mut pushed, &text);
+            pushed.push(b']');
+            assert_eq!(
+                String::from_utf8_lossy(&pushed),
+                to_line(&[&text]),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl<W: Write> Sanitized<W> {
 
 impl<W: Write> Write for Sanitized<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Whole characters with nothing held back: no copy into `pending`.
+        if let (true, Ok(text)) = (self.pending.is_empty(), std::str::from_utf8(buf)) {
+            self.inner.write_all(sanitize_text(text, true).as_bytes())?;
+            return Ok(buf.len());
+        }
         self.pending.extend_from_slice(buf);
         self.drain()?;
         Ok(buf.len())

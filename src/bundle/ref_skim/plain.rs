@@ -1,222 +1,65 @@
 //! The fast path of `refs_in_line`: one pass over the bytes of a plain
-//! line, which is what acpx writes: valid UTF-8, keys without escapes, no
-//! duplicate keys, numbers without exponents, moderate nesting. It checks
-//! the line as strictly as serde would; whatever it does not handle (or
-//! finds wrong) gives `None`, and the serde visitor decides, so the
-//! references found and the errors reported stay serde's.
+//! line (see `plain_json`), which is what acpx writes. It checks the line
+//! as strictly as serde would; whatever it does not handle (or finds
+//! wrong) gives `None`, and the serde visitor decides, so the references
+//! found and the errors reported stay serde's.
 
-/// Nesting deeper than this is left to serde (its own limit is 128).
-const MAX_DEPTH: usize = 100;
-/// Digits in one number: at most this many cannot overflow an `f64`.
-const MAX_DIGITS: usize = 300;
+use crate::bundle::plain_json::Scanner;
 
 /// Appends the references in `bytes` to `out` in the visitor's order, or
 /// gives `None` (with `out` possibly extended: the caller truncates it).
 pub(super) fn refs(bytes: &[u8], out: &mut Vec<String>) -> Option<()> {
-    // Invalid UTF-8 anywhere is an error for serde (in a string, or as a
-    // stray byte), so checking it once here covers every string below.
-    std::str::from_utf8(bytes).ok()?;
-    let mut skim = Plain {
-        bytes,
-        at: 0,
-        depth: 0,
-        keys: Vec::new(),
-    };
-    skim.space();
-    skim.value(out)?;
-    skim.space();
-    (skim.at == bytes.len()).then_some(())
+    let mut scanner = Scanner::new(bytes)?;
+    scanner.space();
+    value(&mut scanner, &mut Vec::new(), out)?;
+    scanner.at_end().then_some(())
 }
 
-struct Plain<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    depth: usize,
-    /// The keys of the objects being read, innermost last.
-    keys: Vec<&'a [u8]>,
+/// One value; `keys` holds the keys of the objects being read, innermost
+/// last (a duplicate key is left to serde).
+fn value<'a>(s: &mut Scanner<'a>, keys: &mut Vec<&'a [u8]>, out: &mut Vec<String>) -> Option<()> {
+    match s.peek()? {
+        b'{' => object(s, keys, out),
+        b'[' => s.array(|s| value(s, keys, out)),
+        _ => s.skip_value(),
+    }
 }
 
-impl<'a> Plain<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
-    }
-
-    fn space(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\n' | b'\t' | b'\r')) {
-            self.at += 1;
-        }
-    }
-
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek() == Some(byte)).then(|| self.at += 1)
-    }
-
-    fn value(&mut self, out: &mut Vec<String>) -> Option<()> {
-        match self.peek()? {
-            b'{' => self.nested(|s| s.object(out)),
-            b'[' => self.nested(|s| s.array(out)),
-            b'"' => self.string().map(drop),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => None,
-        }
-    }
-
-    fn nested(&mut self, read: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
+/// An object: its own reference (a string `path` beside a `mediaType`)
+/// goes before the references inside its values, as the visitor does.
+fn object<'a>(s: &mut Scanner<'a>, keys: &mut Vec<&'a [u8]>, out: &mut Vec<String>) -> Option<()> {
+    let mark = out.len();
+    let first_key = keys.len();
+    let (mut media_type, mut path) = (false, None);
+    s.object(|s, key| {
+        if keys[first_key..].contains(&key) {
             return None;
         }
-        self.at += 1;
-        read(self)?;
-        self.depth -= 1;
-        Some(())
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.bytes[self.at..].starts_with(word).then(|| {
-            self.at += word.len();
-        })
-    }
-
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`; an exponent is left to serde.
-    fn number(&mut self) -> Option<()> {
-        let _ = self.eat(b'-');
-        let digits = |s: &mut Self| {
-            let start = s.at;
-            while s.peek().is_some_and(|b| b.is_ascii_digit()) {
-                s.at += 1;
-            }
-            s.at - start
-        };
-        let leading_zero = self.peek() == Some(b'0');
-        let mut count = digits(self);
-        if count == 0 || (leading_zero && count > 1) {
-            return None;
-        }
-        if self.eat(b'.').is_some() {
-            let fraction = digits(self);
-            if fraction == 0 {
+        keys.push(key);
+        media_type |= key == b"mediaType";
+        if key == b"path" && s.peek() == Some(b'"') {
+            let (text, escaped) = s.string()?;
+            if escaped {
                 return None;
             }
-            count += fraction;
+            path = Some(text);
+            Some(())
+        } else {
+            value(s, keys, out)
         }
-        let exponent = matches!(self.peek(), Some(b'e' | b'E'));
-        (!exponent && count <= MAX_DIGITS).then_some(())
+    })?;
+    keys.truncate(first_key);
+    if let (true, Some(path)) = (media_type, path) {
+        out.insert(mark, std::str::from_utf8(path).ok()?.to_string());
     }
-
-    /// A string's raw content and whether it holds escapes; escapes are
-    /// checked (a surrogate `\u` is left to serde), control bytes refused.
-    fn string(&mut self) -> Option<(&'a [u8], bool)> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let mut escaped = false;
-        loop {
-            // Strings are short: one loop over their bytes beats a search.
-            let found = self.bytes[self.at..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-            self.at += found;
-            if self.bytes[self.at] < 0x20 {
-                return None;
-            }
-            if self.bytes[self.at] == b'"' {
-                self.at += 1;
-                return Some((&self.bytes[start..self.at - 1], escaped));
-            }
-            escaped = true;
-            self.at += 1;
-            match self.peek()? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
-                b'u' => {
-                    let hex = self.bytes.get(self.at + 1..self.at + 5)?;
-                    let hex = std::str::from_utf8(hex).ok()?;
-                    let unit = u16::from_str_radix(hex, 16).ok()?;
-                    if !hex.bytes().all(|b| b.is_ascii_hexdigit())
-                        || (0xd800..=0xdfff).contains(&unit)
-                    {
-                        return None;
-                    }
-                    self.at += 5;
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    fn array(&mut self, out: &mut Vec<String>) -> Option<()> {
-        self.space();
-        if self.eat(b']').is_some() {
-            return Some(());
-        }
-        loop {
-            self.space();
-            self.value(out)?;
-            self.space();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// An object: its own reference (a string `path` beside a `mediaType`)
-    /// goes before the references inside its values, as the visitor does.
-    fn object(&mut self, out: &mut Vec<String>) -> Option<()> {
-        let mark = out.len();
-        let first_key = self.keys.len();
-        let (mut media_type, mut path) = (false, None);
-        self.space();
-        if self.eat(b'}').is_none() {
-            loop {
-                self.space();
-                let (key, escaped) = self.string()?;
-                if escaped || self.keys[first_key..].contains(&key) {
-                    return None;
-                }
-                self.keys.push(key);
-                self.space();
-                self.eat(b':')?;
-                self.space();
-                media_type |= key == b"mediaType";
-                if key == b"path" && self.peek() == Some(b'"') {
-                    let (text, escaped) = self.string()?;
-                    if escaped {
-                        return None;
-                    }
-                    path = Some(text);
-                } else {
-                    self.value(out)?;
-                }
-                self.space();
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
-        }
-        self.keys.truncate(first_key);
-        if let (true, Some(path)) = (media_type, path) {
-            out.insert(mark, std::str::from_utf8(path).ok()?.to_string());
-        }
-        Some(())
-    }
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::{by_visitor, refs_in_line};
     use super::*;
+    use crate::bundle::plain_json::MAX_DEPTH;
 
     /// What `plain` says about a line must be what serde says: the same
     /// references in the same order, and never a success serde would refuse.
