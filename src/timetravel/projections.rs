@@ -6,10 +6,11 @@
 //! `steps.json` can hold hundreds of megabytes, so its records are streamed
 //! one at a time; `run.json`'s copy of them is never parsed at all.
 
+mod split;
 mod steps;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Seek, Write};
 use std::path::Path;
 
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
@@ -65,7 +66,7 @@ pub(crate) fn write_projections(
     let mut refs = std::mem::take(&mut steps.refs);
 
     let mut run_state = match bundle.open_file(&bundle.paths.run_projection) {
-        Ok((file, _)) => read_without_steps(file, &bundle.paths.run_projection)?,
+        Ok((file, _)) => read_without_steps(&file, &bundle.paths.run_projection)?,
         Err(err) if safe_open::is_absent(&err) => minimal_run(point),
         Err(err) => return Err(err.into()),
     };
@@ -231,7 +232,7 @@ fn header(point: &Point) -> Map<String, Value> {
 
 /// Parses `run.json` but skips its `steps` (the largest part, rebuilt
 /// anyway), leaving `null` in its place so the key keeps its position.
-fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Value>> {
+fn read_without_steps(file: &std::fs::File, path: &Path) -> Result<Map<String, Value>> {
     struct SkipSteps;
     impl<'de> Visitor<'de> for SkipSteps {
         type Value = Map<String, Value>;
@@ -255,6 +256,20 @@ fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Va
             Ok(map)
         }
     }
+    // The steps checked and dropped by a byte scan, the rest parsed from
+    // memory; a file of another shape is left to the streaming reader.
+    if let Some(rest) = split::without_array(file, split::CHUNK, "steps") {
+        let mut de = serde_json::Deserializer::from_slice(&rest);
+        if let Ok(map) = de
+            .deserialize_map(SkipSteps)
+            .and_then(|map| de.end().map(|()| map))
+        {
+            return Ok(map);
+        }
+    }
+    (&*file)
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| TimeTravelError::io(path, e))?;
     // Streamed: `run.json` of a long run is as large as its trace.
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
     de.deserialize_map(SkipSteps)
