@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use self::files::Dirs;
-use super::projections::{write_projections, Point};
+use super::projections::{read_recorded, write_projections, Point};
 use super::{Result, TimeTravelError};
 use crate::bundle::paths::resolve_inside;
 use crate::bundle::safe_open;
@@ -173,17 +173,40 @@ fn write_into(
     let closing = closing_event(request, &parent_id, attempt_id, attempt.seq_end);
     let trace_path = target(dirs, &bundle.paths.trace)?;
     let keep_outcomes = safe_open::regular_metadata(root, &bundle.paths.steps_projection).is_none();
-    let cut = trace::write_trace(
-        run,
-        last,
-        &request.run_id,
-        &closing,
-        keep_outcomes,
-        &trace_path,
-    )?;
-    step(CutStep::Trace)?;
-    let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
-    step(CutStep::Sessions)?;
+    // The source's projections are read (on another core, when there is
+    // one) while the trace and sessions are written: the three passes are
+    // independent, and each reads a third of a long run.
+    let (recorded, written) = std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("reel-cut-read".into())
+            .spawn_scoped(scope, || read_recorded(run, last));
+        let written: Result<(trace::TraceCut, Vec<String>)> = (|| {
+            let cut = trace::write_trace(
+                run,
+                last,
+                &request.run_id,
+                &closing,
+                keep_outcomes,
+                &trace_path,
+            )?;
+            step(CutStep::Trace)?;
+            let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
+            step(CutStep::Sessions)?;
+            Ok((cut, sessions))
+        })();
+        let recorded = match reader {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TimeTravelError::Invalid(
+                    "reading the projections failed".into(),
+                ))
+            }),
+            // No thread to be had: read them here.
+            Err(_) => read_recorded(run, last),
+        };
+        (recorded, written)
+    });
+    let (cut, sessions) = written?;
+    let recorded = recorded?;
 
     let (status_detail, input_patch) = match &request.kind {
         CutKind::Fork { input_patch, .. } => (
@@ -204,7 +227,7 @@ fn write_into(
         outcomes: &cut.outcomes,
         run_started: cut.run_started.as_ref(),
     };
-    let mut refs = write_projections(&point, dest, dirs)?;
+    let mut refs = write_projections(&point, recorded, dest, dirs)?;
     refs.extend(cut.refs.iter().cloned());
     step(CutStep::Projections)?;
 

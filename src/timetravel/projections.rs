@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use self::steps::{collect_steps, Steps};
+use self::steps::{derived_steps, recorded_steps, Steps};
 use super::cut::files::{self, Dirs};
 use super::patch::merge_patch;
 use super::{Result, TimeTravelError};
@@ -54,22 +54,43 @@ const CLEARED: [&str; 7] = [
     "error",
 ];
 
+/// What the projections take from the source's own, read on its own (the
+/// cut reads it while it writes the trace).
+pub(crate) struct Recorded {
+    /// The kept step records; `None` without `steps.json`.
+    steps: Option<Steps>,
+    /// `run.json` without its `steps`; `None` without `run.json`.
+    run_state: Option<Map<String, Value>>,
+}
+
+/// Reads the source's projections for a cut after attempt `last`.
+pub(crate) fn read_recorded(run: &Run, last: usize) -> Result<Recorded> {
+    let steps = recorded_steps(run, last)?;
+    let bundle = &run.bundle;
+    let run_state = match bundle.open_file(&bundle.paths.run_projection) {
+        Ok((file, _)) => Some(read_without_steps(&file, &bundle.paths.run_projection)?),
+        Err(err) if safe_open::is_absent(&err) => None,
+        Err(err) => return Err(err.into()),
+    };
+    Ok(Recorded { steps, run_state })
+}
+
 /// Writes the three projections under `dest` (at the source's relative
 /// paths) and returns the artifacts they reference.
 pub(crate) fn write_projections(
     point: &Point,
+    recorded: Recorded,
     dest: &Path,
     dirs: &mut Dirs,
 ) -> Result<BTreeSet<String>> {
     let bundle = &point.run.bundle;
-    let mut steps = collect_steps(point)?;
+    let mut steps = match recorded.steps {
+        Some(steps) => steps,
+        None => derived_steps(point)?,
+    };
     let mut refs = std::mem::take(&mut steps.refs);
 
-    let mut run_state = match bundle.open_file(&bundle.paths.run_projection) {
-        Ok((file, _)) => read_without_steps(&file, &bundle.paths.run_projection)?,
-        Err(err) if safe_open::is_absent(&err) => minimal_run(point),
-        Err(err) => return Err(err.into()),
-    };
+    let mut run_state = recorded.run_state.unwrap_or_else(|| minimal_run(point));
     if let Some(patch) = point.input_patch {
         merge_patch(run_state.entry("input").or_insert(Value::Null), patch);
     }

@@ -155,12 +155,16 @@ impl Steps {
     }
 }
 
-pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
-    let run = point.run;
-    let kept = &run.attempts[..=point.last];
+/// The records of the kept finished attempts in the source's `steps.json`
+/// (`None` when it has none to read).
+pub(super) fn recorded_steps(run: &Run, last: usize) -> Result<Option<Steps>> {
+    let kept = &run.attempts[..=last];
     let mut steps = Steps::default();
     let path = &run.bundle.paths.steps_projection;
-    if let Ok((file, _)) = run.bundle.open_file(path) {
+    let Ok((file, _)) = run.bundle.open_file(path) else {
+        return Ok(None);
+    };
+    {
         let finished: HashSet<&str> = kept
             .iter()
             .filter(|a| a.is_finished())
@@ -198,11 +202,19 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
         if let Some(err) = failure {
             return Err(err);
         }
-    } else {
-        for (attempt, payload) in kept.iter().zip(point.outcomes) {
-            if let (true, Some(payload)) = (attempt.is_finished(), payload) {
-                steps.push(derived_step(run, attempt, payload))?;
-            }
+    }
+    steps.finish()?;
+    Ok(Some(steps))
+}
+
+/// Records built from the kept attempts' `node_outcome` payloads, for a
+/// source without `steps.json`.
+pub(super) fn derived_steps(point: &Point) -> Result<Steps> {
+    let run = point.run;
+    let mut steps = Steps::default();
+    for (attempt, payload) in run.attempts[..=point.last].iter().zip(point.outcomes) {
+        if let (true, Some(payload)) = (attempt.is_finished(), payload) {
+            steps.push(derived_step(run, attempt, payload))?;
         }
     }
     steps.finish()?;
