@@ -173,13 +173,15 @@ fn write_into(
     let closing = closing_event(request, &parent_id, attempt_id, attempt.seq_end);
     let trace_path = target(dirs, &bundle.paths.trace)?;
     let keep_outcomes = safe_open::regular_metadata(root, &bundle.paths.steps_projection).is_none();
-    // The source's projections are read (on another core, when there is
-    // one) while the trace and sessions are written: the three passes are
-    // independent, and each reads a third of a long run.
+    // The source's projections are read, and the kept step records written
+    // (on another core, when there is one), while the trace and sessions
+    // are written: the passes are independent, and each handles a third of
+    // a long run.
+    let steps_path = target(dirs, &bundle.paths.steps_projection)?;
     let (recorded, written) = std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("reel-cut-read".into())
-            .spawn_scoped(scope, || read_recorded(run, last));
+            .spawn_scoped(scope, || read_recorded(run, last, &steps_path));
         let written: Result<(trace::TraceCut, Vec<String>)> = (|| {
             let cut = trace::write_trace(
                 run,
@@ -201,7 +203,7 @@ fn write_into(
                 ))
             }),
             // No thread to be had: read them here.
-            Err(_) => read_recorded(run, last),
+            Err(_) => read_recorded(run, last, &steps_path),
         };
         (recorded, written)
     });

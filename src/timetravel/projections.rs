@@ -57,15 +57,20 @@ const CLEARED: [&str; 7] = [
 /// What the projections take from the source's own, read on its own (the
 /// cut reads it while it writes the trace).
 pub(crate) struct Recorded {
-    /// The kept step records; `None` without `steps.json`.
+    /// The kept step records, already written to the cut's `steps.json`;
+    /// `None` when the source has no `steps.json`.
     steps: Option<Steps>,
     /// `run.json` without its `steps`; `None` without `run.json`.
     run_state: Option<Map<String, Value>>,
 }
 
-/// Reads the source's projections for a cut after attempt `last`.
-pub(crate) fn read_recorded(run: &Run, last: usize) -> Result<Recorded> {
+/// Reads the source's projections for a cut after attempt `last`, and
+/// writes the kept step records to `steps_to` (the cut's `steps.json`).
+pub(crate) fn read_recorded(run: &Run, last: usize, steps_to: &Path) -> Result<Recorded> {
     let steps = recorded_steps(run, last)?;
+    if let Some(steps) = &steps {
+        write_steps(steps_to, steps)?;
+    }
     let bundle = &run.bundle;
     let run_state = match bundle.open_file(&bundle.paths.run_projection) {
         Ok((file, _)) => Some(read_without_steps(&file, &bundle.paths.run_projection)?),
@@ -84,9 +89,9 @@ pub(crate) fn write_projections(
     dirs: &mut Dirs,
 ) -> Result<BTreeSet<String>> {
     let bundle = &point.run.bundle;
-    let mut steps = match recorded.steps {
-        Some(steps) => steps,
-        None => derived_steps(point)?,
+    let (mut steps, steps_written) = match recorded.steps {
+        Some(steps) => (steps, true),
+        None => (derived_steps(point)?, false),
     };
     let mut refs = std::mem::take(&mut steps.refs);
 
@@ -121,18 +126,23 @@ pub(crate) fn write_projections(
         }
         Ok(to)
     };
-    let steps_path = target(&bundle.paths.steps_projection)?;
-    let mut writer = files::create(&steps_path)?;
-    writer
-        .write_all(steps.text.as_bytes())
-        .and_then(|()| writer.write_all(b"\n"))
-        .map_err(|e| TimeTravelError::io(&steps_path, e))?;
-    files::finish(writer, &steps_path)?;
+    if !steps_written {
+        write_steps(&target(&bundle.paths.steps_projection)?, &steps)?;
+    }
     let run_path = target(&bundle.paths.run_projection)?;
     write_run(&run_path, &run_value, &steps.text)?;
     let live_path = target(&bundle.paths.live_projection)?;
     files::write_json(&live_path, &live)?;
     Ok(refs)
+}
+
+fn write_steps(path: &Path, steps: &Steps) -> Result<()> {
+    let mut writer = files::create(path)?;
+    writer
+        .write_all(steps.text.as_bytes())
+        .and_then(|()| writer.write_all(b"\n"))
+        .map_err(|e| TimeTravelError::io(path, e))?;
+    files::finish(writer, path)
 }
 
 /// `results`: the latest attempt of each node. The source's own entry is kept
@@ -332,15 +342,22 @@ fn write_run(path: &Path, run_state: &Value, steps_text: &str) -> Result<()> {
 }
 
 /// Writes `text` nested one level deeper: every line after the first moves
-/// two spaces right.
+/// two spaces right. Gathered in pieces of a megabyte: a long run's step
+/// records are millions of short lines.
 fn nested(writer: &mut impl Write, text: &str) -> std::io::Result<()> {
-    let mut lines = text.split('\n');
-    if let Some(first) = lines.next() {
-        writer.write_all(first.as_bytes())?;
+    const PIECE: usize = 1 << 20;
+    let bytes = text.as_bytes();
+    let mut piece = Vec::with_capacity(PIECE + PIECE / 4);
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'\n', bytes) {
+        piece.extend_from_slice(&bytes[from..at]);
+        piece.extend_from_slice(b"\n  ");
+        from = at + 1;
+        if piece.len() >= PIECE {
+            writer.write_all(&piece)?;
+            piece.clear();
+        }
     }
-    for line in lines {
-        writer.write_all(b"\n  ")?;
-        writer.write_all(line.as_bytes())?;
-    }
-    Ok(())
+    piece.extend_from_slice(&bytes[from..]);
+    writer.write_all(&piece)
 }
