@@ -17,6 +17,7 @@
 
 pub(super) mod files;
 mod sessions;
+mod syncer;
 mod trace;
 
 use std::collections::BTreeSet;
@@ -190,6 +191,7 @@ fn write_into(
                 &closing,
                 keep_outcomes,
                 &trace_path,
+                dirs,
             )?;
             step(CutStep::Trace)?;
             let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
@@ -250,7 +252,9 @@ fn write_into(
     step(CutStep::Flow)?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
     step(CutStep::Linked)?;
-    // Last: until the manifest exists, the folder is not a bundle to anyone.
+    // Last: until the manifest exists, the folder is not a bundle to anyone
+    // (and every other file is durable before it is written).
+    dirs.wait_files()?;
     files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
     step(CutStep::Manifest)?;
     dirs.sync_all()?;

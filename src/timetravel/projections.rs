@@ -119,7 +119,7 @@ pub(crate) fn write_projections(
     }
 
     let root = &bundle.root;
-    let mut target = |source: &Path| -> Result<std::path::PathBuf> {
+    let target = |dirs: &mut Dirs, source: &Path| -> Result<std::path::PathBuf> {
         let to = dest.join(super::cut::relative(root, source)?);
         if let Some(parent) = to.parent() {
             dirs.ensure(dest, parent)?;
@@ -127,11 +127,11 @@ pub(crate) fn write_projections(
         Ok(to)
     };
     if !steps_written {
-        write_steps(&target(&bundle.paths.steps_projection)?, &steps)?;
+        write_steps(&target(dirs, &bundle.paths.steps_projection)?, &steps)?;
     }
-    let run_path = target(&bundle.paths.run_projection)?;
-    write_run(&run_path, &run_value, &steps.text)?;
-    let live_path = target(&bundle.paths.live_projection)?;
+    let run_path = target(dirs, &bundle.paths.run_projection)?;
+    write_run(&run_path, &run_value, &steps.text, dirs)?;
+    let live_path = target(dirs, &bundle.paths.live_projection)?;
     files::write_json(&live_path, &live)?;
     Ok(refs)
 }
@@ -311,7 +311,7 @@ fn read_without_steps(file: &std::fs::File, path: &Path) -> Result<Map<String, V
 /// Writes `run.json` exactly as `JSON.stringify(run, null, 2)` would, with
 /// the already serialized step records spliced in under `steps` (streamed
 /// into the file, never copied whole).
-fn write_run(path: &Path, run_state: &Value, steps_text: &str) -> Result<()> {
+fn write_run(path: &Path, run_state: &Value, steps_text: &str, dirs: &mut Dirs) -> Result<()> {
     let Value::Object(map) = run_state else {
         return files::write_json(path, run_state);
     };
@@ -338,7 +338,7 @@ fn write_run(path: &Path, run_state: &Value, steps_text: &str) -> Result<()> {
     }
     let end: &[u8] = if map.is_empty() { b"}\n" } else { b"\n}\n" };
     writer.write_all(end).map_err(io_error)?;
-    files::finish(writer, path)
+    files::finish_later(writer, path, dirs)
 }
 
 /// Writes `text` nested one level deeper: every line after the first moves
