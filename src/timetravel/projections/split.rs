@@ -168,7 +168,7 @@ impl<R: Read> Scan<R> {
     fn objects(
         &mut self,
         outer_depth: usize,
-        each: &mut dyn FnMut(&str) -> Option<ControlFlow<()>>,
+        each: &mut dyn FnMut(&[u8]) -> Option<ControlFlow<()>>,
     ) -> Option<bool> {
         if self.peek_token()? != b'[' {
             return None;
@@ -183,8 +183,7 @@ impl<R: Read> Scan<R> {
                 return None;
             }
             let span = self.object(outer_depth + 1)?;
-            let text = std::str::from_utf8(&self.window.buf[span]).ok()?;
-            if each(text)?.is_break() {
+            if each(&self.window.buf[span])?.is_break() {
                 return Some(true);
             }
             match self.peek_token()? {
@@ -215,7 +214,9 @@ pub(super) fn each_object(
     mut each: impl FnMut(&str) -> Option<ControlFlow<()>>,
 ) -> Option<()> {
     let mut scan = Scan::new(reader, chunk);
-    let stopped = scan.objects(0, &mut each)?;
+    // A raw value read by serde is text: so is each element.
+    let mut each_text = |bytes: &[u8]| each(std::str::from_utf8(bytes).ok()?);
+    let stopped = scan.objects(0, &mut each_text)?;
     (stopped || scan.at_end()).then_some(())
 }
 
@@ -280,8 +281,9 @@ pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Optio
                     return None;
                 }
                 scan.pos += 1;
-                let mut check = |text: &str| {
-                    serde_json::from_str::<IgnoredAny>(text)
+                // Ignored values are not checked as UTF-8 by serde either.
+                let mut check = |bytes: &[u8]| {
+                    serde_json::from_slice::<IgnoredAny>(bytes)
                         .ok()
                         .map(|_| ControlFlow::Continue(()))
                 };
