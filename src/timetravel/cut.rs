@@ -140,6 +140,8 @@ pub fn write_cut_with(
     step(CutStep::Created)
         .and_then(|()| write_into(request, dest, &mut dirs, &step))
         .inspect_err(|_| {
+            // Nothing of the cut is still being synced once it is removed.
+            let _ = dirs.wait_files();
             let _ = fs::remove_dir_all(dest);
         })
 }

@@ -65,8 +65,7 @@ impl Syncer {
 }
 
 impl Drop for Syncer {
-    /// A cut given up still waits for its syncs, so nothing of it is being
-    /// written once its folder is removed.
+    /// The thread never outlives the cut that started it.
     fn drop(&mut self) {
         let _ = self.wait();
     }
