@@ -8,7 +8,9 @@
 //! `cargo bench --bench fork`; `REEL_BENCH_ATTEMPTS=N` changes the size.
 //! "Written" counts the bytes of files the fork wrote itself; artifacts are
 //! hard links to the source's and are reported apart. Every file is synced,
-//! so the figures include fsync.
+//! so the figures include fsync. Each figure comes with the CPU time (user +
+//! system, every thread, `cp` included for the baseline) it took: steadier
+//! than wall time when other work shares the machine.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -49,25 +51,29 @@ fn main() -> Result<()> {
     let mut medians: Vec<(String, Duration)> = Vec::new();
     for (name, attempt) in [("middle", last / 2), ("end", last)] {
         let mut times = Vec::with_capacity(RUNS);
+        let mut cpu = Vec::with_capacity(RUNS);
         let mut figures = (0, 0, 0);
         for _ in 0..RUNS {
             copies.push(copy_and_sync(&written.dir, scratch.path())?);
-            let start = Instant::now();
+            let (start, cpu_start) = (Instant::now(), cpu_now());
             let summary = fork(&run, attempt, &ForkOptions::default())?;
             times.push(start.elapsed());
+            cpu.push(cpu_now() - cpu_start);
             let (own, linked) = sizes(&summary.dir)?;
             figures = (own, linked, summary.trace_events);
             fs::remove_dir_all(&summary.dir)?;
         }
         times.sort();
+        cpu.sort();
         let (own, linked, events) = figures;
         println!(
-            "fork at the {name} (step {}/{}): median {:.0} ms (min {:.0}, max {:.0}); {:.1} MB written, {:.2} MB of artifacts linked; {events} trace events",
+            "fork at the {name} (step {}/{}): median {:.0} ms (min {:.0}, max {:.0}), CPU {:.0} ms; {:.1} MB written, {:.2} MB of artifacts linked; {events} trace events",
             attempt + 1,
             run.attempts.len(),
             ms(times[RUNS / 2]),
             ms(times[0]),
             ms(times[RUNS - 1]),
+            ms(cpu[RUNS / 2]),
             mb(own),
             mb(linked),
         );
@@ -80,15 +86,19 @@ fn main() -> Result<()> {
         last / 2,
         &mut copies,
     )?);
+    let mut copy_cpu: Vec<Duration> = copies.iter().map(|c| c.1).collect();
+    copy_cpu.sort();
+    let mut copies: Vec<Duration> = copies.iter().map(|c| c.0).collect();
     copies.sort();
     let copy = copies[copies.len() / 2];
     println!(
-        "cp -r + fsync of the {:.0} MB bundle: median {:.0} ms (min {:.0}, max {:.0}, {} runs)",
+        "cp -r + fsync of the {:.0} MB bundle: median {:.0} ms (min {:.0}, max {:.0}, {} runs), CPU {:.0} ms",
         mb(source_bytes),
         ms(copy),
         ms(copies[0]),
         ms(copies[copies.len() - 1]),
-        copies.len()
+        copies.len(),
+        ms(copy_cpu[copy_cpu.len() / 2])
     );
     for (name, median) in &medians {
         println!(
@@ -100,10 +110,11 @@ fn main() -> Result<()> {
 }
 
 /// `cp -r` of `bundle` into `scratch`, then an fsync of every file and
-/// folder of the copy (and of `scratch`), as a fork syncs what it writes.
-fn copy_and_sync(bundle: &Path, scratch: &Path) -> Result<Duration> {
+/// folder of the copy (and of `scratch`), as a fork syncs what it writes:
+/// (wall, CPU) time.
+fn copy_and_sync(bundle: &Path, scratch: &Path) -> Result<(Duration, Duration)> {
     let to = scratch.join("cp-r-copy");
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), cpu_now());
     let status = std::process::Command::new("cp")
         .arg("-r")
         .arg(bundle)
@@ -113,9 +124,28 @@ fn copy_and_sync(bundle: &Path, scratch: &Path) -> Result<Duration> {
     anyhow::ensure!(status.success(), "cp -r failed");
     sync_tree(&to)?;
     fs::File::open(scratch)?.sync_all()?;
-    let took = start.elapsed();
+    let took = (start.elapsed(), cpu_now() - cpu_start);
     fs::remove_dir_all(&to)?;
     Ok(took)
+}
+
+/// CPU time (user + system) of this process, every thread, and of the
+/// children it has waited for.
+fn cpu_now() -> Duration {
+    let mut total = Duration::ZERO;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage fills the struct it is given (zeroed before).
+        let usage = unsafe {
+            libc::getrusage(who, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        let tv = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        total += tv(usage.ru_utime) + tv(usage.ru_stime);
+    }
+    total
 }
 
 fn sync_tree(dir: &Path) -> Result<()> {
@@ -138,7 +168,7 @@ fn rewind_and_undo(
     run_dir: &Path,
     scratch: &Path,
     attempt: usize,
-    copies: &mut Vec<Duration>,
+    copies: &mut Vec<(Duration, Duration)>,
 ) -> Result<Vec<(String, Duration)>> {
     use reel::timetravel::rewind::{rewind, undo, RewindOptions};
     let options = RewindOptions {
@@ -148,24 +178,32 @@ fn rewind_and_undo(
     };
     let backups = scratch.join(".reel").join("backups");
     let (mut rewinds, mut undos) = (Vec::new(), Vec::new());
+    let (mut rewind_cpu, mut undo_cpu) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         copies.push(copy_and_sync(run_dir, scratch)?);
-        let start = Instant::now();
+        let (start, cpu_start) = (Instant::now(), cpu_now());
         rewind(run_dir, &(attempt + 1).to_string(), &options)?;
         rewinds.push(start.elapsed());
-        let start = Instant::now();
+        rewind_cpu.push(cpu_now() - cpu_start);
+        let (start, cpu_start) = (Instant::now(), cpu_now());
         undo(run_dir, &options)?;
         undos.push(start.elapsed());
+        undo_cpu.push(cpu_now() - cpu_start);
         fs::remove_dir_all(&backups)?;
     }
     let mut medians = Vec::new();
-    for (name, times) in [("rewind to the middle", &mut rewinds), ("undo", &mut undos)] {
+    for (name, times, cpu) in [
+        ("rewind to the middle", &mut rewinds, &mut rewind_cpu),
+        ("undo", &mut undos, &mut undo_cpu),
+    ] {
         times.sort();
+        cpu.sort();
         println!(
-            "{name}: median {:.1} ms (min {:.1}, max {:.1})",
+            "{name}: median {:.1} ms (min {:.1}, max {:.1}), CPU {:.0} ms",
             ms(times[RUNS / 2]),
             ms(times[0]),
-            ms(times[RUNS - 1])
+            ms(times[RUNS - 1]),
+            ms(cpu[RUNS / 2])
         );
         medians.push((name.to_string(), times[RUNS / 2]));
     }

@@ -17,6 +17,7 @@
 
 pub(super) mod files;
 mod sessions;
+mod syncer;
 mod trace;
 
 use std::collections::BTreeSet;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use self::files::Dirs;
-use super::projections::{write_projections, Point};
+use super::projections::{read_recorded, write_projections, Point};
 use super::{Result, TimeTravelError};
 use crate::bundle::paths::resolve_inside;
 use crate::bundle::safe_open;
@@ -139,6 +140,8 @@ pub fn write_cut_with(
     step(CutStep::Created)
         .and_then(|()| write_into(request, dest, &mut dirs, &step))
         .inspect_err(|_| {
+            // Nothing of the cut is still being synced once it is removed.
+            let _ = dirs.wait_files();
             let _ = fs::remove_dir_all(dest);
         })
 }
@@ -178,17 +181,43 @@ fn write_into(
     );
     let trace_path = target(dirs, &bundle.paths.trace)?;
     let keep_outcomes = safe_open::regular_metadata(root, &bundle.paths.steps_projection).is_none();
-    let cut = trace::write_trace(
-        run,
-        last,
-        &request.run_id,
-        &closing,
-        keep_outcomes,
-        &trace_path,
-    )?;
-    step(CutStep::Trace)?;
-    let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
-    step(CutStep::Sessions)?;
+    // The source's projections are read, and the kept step records written
+    // (on another core, when there is one), while the trace and sessions
+    // are written: the passes are independent, and each handles a third of
+    // a long run.
+    let steps_path = target(dirs, &bundle.paths.steps_projection)?;
+    let (recorded, written) = std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("reel-cut-read".into())
+            .spawn_scoped(scope, || read_recorded(run, last, &steps_path));
+        let written: Result<(trace::TraceCut, Vec<String>)> = (|| {
+            let cut = trace::write_trace(
+                run,
+                last,
+                &request.run_id,
+                &closing,
+                keep_outcomes,
+                &trace_path,
+                dirs,
+            )?;
+            step(CutStep::Trace)?;
+            let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
+            step(CutStep::Sessions)?;
+            Ok((cut, sessions))
+        })();
+        let recorded = match reader {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TimeTravelError::Invalid(
+                    "reading the projections failed".into(),
+                ))
+            }),
+            // No thread to be had: read them here.
+            Err(_) => read_recorded(run, last, &steps_path),
+        };
+        (recorded, written)
+    });
+    let (cut, sessions) = written?;
+    let recorded = recorded?;
 
     let (status_detail, input_patch) = match &request.kind {
         CutKind::Fork { input_patch, .. } => (
@@ -209,7 +238,7 @@ fn write_into(
         outcomes: &cut.outcomes,
         run_started: cut.run_started.as_ref(),
     };
-    let mut refs = write_projections(&point, dest, dirs)?;
+    let mut refs = write_projections(&point, recorded, dest, dirs)?;
     refs.extend(cut.refs.iter().cloned());
     step(CutStep::Projections)?;
 
@@ -230,7 +259,9 @@ fn write_into(
     step(CutStep::Flow)?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
     step(CutStep::Linked)?;
-    // Last: until the manifest exists, the folder is not a bundle to anyone.
+    // Last: until the manifest exists, the folder is not a bundle to anyone
+    // (and every other file is durable before it is written).
+    dirs.wait_files()?;
     files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
     step(CutStep::Manifest)?;
     dirs.sync_all()?;

@@ -6,16 +6,17 @@
 //! `steps.json` can hold hundreds of megabytes, so its records are streamed
 //! one at a time; `run.json`'s copy of them is never parsed at all.
 
+mod split;
 mod steps;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Seek, Write};
 use std::path::Path;
 
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use self::steps::{collect_steps, Steps};
+use self::steps::{derived_steps, recorded_steps, Steps};
 use super::cut::files::{self, Dirs};
 use super::patch::merge_patch;
 use super::{Result, TimeTravelError};
@@ -53,22 +54,48 @@ const CLEARED: [&str; 7] = [
     "error",
 ];
 
+/// What the projections take from the source's own, read on its own (the
+/// cut reads it while it writes the trace).
+pub(crate) struct Recorded {
+    /// The kept step records, already written to the cut's `steps.json`;
+    /// `None` when the source has no `steps.json`.
+    steps: Option<Steps>,
+    /// `run.json` without its `steps`; `None` without `run.json`.
+    run_state: Option<Map<String, Value>>,
+}
+
+/// Reads the source's projections for a cut after attempt `last`, and
+/// writes the kept step records to `steps_to` (the cut's `steps.json`).
+pub(crate) fn read_recorded(run: &Run, last: usize, steps_to: &Path) -> Result<Recorded> {
+    let steps = recorded_steps(run, last)?;
+    if let Some(steps) = &steps {
+        write_steps(steps_to, steps)?;
+    }
+    let bundle = &run.bundle;
+    let run_state = match bundle.open_file(&bundle.paths.run_projection) {
+        Ok((file, _)) => Some(read_without_steps(&file, &bundle.paths.run_projection)?),
+        Err(err) if safe_open::is_absent(&err) => None,
+        Err(err) => return Err(err.into()),
+    };
+    Ok(Recorded { steps, run_state })
+}
+
 /// Writes the three projections under `dest` (at the source's relative
 /// paths) and returns the artifacts they reference.
 pub(crate) fn write_projections(
     point: &Point,
+    recorded: Recorded,
     dest: &Path,
     dirs: &mut Dirs,
 ) -> Result<BTreeSet<String>> {
     let bundle = &point.run.bundle;
-    let mut steps = collect_steps(point)?;
+    let (mut steps, steps_written) = match recorded.steps {
+        Some(steps) => (steps, true),
+        None => (derived_steps(point)?, false),
+    };
     let mut refs = std::mem::take(&mut steps.refs);
 
-    let mut run_state = match bundle.open_file(&bundle.paths.run_projection) {
-        Ok((file, _)) => read_without_steps(file, &bundle.paths.run_projection)?,
-        Err(err) if safe_open::is_absent(&err) => minimal_run(point),
-        Err(err) => return Err(err.into()),
-    };
+    let mut run_state = recorded.run_state.unwrap_or_else(|| minimal_run(point));
     if let Some(patch) = point.input_patch {
         merge_patch(run_state.entry("input").or_insert(Value::Null), patch);
     }
@@ -92,25 +119,30 @@ pub(crate) fn write_projections(
     }
 
     let root = &bundle.root;
-    let mut target = |source: &Path| -> Result<std::path::PathBuf> {
+    let target = |dirs: &mut Dirs, source: &Path| -> Result<std::path::PathBuf> {
         let to = dest.join(super::cut::relative(root, source)?);
         if let Some(parent) = to.parent() {
             dirs.ensure(dest, parent)?;
         }
         Ok(to)
     };
-    let steps_path = target(&bundle.paths.steps_projection)?;
-    let mut writer = files::create(&steps_path)?;
+    if !steps_written {
+        write_steps(&target(dirs, &bundle.paths.steps_projection)?, &steps)?;
+    }
+    let run_path = target(dirs, &bundle.paths.run_projection)?;
+    write_run(&run_path, &run_value, &steps.text, dirs)?;
+    let live_path = target(dirs, &bundle.paths.live_projection)?;
+    files::write_json(&live_path, &live)?;
+    Ok(refs)
+}
+
+fn write_steps(path: &Path, steps: &Steps) -> Result<()> {
+    let mut writer = files::create(path)?;
     writer
         .write_all(steps.text.as_bytes())
         .and_then(|()| writer.write_all(b"\n"))
-        .map_err(|e| TimeTravelError::io(&steps_path, e))?;
-    files::finish(writer, &steps_path)?;
-    let run_path = target(&bundle.paths.run_projection)?;
-    write_run(&run_path, &run_value, &steps.text)?;
-    let live_path = target(&bundle.paths.live_projection)?;
-    files::write_json(&live_path, &live)?;
-    Ok(refs)
+        .map_err(|e| TimeTravelError::io(path, e))?;
+    files::finish(writer, path)
 }
 
 /// `results`: the latest attempt of each node. The source's own entry is kept
@@ -231,7 +263,7 @@ fn header(point: &Point) -> Map<String, Value> {
 
 /// Parses `run.json` but skips its `steps` (the largest part, rebuilt
 /// anyway), leaving `null` in its place so the key keeps its position.
-fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Value>> {
+fn read_without_steps(file: &std::fs::File, path: &Path) -> Result<Map<String, Value>> {
     struct SkipSteps;
     impl<'de> Visitor<'de> for SkipSteps {
         type Value = Map<String, Value>;
@@ -255,6 +287,20 @@ fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Va
             Ok(map)
         }
     }
+    // The steps checked and dropped by a byte scan, the rest parsed from
+    // memory; a file of another shape is left to the streaming reader.
+    if let Some(rest) = split::without_array(file, split::CHUNK, "steps") {
+        let mut de = serde_json::Deserializer::from_slice(&rest);
+        if let Ok(map) = de
+            .deserialize_map(SkipSteps)
+            .and_then(|map| de.end().map(|()| map))
+        {
+            return Ok(map);
+        }
+    }
+    (&*file)
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| TimeTravelError::io(path, e))?;
     // Streamed: `run.json` of a long run is as large as its trace.
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
     de.deserialize_map(SkipSteps)
@@ -265,7 +311,7 @@ fn read_without_steps(file: std::fs::File, path: &Path) -> Result<Map<String, Va
 /// Writes `run.json` exactly as `JSON.stringify(run, null, 2)` would, with
 /// the already serialized step records spliced in under `steps` (streamed
 /// into the file, never copied whole).
-fn write_run(path: &Path, run_state: &Value, steps_text: &str) -> Result<()> {
+fn write_run(path: &Path, run_state: &Value, steps_text: &str, dirs: &mut Dirs) -> Result<()> {
     let Value::Object(map) = run_state else {
         return files::write_json(path, run_state);
     };
@@ -292,19 +338,26 @@ fn write_run(path: &Path, run_state: &Value, steps_text: &str) -> Result<()> {
     }
     let end: &[u8] = if map.is_empty() { b"}\n" } else { b"\n}\n" };
     writer.write_all(end).map_err(io_error)?;
-    files::finish(writer, path)
+    files::finish_later(writer, path, dirs)
 }
 
 /// Writes `text` nested one level deeper: every line after the first moves
-/// two spaces right.
+/// two spaces right. Gathered in pieces of a megabyte: a long run's step
+/// records are millions of short lines.
 fn nested(writer: &mut impl Write, text: &str) -> std::io::Result<()> {
-    let mut lines = text.split('\n');
-    if let Some(first) = lines.next() {
-        writer.write_all(first.as_bytes())?;
+    const PIECE: usize = 1 << 20;
+    let bytes = text.as_bytes();
+    let mut piece = Vec::with_capacity(PIECE + PIECE / 4);
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'\n', bytes) {
+        piece.extend_from_slice(&bytes[from..at]);
+        piece.extend_from_slice(b"\n  ");
+        from = at + 1;
+        if piece.len() >= PIECE {
+            writer.write_all(&piece)?;
+            piece.clear();
+        }
     }
-    for line in lines {
-        writer.write_all(b"\n  ")?;
-        writer.write_all(line.as_bytes())?;
-    }
-    Ok(())
+    piece.extend_from_slice(&bytes[from..]);
+    writer.write_all(&piece)
 }

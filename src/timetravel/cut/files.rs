@@ -16,6 +16,8 @@ use crate::timetravel::{Result, TimeTravelError};
 #[derive(Debug, Default)]
 pub(crate) struct Dirs {
     created: Vec<PathBuf>,
+    /// The large files written, synced on a thread of their own.
+    files: Syncer,
 }
 
 impl Dirs {
@@ -50,12 +52,23 @@ impl Dirs {
         Ok(())
     }
 
+    /// Syncs a finished file soon; [`Dirs::wait_files`] waits for it.
+    pub fn sync_later(&mut self, file: File, path: &Path) -> Result<()> {
+        self.files.sync_later(file, path)
+    }
+
+    /// Waits until every file handed to [`Dirs::sync_later`] is durable.
+    pub fn wait_files(&mut self) -> Result<()> {
+        self.files.wait()
+    }
+
     /// Syncs every created folder, so their entries survive a crash.
     pub fn sync_all(&self) -> Result<()> {
         self.created.iter().try_for_each(|dir| sync_dir(dir))
     }
 }
 
+use super::syncer::Syncer;
 pub(crate) use crate::timetravel::fsutil::sync_dir;
 
 /// A new file (failing if one exists), buffered; finish with [`finish`].
@@ -72,10 +85,21 @@ pub(crate) fn create(path: &Path) -> Result<BufWriter<File>> {
 
 /// Flushes and syncs a file made by [`create`].
 pub(crate) fn finish(writer: BufWriter<File>, path: &Path) -> Result<()> {
-    let file = writer
+    flushed(writer, path)?
+        .sync_all()
+        .map_err(|e| TimeTravelError::io(path, e))
+}
+
+/// Flushes a file made by [`create`] and has `dirs` sync it.
+pub(crate) fn finish_later(writer: BufWriter<File>, path: &Path, dirs: &mut Dirs) -> Result<()> {
+    let file = flushed(writer, path)?;
+    dirs.sync_later(file, path)
+}
+
+fn flushed(writer: BufWriter<File>, path: &Path) -> Result<File> {
+    writer
         .into_inner()
-        .map_err(|e| TimeTravelError::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| TimeTravelError::io(path, e))
+        .map_err(|e| TimeTravelError::io(path, e.into_error()))
 }
 
 /// Writes a whole new file and syncs it.
@@ -102,10 +126,30 @@ pub(crate) fn copy_prefix(root: &Path, from: &Path, to: &Path, limit: Option<u64
     copy_open(source, from, to, limit)
 }
 
+/// [`copy_prefix`], the copy synced by `dirs` later.
+pub(crate) fn copy_prefix_later(
+    root: &Path,
+    from: &Path,
+    to: &Path,
+    limit: Option<u64>,
+    dirs: &mut Dirs,
+) -> Result<u64> {
+    let (source, _) = safe_open::open(root, from)?;
+    let (target, copied) = copy_unsynced(source, from, to, limit)?;
+    dirs.sync_later(target, to)?;
+    Ok(copied)
+}
+
 /// File to file, so that `io::copy` can copy inside the kernel
 /// (`copy_file_range`, a reflink where the filesystem has them) rather than
 /// through this process.
 fn copy_open(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {
+    let (target, copied) = copy_unsynced(source, from, to, limit)?;
+    target.sync_all().map_err(|e| TimeTravelError::io(to, e))?;
+    Ok(copied)
+}
+
+fn copy_unsynced(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result<(File, u64)> {
     let mut target = create(to)?
         .into_inner()
         .map_err(|e| TimeTravelError::io(to, e.into_error()))?;
@@ -114,8 +158,7 @@ fn copy_open(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result
         None => io::copy(&mut { source }, &mut target),
     }
     .map_err(|e| TimeTravelError::io(from, e))?;
-    target.sync_all().map_err(|e| TimeTravelError::io(to, e))?;
-    Ok(copied)
+    Ok((target, copied))
 }
 
 /// Shares an immutable file of the bundle in `root` by a hard link when the

@@ -122,7 +122,7 @@ fn write_session(
             None => index.scan_position().offset,
         };
         let to = target(root, &session.events, dest, dirs)?;
-        files::copy_prefix(root, &session.events, &to, Some(end))?;
+        files::copy_prefix_later(root, &session.events, &to, Some(end), dirs)?;
     }
     if is_file(root, &session.binding) {
         let to = target(root, &session.binding, dest, dirs)?;

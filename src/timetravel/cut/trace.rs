@@ -55,6 +55,7 @@ pub(crate) fn write_trace(
     closing: &str,
     keep_outcomes: bool,
     dest: &Path,
+    dirs: &mut files::Dirs,
 ) -> Result<TraceCut> {
     let bundle = &run.bundle;
     let entries = &bundle.trace.entries()[..=run.attempts[last].entry_end()];
@@ -138,7 +139,7 @@ pub(crate) fn write_trace(
         .write_all(closing.as_bytes())
         .and_then(|()| writer.write_all(b"\n"))
         .map_err(|e| TimeTravelError::io(dest, e))?;
-    files::finish(writer, dest)?;
+    files::finish_later(writer, dest, dirs)?;
     Ok(cut)
 }
 

@@ -5,7 +5,8 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::ops::ControlFlow;
+use std::io::Seek;
+use std::ops::{ControlFlow, Range};
 use std::path::Path;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::Point;
+use super::{split, Point};
 use crate::bundle::artifacts::collect_refs;
 use crate::bundle::ref_skim::refs_in_line;
 use crate::bundle::timestamp::format_iso_millis;
@@ -33,10 +34,11 @@ pub(super) struct Steps {
     /// Latest record per node.
     pub latest: Map<String, Value>,
     pub refs: BTreeSet<String>,
-    /// The source's records, kept as their bytes until [`Steps::finish`]
-    /// decodes the few that `outputs` and `latest` end up holding.
-    raw_outputs: HashMap<String, Box<RawValue>>,
-    raw_latest: HashMap<String, Box<RawValue>>,
+    /// The source's records, kept as where they are in `text` until
+    /// [`Steps::finish`] decodes the few that `outputs` and `latest` end up
+    /// holding.
+    raw_outputs: HashMap<String, Range<usize>>,
+    raw_latest: HashMap<String, Range<usize>>,
 }
 
 /// The fields of a step record the cut looks at; the rest is skipped.
@@ -60,9 +62,8 @@ fn present<'de, D: serde::Deserializer<'de>>(
     <&RawValue>::deserialize(deserializer).map(Some)
 }
 
-fn parse_raw(raw: &RawValue) -> Result<Value> {
-    serde_json::from_str(raw.get())
-        .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))
+fn parse_raw(raw: &str) -> Result<Value> {
+    serde_json::from_str(raw).map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))
 }
 
 impl Steps {
@@ -106,27 +107,25 @@ impl Steps {
     /// A record of the source's `steps.json`, copied byte for byte: it sits
     /// at the same depth there as here. `ok` and `output` are its outcome
     /// and output (`Some` when the key is there).
-    fn push_raw(
-        &mut self,
-        raw: Box<RawValue>,
-        node: String,
-        ok: bool,
-        output: Option<Box<RawValue>>,
-    ) -> Result<()> {
+    fn push_raw(&mut self, raw: &str, node: String, ok: bool, output: Option<&str>) -> Result<()> {
         // A reference is an object with a `mediaType` (as the trace pass
         // finds them): a record without one is not skimmed at all.
-        if memchr::memmem::find(raw.get().as_bytes(), b"\"mediaType\"").is_some() {
+        if memchr::memmem::find(raw.as_bytes(), b"\"mediaType\"").is_some() {
             let mut refs = Vec::new();
-            refs_in_line(raw.get().as_bytes(), &mut refs)
+            refs_in_line(raw.as_bytes(), &mut refs)
                 .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))?;
             self.refs.extend(refs);
         }
-        self.append_text(raw.get());
+        self.append_text(raw);
+        let at = self.text.len() - raw.len();
         if ok {
             match output {
                 Some(output) => {
+                    // `output` is a piece of `raw`: the same piece of `text`.
+                    let start = at + (output.as_ptr() as usize - raw.as_ptr() as usize);
                     self.outputs.insert(node.clone(), Value::Null);
-                    self.raw_outputs.insert(node.clone(), output);
+                    self.raw_outputs
+                        .insert(node.clone(), start..start + output.len());
                 }
                 None => {
                     self.raw_outputs.remove(&node);
@@ -135,7 +134,7 @@ impl Steps {
             }
         }
         self.latest.insert(node.clone(), Value::Null);
-        self.raw_latest.insert(node, raw);
+        self.raw_latest.insert(node, at..self.text.len());
         Ok(())
     }
 
@@ -144,48 +143,78 @@ impl Steps {
             .push_str(if self.count == 0 { "[]" } else { "\n]" });
         for (node, value) in self.outputs.iter_mut() {
             if let Some(raw) = self.raw_outputs.get(node) {
-                *value = parse_raw(raw)?;
+                *value = parse_raw(&self.text[raw.clone()])?;
             }
         }
         for (node, value) in self.latest.iter_mut() {
             if let Some(raw) = self.raw_latest.get(node) {
-                *value = parse_raw(raw)?;
+                *value = parse_raw(&self.text[raw.clone()])?;
             }
         }
         Ok(())
     }
 }
 
-pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
-    let run = point.run;
-    let kept = &run.attempts[..=point.last];
+/// The records of the kept finished attempts in the source's `steps.json`
+/// (`None` when it has none to read).
+pub(super) fn recorded_steps(run: &Run, last: usize) -> Result<Option<Steps>> {
+    let kept = &run.attempts[..=last];
     let mut steps = Steps::default();
     let path = &run.bundle.paths.steps_projection;
-    if let Ok((file, _)) = run.bundle.open_file(path) {
+    let Ok((file, _)) = run.bundle.open_file(path) else {
+        return Ok(None);
+    };
+    {
         let finished: HashSet<&str> = kept
             .iter()
             .filter(|a| a.is_finished())
             .map(|a| run.attempt_id(a))
             .collect();
+        let fast = split::each_object(&file, split::CHUNK, |raw| {
+            keep_if_finished(&mut steps, &finished, raw).ok()?;
+            Some(match steps.count == finished.len() {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            })
+        });
+        if fast.is_none() {
+            // Not plainly acpx's shape: serde's streaming reader decides.
+            steps = Steps::default();
+            (&file)
+                .seek(std::io::SeekFrom::Start(0))
+                .map_err(|e| TimeTravelError::io(path, e))?;
+        }
         let mut failure = None;
-        each_array_item(file, path, |raw| {
-            failure = keep_if_finished(&mut steps, &finished, raw).err();
-            // Records are appended in execution order: once every kept one
-            // is in, the rest of a long file need not be parsed.
-            if failure.is_some() || steps.count == finished.len() {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
+        let slow = fast.is_none();
+        slow.then(|| {
+            each_array_item(&file, path, |raw| {
+                failure = keep_if_finished(&mut steps, &finished, raw.get()).err();
+                // Records are appended in execution order: once every kept one
+                // is in, the rest of a long file need not be parsed.
+                if failure.is_some() || steps.count == finished.len() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+        })
+        .transpose()?;
         if let Some(err) = failure {
             return Err(err);
         }
-    } else {
-        for (attempt, payload) in kept.iter().zip(point.outcomes) {
-            if let (true, Some(payload)) = (attempt.is_finished(), payload) {
-                steps.push(derived_step(run, attempt, payload))?;
-            }
+    }
+    steps.finish()?;
+    Ok(Some(steps))
+}
+
+/// Records built from the kept attempts' `node_outcome` payloads, for a
+/// source without `steps.json`.
+pub(super) fn derived_steps(point: &Point) -> Result<Steps> {
+    let run = point.run;
+    let mut steps = Steps::default();
+    for (attempt, payload) in run.attempts[..=point.last].iter().zip(point.outcomes) {
+        if let (true, Some(payload)) = (attempt.is_finished(), payload) {
+            steps.push(derived_step(run, attempt, payload))?;
         }
     }
     steps.finish()?;
@@ -195,9 +224,9 @@ pub(super) fn collect_steps(point: &Point) -> Result<Steps> {
 /// Adds the source record `raw` when it is one of a kept finished attempt.
 /// A record whose fields are not the types acpx writes is decoded whole
 /// and judged as before (its `attemptId` read as text, else "").
-fn keep_if_finished(steps: &mut Steps, finished: &HashSet<&str>, raw: Box<RawValue>) -> Result<()> {
-    let Ok(head) = serde_json::from_str::<Head>(raw.get()) else {
-        let step = parse_raw(&raw)?;
+fn keep_if_finished(steps: &mut Steps, finished: &HashSet<&str>, raw: &str) -> Result<()> {
+    let Ok(head) = serde_json::from_str::<Head>(raw) else {
+        let step = parse_raw(raw)?;
         let id = step.get("attemptId").and_then(Value::as_str).unwrap_or("");
         return match finished.contains(id) {
             true => steps.push(step),
@@ -209,14 +238,14 @@ fn keep_if_finished(steps: &mut Steps, finished: &HashSet<&str>, raw: Box<RawVal
     }
     let node = head.node_id.as_deref().unwrap_or("").to_string();
     let ok = head.outcome.as_deref() == Some("ok");
-    let output = head.output.map(RawValue::to_owned);
+    let output = head.output.map(RawValue::get);
     steps.push_raw(raw, node, ok, output)
 }
 
 /// Feeds each element of the JSON array in `path` to `each`, one at a time,
 /// until `each` breaks (the rest of the file is then left unread).
 fn each_array_item(
-    file: std::fs::File,
+    file: &std::fs::File,
     path: &Path,
     mut each: impl FnMut(Box<RawValue>) -> ControlFlow<()>,
 ) -> Result<()> {

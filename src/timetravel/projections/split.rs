@@ -1,0 +1,445 @@
+//! Fast reads of the two large projections, for the shapes acpx writes: the
+//! objects of a JSON array (`steps.json`) and a top-level object without its
+//! `steps` (`run.json`), found by a byte scan over large chunks (strings
+//! skipped with memchr) and each validated by serde on a slice.
+//!
+//! A fast read is only ever a shortcut: whenever the input is not plainly
+//! of that shape (elements that are not objects, an escaped key, nesting
+//! near serde's limit, anything serde rejects) it answers `None`, and the
+//! caller reads the file with serde's streaming reader as before, which then
+//! decides (and words any error) exactly as it always did.
+
+use std::io::Read;
+use std::ops::{ControlFlow, Range};
+
+use serde::de::IgnoredAny;
+
+/// Bytes read at a time.
+pub(super) const CHUNK: usize = 4 << 20;
+
+/// Deeper than any record acpx writes, well under serde's limit of 128
+/// (which a slice parse of one element would count from the element).
+const MAX_DEPTH: usize = 64;
+
+/// A file read in chunks; `buf[..]` holds what is not yet consumed.
+struct Window<R> {
+    reader: R,
+    buf: Vec<u8>,
+    chunk: usize,
+    eof: bool,
+}
+
+impl<R: Read> Window<R> {
+    /// Reads more, first dropping `buf[..keep_from]`; returns how far the
+    /// kept bytes moved down, or `None` at the end of the file (or on an
+    /// error, which the streaming reader will meet and report).
+    fn fill(&mut self, keep_from: usize) -> Option<usize> {
+        if self.eof {
+            return None;
+        }
+        self.buf.drain(..keep_from);
+        let len = self.buf.len();
+        self.buf.resize(len + self.chunk, 0);
+        let read = loop {
+            match self.reader.read(&mut self.buf[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.buf.truncate(len);
+                    self.eof = true;
+                    return None;
+                }
+            }
+        };
+        self.buf.truncate(len + read);
+        if read == 0 {
+            self.eof = true;
+            return None;
+        }
+        Some(keep_from)
+    }
+}
+
+/// A cursor over a [`Window`]: `pos` is the next byte, `mark` the first
+/// byte still needed (so a refill keeps it).
+struct Scan<R> {
+    window: Window<R>,
+    pos: usize,
+    mark: usize,
+}
+
+impl<R: Read> Scan<R> {
+    fn new(reader: R, chunk: usize) -> Self {
+        Scan {
+            window: Window {
+                reader,
+                buf: Vec::new(),
+                chunk: chunk.max(1),
+                eof: false,
+            },
+            pos: 0,
+            mark: 0,
+        }
+    }
+
+    /// Makes `buf[pos]` readable; `false` at the end of the file.
+    fn ready(&mut self) -> bool {
+        while self.pos >= self.window.buf.len() {
+            let Some(moved) = self.window.fill(self.mark) else {
+                return false;
+            };
+            self.pos -= moved;
+            self.mark -= moved;
+        }
+        true
+    }
+
+    /// The next byte that is not JSON whitespace, not consumed.
+    fn peek_token(&mut self) -> Option<u8> {
+        loop {
+            if !self.ready() {
+                return None;
+            }
+            match self.window.buf[self.pos] {
+                b' ' | b'\n' | b'\t' | b'\r' => {
+                    if self.mark == self.pos {
+                        self.mark += 1;
+                    }
+                    self.pos += 1;
+                }
+                c => return Some(c),
+            }
+        }
+    }
+
+    /// Consumes the object that starts at `pos` and returns its span in
+    /// `buf` (valid until the next read). Brackets are only counted: serde
+    /// judges the element afterwards.
+    fn object(&mut self, outer_depth: usize) -> Option<Range<usize>> {
+        self.mark = self.pos;
+        let mut depth = 0usize;
+        let mut in_string = false;
+        loop {
+            if !self.ready() {
+                return None;
+            }
+            // Through what is in the buffer, without a call per byte.
+            let buf = &self.window.buf;
+            let mut i = self.pos;
+            while i < buf.len() {
+                if in_string {
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        None => i = buf.len(),
+                        Some(at) if buf[i + at] == b'\\' => i += at + 2,
+                        Some(at) => {
+                            i += at + 1;
+                            in_string = false;
+                        }
+                    }
+                    continue;
+                }
+                let c = buf[i];
+                i += 1;
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if outer_depth + depth > MAX_DEPTH {
+                            return None;
+                        }
+                    }
+                    b'}' | b']' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            self.pos = i;
+                            return Some(self.mark..i);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            self.pos = i;
+        }
+    }
+
+    /// Consumes the array of objects at `pos` (its `[` next), calling
+    /// `each` with every element's text; `Some(true)` when `each` stopped
+    /// early, `None` when the array is not a plain array of objects.
+    fn objects(
+        &mut self,
+        outer_depth: usize,
+        each: &mut dyn FnMut(&[u8]) -> Option<ControlFlow<()>>,
+    ) -> Option<bool> {
+        if self.peek_token()? != b'[' {
+            return None;
+        }
+        self.pos += 1;
+        if self.peek_token()? == b']' {
+            self.pos += 1;
+            return Some(false);
+        }
+        loop {
+            if self.peek_token()? != b'{' {
+                return None;
+            }
+            let span = self.object(outer_depth + 1)?;
+            if each(&self.window.buf[span])?.is_break() {
+                return Some(true);
+            }
+            match self.peek_token()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Some(false);
+                }
+                _ => return None,
+            }
+            self.mark = self.pos;
+        }
+    }
+
+    /// Whether nothing but whitespace is left.
+    fn at_end(&mut self) -> bool {
+        self.peek_token().is_none() && self.window.eof
+    }
+}
+
+/// Calls `each` with the text of every element of the JSON array read
+/// from `reader`, until it breaks. `each` answers `None` for an element it
+/// cannot judge. `None` (the caller then reads the file the slow way) unless
+/// the file is an array of objects, each passed to `each` and accepted.
+pub(super) fn each_object(
+    reader: impl Read,
+    chunk: usize,
+    mut each: impl FnMut(&str) -> Option<ControlFlow<()>>,
+) -> Option<()> {
+    let mut scan = Scan::new(reader, chunk);
+    // A raw value read by serde is text: so is each element.
+    let mut each_text = |bytes: &[u8]| each(std::str::from_utf8(bytes).ok()?);
+    let stopped = scan.objects(0, &mut each_text)?;
+    (stopped || scan.at_end()).then_some(())
+}
+
+/// The JSON object read from `reader` with the value of every top-level
+/// `key` replaced by `null`, when each such value is an array of objects
+/// that serde accepts (they are never kept); `None` otherwise.
+pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Option<Vec<u8>> {
+    let mut scan = Scan::new(reader, chunk);
+    let mut out = Vec::new();
+    let quoted = format!("\"{key}\"");
+    if scan.peek_token()? != b'{' {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut in_string = false;
+    // The byte after a backslash in a string (perhaps in the next chunk).
+    let mut escaped = false;
+    // The last byte outside a string at depth 1 that was not whitespace:
+    // a string after `{` or `,` there is a key.
+    let mut previous = 0u8;
+    loop {
+        scan.mark = scan.pos;
+        if !scan.ready() {
+            return None;
+        }
+        let buf = &scan.window.buf;
+        if escaped {
+            out.push(buf[scan.pos]);
+            scan.pos += 1;
+            escaped = false;
+            continue;
+        }
+        if in_string {
+            match memchr::memchr2(b'"', b'\\', &buf[scan.pos..]) {
+                None => {
+                    out.extend_from_slice(&buf[scan.pos..]);
+                    scan.pos = buf.len();
+                }
+                Some(i) => {
+                    let at = scan.pos + i;
+                    out.extend_from_slice(&buf[scan.pos..=at]);
+                    scan.pos = at + 1;
+                    match buf[at] {
+                        b'"' => in_string = false,
+                        _ => escaped = true,
+                    }
+                }
+            }
+            continue;
+        }
+        let c = buf[scan.pos];
+        if depth == 1 && c == b'"' && matches!(previous, b'{' | b',') {
+            let key_span = scan.object_key()?;
+            let raw_key = &scan.window.buf[key_span];
+            if raw_key.contains(&b'\\') {
+                return None;
+            }
+            out.extend_from_slice(raw_key);
+            previous = b'"';
+            if raw_key == quoted.as_bytes() {
+                if scan.peek_token()? != b':' {
+                    return None;
+                }
+                scan.pos += 1;
+                // Ignored values are not checked as UTF-8 by serde either.
+                let mut check = |bytes: &[u8]| {
+                    serde_json::from_slice::<IgnoredAny>(bytes)
+                        .ok()
+                        .map(|_| ControlFlow::Continue(()))
+                };
+                if scan.objects(1, &mut check)? {
+                    return None;
+                }
+                out.extend_from_slice(b":null");
+                previous = b']';
+            }
+            continue;
+        }
+        scan.pos += 1;
+        out.push(c);
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return None;
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return scan.at_end().then_some(out);
+                }
+            }
+            _ => {}
+        }
+        if depth == 1 && !matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
+            previous = c;
+        }
+    }
+}
+
+impl<R: Read> Scan<R> {
+    /// Consumes the string at `pos` and returns its span, quotes included.
+    fn object_key(&mut self) -> Option<Range<usize>> {
+        self.mark = self.pos;
+        self.pos += 1;
+        loop {
+            if !self.ready() {
+                return None;
+            }
+            let buf = &self.window.buf;
+            match memchr::memchr2(b'"', b'\\', &buf[self.pos..]) {
+                None => self.pos = buf.len(),
+                Some(i) if buf[self.pos + i] == b'\\' => self.pos += i + 2,
+                Some(i) => {
+                    self.pos += i + 1;
+                    return Some(self.mark..self.pos);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn objects(text: &str, chunk: usize) -> Option<Vec<String>> {
+        let mut seen = Vec::new();
+        each_object(text.as_bytes(), chunk, |item| {
+            serde_json::from_str::<IgnoredAny>(item).ok()?;
+            seen.push(item.to_string());
+            Some(ControlFlow::Continue(()))
+        })
+        .map(|()| seen)
+    }
+
+    #[test]
+    fn arrays_of_objects_split_at_every_chunk_size() {
+        let text = "[\n  {\"a\": \"x\\\"}]\", \"b\": [1, {\"c\": null}]},\n  {}\n]\n";
+        let expected = vec![
+            "{\"a\": \"x\\\"}]\", \"b\": [1, {\"c\": null}]}".to_string(),
+            "{}".to_string(),
+        ];
+        for chunk in 1..=text.len() + 1 {
+            assert_eq!(
+                objects(text, chunk),
+                Some(expected.clone()),
+                "chunk {chunk}"
+            );
+        }
+        assert_eq!(objects(" [ ] ", 2), Some(vec![]));
+    }
+
+    #[test]
+    fn anything_else_is_left_to_serde() {
+        for text in [
+            "",
+            "{}",
+            "[1]",
+            "[{},]",
+            "[{} {}]",
+            "[{}] x",
+            "[{\"a\": }]",
+            "[{\"a\": \"open}]",
+            "[{}",
+            "[{\"a\": 1]}]",
+        ] {
+            for chunk in [1, 3, 64] {
+                assert_eq!(objects(text, chunk), None, "{text:?} chunk {chunk}");
+            }
+        }
+        let deep = format!("[{}{}]", "{\"a\":[".repeat(40), "]}".repeat(40));
+        assert_eq!(objects(&deep, 64), None, "nesting near serde's limit");
+    }
+
+    #[test]
+    fn stopping_early_leaves_the_rest_unread() {
+        let mut count = 0;
+        let done = each_object("[{}, {}, not json".as_bytes(), 4, |_| {
+            count += 1;
+            Some(ControlFlow::Break(()))
+        });
+        assert_eq!((done, count), (Some(()), 1));
+    }
+
+    fn without(text: &str, chunk: usize) -> Option<String> {
+        without_array(text.as_bytes(), chunk, "steps").map(|b| String::from_utf8(b).expect("utf8"))
+    }
+
+    #[test]
+    fn the_steps_value_becomes_null_wherever_the_chunks_end() {
+        let text = "{\n  \"runId\": \"r\",\n  \"steps\": [\n    {\"steps\": [1]}\n  ],\n  \"n\": {\"steps\": [2]},\n  \"s\": \"\\\"steps\\\": [\"\n}\n";
+        let expected =
+            "{\n  \"runId\": \"r\",\n  \"steps\":null,\n  \"n\": {\"steps\": [2]},\n  \"s\": \"\\\"steps\\\": [\"\n}";
+        for chunk in 1..=text.len() + 1 {
+            assert_eq!(
+                without(text, chunk).as_deref(),
+                Some(expected),
+                "chunk {chunk}"
+            );
+        }
+        let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("json");
+        let mut source = parse(text);
+        source["steps"] = serde_json::Value::Null;
+        assert_eq!(parse(expected), source);
+    }
+
+    #[test]
+    fn run_files_of_other_shapes_are_left_to_serde() {
+        for text in [
+            "[]",
+            "{\"steps\": null}",
+            "{\"st\\u0065ps\": []}",
+            "{\"steps\": [{\"a\": tru}]}",
+            "{\"steps\": [1]}",
+            "{\"steps\": []} {}",
+            "{\"steps\": []",
+        ] {
+            for chunk in [1, 5, 64] {
+                assert_eq!(without(text, chunk), None, "{text:?} chunk {chunk}");
+            }
+        }
+    }
+}
