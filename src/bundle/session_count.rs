@@ -264,8 +264,8 @@ mod tests {
         let folder = run.join("sessions/s");
         std::fs::create_dir_all(&folder).expect("mkdir");
         std::fs::write(folder.join("events.ndjson"), text).expect("write");
-        let session = SessionFiles::new(&run, "s".into(), None, &folder, true);
-        let fresh = SessionFiles::new(&run, "s".into(), None, &folder, true);
+        let session = SessionFiles::new(&run, "s".into(), None, &folder, true, None);
+        let fresh = SessionFiles::new(&run, "s".into(), None, &folder, true, None);
         let counted = count_events(&session).map_err(|e| e.to_string());
         let indexed = fresh.index().map(|i| i.len()).map_err(|e| e.to_string());
         (counted, indexed)
@@ -301,7 +301,14 @@ mod tests {
         );
         assert_eq!(counted, Ok(2));
         assert!(indexed.is_err(), "{indexed:?}");
-        let absent = SessionFiles::new(dir.path(), "x".into(), None, &dir.path().join("x"), true);
+        let absent = SessionFiles::new(
+            dir.path(),
+            "x".into(),
+            None,
+            &dir.path().join("x"),
+            true,
+            None,
+        );
         assert_eq!(count_events(&absent).map_err(|e| e.to_string()), Ok(0));
     }
 }

@@ -68,6 +68,7 @@ fn field<T: Serialize + ?Sized>(buf: &mut Vec<u8>, key: &str, value: &T) -> io::
 
 /// One entry of `attempts`: the fields of `show::AttemptJson`, in its order.
 fn push_attempt(buf: &mut Vec<u8>, run: &Run, a: &Attempt) {
+    let trace = &run.bundle.trace;
     buf.extend_from_slice(b"{\"attemptId\":");
     push_str(buf, run.attempt_id(a));
     buf.extend_from_slice(b",\"nodeId\":");
@@ -77,18 +78,18 @@ fn push_attempt(buf: &mut Vec<u8>, run: &Run, a: &Attempt) {
     buf.extend_from_slice(b",\"outcome\":");
     push_str(buf, a.outcome.name());
     buf.extend_from_slice(b",\"startedAt\":");
-    push_time(buf, a.started_ms);
+    push_time(buf, a.started_ms(trace));
     buf.extend_from_slice(b",\"finishedAt\":");
-    push_time(buf, a.finished_ms);
+    push_time(buf, a.finished_ms(trace));
     buf.extend_from_slice(b",\"durationMs\":");
-    match a.duration_ms {
+    match a.duration_ms(trace) {
         Some(ms) => push_number(buf, ms),
         None => buf.extend_from_slice(b"null"),
     }
     buf.extend_from_slice(b",\"seqStart\":");
-    push_number(buf, u64::from(a.seq_start));
+    push_number(buf, u64::from(a.seq_start(trace)));
     buf.extend_from_slice(b",\"seqEnd\":");
-    push_number(buf, u64::from(a.seq_end));
+    push_number(buf, u64::from(a.seq_end(trace)));
     buf.extend_from_slice(b",\"sessionId\":");
     match run.session_id(a) {
         Some(id) => push_str(buf, id),
