@@ -680,7 +680,14 @@ fn discover_sessions(
         }
     }
     let mut from_trace: Vec<String> = Vec::new();
+    // Neighbouring events name the same session: each run of them is
+    // looked at once (a million-event trace would compare a million ids).
+    let mut previous = None;
     for entry in trace.entries() {
+        if entry.session == previous {
+            continue;
+        }
+        previous = entry.session;
         if let Some(sym) = entry.session {
             let id = trace.resolve(sym);
             if !known(&sessions, id) && !from_trace.iter().any(|s| s == id) {

@@ -26,21 +26,21 @@ pub(super) fn check_conversation_ranges(bundle: &Bundle, problems: &mut Vec<Prob
         .copied()
         .collect();
     let mut missing = Vec::new();
-    let mut links = Vec::new();
-    // Outcomes are read in batches: one read per span of at most a few MiB.
+    // Outcomes are read in batches: one read per span of at most a few MiB;
+    // each link is checked as it is read (a million-attempt run has a
+    // third of a million, too many to hold as values).
     for chunk in spans(&outcomes, 8 << 20) {
         let read = bundle.read_events(chunk, |entry, event| {
-            if let Some(link) = event.pointer("/payload/conversation") {
-                links.push((entry.offset(), link.clone()));
+            let link = event.pointer("/payload/conversation");
+            if let Some(message) = link.and_then(|link| check_link(bundle, link)) {
+                missing.push(Missing {
+                    offset: entry.offset(),
+                    message,
+                });
             }
         });
         if read.is_err() {
             return; // Reported by the trace check.
-        }
-    }
-    for (offset, link) in links {
-        if let Some(message) = check_link(bundle, &link) {
-            missing.push(Missing { offset, message });
         }
     }
     if missing.is_empty() {
