@@ -5,11 +5,13 @@
 use std::io::Read;
 
 use super::index_cache::Snapshot;
-use super::intern::{Interner, Sym};
+use super::intern::Sym;
 use super::ndjson::ScanPosition;
 use super::session::{Direction, RpcKind, SessionEntry, SessionIndex};
 use super::snapshot_reader::SnapshotReader;
-use super::trace::snapshot::{put_u32, put_u64, word};
+use super::trace::snapshot::{
+    put_position, put_strings, put_u32, put_u64, read_position, read_strings, symbol, word,
+};
 
 /// Bytes of one encoded entry.
 const ENTRY_BYTES: usize = 8 + 8 + 4 * 5 + 2;
@@ -21,16 +23,8 @@ impl Snapshot for SessionIndex {
 
     fn encode(&self, out: &mut Vec<u8>) {
         let sym = |s: Option<Sym>| s.map_or(0, |s| s.index() as u32);
-        let position = self.scan_position();
-        put_u64(out, position.offset);
-        put_u64(out, position.lines as u64);
-        let (text, ends) = self.strings().parts();
-        put_u64(out, text.len() as u64);
-        out.extend_from_slice(text.as_bytes());
-        put_u64(out, ends.len() as u64);
-        for &end in ends {
-            put_u32(out, end);
-        }
+        put_position(out, self.scan_position());
+        put_strings(out, self.strings());
         put_u64(out, self.len() as u64);
         for e in self.entries() {
             put_u64(out, e.offset());
@@ -46,26 +40,9 @@ impl Snapshot for SessionIndex {
     }
 
     fn decode<R: Read>(r: &mut SnapshotReader<R>) -> Option<SessionIndex> {
-        let position = ScanPosition {
-            offset: r.u64()?,
-            lines: usize::try_from(r.u64()?).ok()?,
-        };
-        let text_len = r.len(1)?;
-        let text = String::from_utf8(r.vec(text_len)?).ok()?;
-        let ends_len = r.len(4)?;
-        let mut ends = Vec::with_capacity(ends_len);
-        r.records(ends_len, 4, |end| {
-            ends.push(u32::from_le_bytes(word(end, 0)));
-            Some(())
-        })?;
-        let strings = Interner::from_parts(text, ends)?;
-        let sym = |id: u32| -> Option<Option<Sym>> {
-            match id {
-                0 => Some(None),
-                _ if id as usize <= strings.len() => Some(strings.sym(id)),
-                _ => None,
-            }
-        };
+        let position = read_position(r)?;
+        let strings = read_strings(r)?;
+        let sym = |id: u32| symbol(&strings, id);
         let count = r.len(ENTRY_BYTES)?;
         let mut entries: Vec<SessionEntry> = Vec::with_capacity(count);
         r.records(count, ENTRY_BYTES, |record| {

@@ -10,17 +10,10 @@ use std::io::Read;
 impl TraceIndex {
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         let sym = |s: Option<Sym>| s.map_or(0, |s| s.index() as u32);
-        put_u64(out, self.position.offset);
-        put_u64(out, self.position.lines as u64);
+        put_position(out, self.position);
         put_u32(out, sym(self.run_id));
         put_u32(out, self.run_id_entry);
-        let (text, ends) = self.strings.parts();
-        put_u64(out, text.len() as u64);
-        out.extend_from_slice(text.as_bytes());
-        put_u64(out, ends.len() as u64);
-        for &end in ends {
-            put_u32(out, end);
-        }
+        put_strings(out, &self.strings);
         put_u64(out, self.entries.len() as u64);
         out.reserve(self.entries.len() * ENTRY_BYTES);
         for e in &self.entries {
@@ -51,28 +44,11 @@ impl TraceIndex {
     /// lines inside the indexed bytes, side tables sorted and pointing at
     /// their entries. (The caller checks that nothing follows.)
     pub(crate) fn decode<R: Read>(r: &mut SnapshotReader<R>) -> Option<TraceIndex> {
-        let position = ScanPosition {
-            offset: r.u64()?,
-            lines: usize::try_from(r.u64()?).ok()?,
-        };
+        let position = read_position(r)?;
         let run_id = r.u32()?;
         let run_id_entry = r.u32()?;
-        let text_len = r.len(1)?;
-        let text = String::from_utf8(r.vec(text_len)?).ok()?;
-        let ends_len = r.len(4)?;
-        let mut ends = Vec::with_capacity(ends_len);
-        r.records(ends_len, 4, |end| {
-            ends.push(u32::from_le_bytes(word(end, 0)));
-            Some(())
-        })?;
-        let strings = Interner::from_parts(text, ends)?;
-        let sym = |id: u32| -> Option<Option<Sym>> {
-            match id {
-                0 => Some(None),
-                _ if id as usize <= strings.len() => Some(strings.sym(id)),
-                _ => None,
-            }
-        };
+        let strings = read_strings(r)?;
+        let sym = |id: u32| symbol(&strings, id);
         let count = r.len(ENTRY_BYTES)?;
         let mut entries: Vec<TraceEntry> = Vec::with_capacity(count);
         // Fixed-size records read at fixed places.
@@ -136,6 +112,52 @@ impl TraceIndex {
             run_id,
             run_id_entry,
         })
+    }
+}
+
+/// Where indexing stopped (`read_position` reads it back).
+pub(crate) fn put_position(out: &mut Vec<u8>, position: ScanPosition) {
+    put_u64(out, position.offset);
+    put_u64(out, position.lines as u64);
+}
+
+pub(crate) fn read_position<R: Read>(r: &mut SnapshotReader<R>) -> Option<ScanPosition> {
+    Some(ScanPosition {
+        offset: r.u64()?,
+        lines: usize::try_from(r.u64()?).ok()?,
+    })
+}
+
+/// An interner's text and end offsets (`read_strings` reads them back).
+pub(crate) fn put_strings(out: &mut Vec<u8>, strings: &Interner) {
+    let (text, ends) = strings.parts();
+    put_u64(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+    put_u64(out, ends.len() as u64);
+    for &end in ends {
+        put_u32(out, end);
+    }
+}
+
+pub(crate) fn read_strings<R: Read>(r: &mut SnapshotReader<R>) -> Option<Interner> {
+    let text_len = r.len(1)?;
+    let text = String::from_utf8(r.vec(text_len)?).ok()?;
+    let ends_len = r.len(4)?;
+    let mut ends = Vec::with_capacity(ends_len);
+    r.records(ends_len, 4, |end| {
+        ends.push(u32::from_le_bytes(word(end, 0)));
+        Some(())
+    })?;
+    Interner::from_parts(text, ends)
+}
+
+/// A stored symbol number: 0 for none, else one of `strings`' (`None`
+/// for anything beyond them).
+pub(crate) fn symbol(strings: &Interner, id: u32) -> Option<Option<Sym>> {
+    match id {
+        0 => Some(None),
+        _ if id as usize <= strings.len() => Some(strings.sym(id)),
+        _ => None,
     }
 }
 
