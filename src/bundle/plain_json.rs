@@ -6,6 +6,8 @@
 //! finds wrong, gives `None`, and the caller leaves the line to serde, so
 //! answers and errors stay serde's.
 
+use super::skim::special_byte;
+
 /// Nesting deeper than this is left to serde (its own limit is 128).
 pub(crate) const MAX_DEPTH: usize = 100;
 /// Digits in one number: at most this many cannot overflow an `f64`.
@@ -229,48 +231,9 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Position of the first `"`, `\` or control byte, eight bytes at a time
-/// (strings are most of a line).
-fn special_byte(bytes: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let exact = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // Bytes below 0x20, or equal to `"` or `\`: the test can have false
-        // hits, never misses (the exact byte is looked for then).
-        let below = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let hit = below | has_zero(x ^ (LO * b'"' as u64)) | has_zero(x ^ (LO * b'\\' as u64));
-        if hit != 0 {
-            if let Some(p) = chunk.iter().position(exact) {
-                return Some(at + p);
-            }
-        }
-        at += 8;
-    }
-    bytes[at..].iter().position(exact).map(|p| at + p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn special_bytes_are_found_wherever_they_are() {
-        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        for at in 0..text.len() {
-            for special in [b'"', b'\\', 0x00, 0x1f] {
-                let mut bytes = text.to_vec();
-                bytes[at] = special;
-                assert_eq!(special_byte(&bytes), Some(at));
-            }
-        }
-        assert_eq!(special_byte("é ü ~\x7f !#[]".as_bytes()), None);
-    }
 
     /// Whatever the scanner accepts as a whole value, serde accepts too.
     #[test]

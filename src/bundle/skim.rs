@@ -360,8 +360,8 @@ fn has_zero_byte(x: u64) -> u64 {
 }
 
 /// Position of the first `"`, `\` or control character, eight bytes at a
-/// time (strings are most of a trace line).
-fn special_byte(bytes: &[u8]) -> Option<usize> {
+/// time (strings are most of a trace line). Also `plain_json`'s.
+pub(crate) fn special_byte(bytes: &[u8]) -> Option<usize> {
     let has_zero = has_zero_byte;
     let exact = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
     let mut at = 0;
