@@ -10,7 +10,8 @@ use super::ndjson::ScanPosition;
 use super::session::{Direction, RpcKind, SessionEntry, SessionIndex};
 use super::snapshot_reader::SnapshotReader;
 use super::trace::snapshot::{
-    put_position, put_strings, put_u32, put_u64, read_position, read_strings, symbol, word,
+    in_order, put_position, put_strings, put_u32, put_u64, read_position, read_strings, symbol,
+    word,
 };
 
 /// Bytes of one encoded entry.
@@ -60,12 +61,8 @@ impl Snapshot for SessionIndex {
                 (direction_from_tag(record[36])?, rpc_from_tag(record[37])?),
                 strings.len(),
             )?;
-            let after_previous = entries.last().is_none_or(|p| {
-                entry.seq > p.seq && entry.offset() > p.offset().saturating_add(u64::from(p.len))
-            });
-            if !after_previous
-                || entry.offset().saturating_add(u64::from(entry.len)) > position.offset
-            {
+            let previous = entries.last().map(|p| (p.seq, p.offset(), p.len));
+            if !in_order(previous, (entry.seq, entry.offset(), entry.len), position) {
                 return None;
             }
             entries.push(entry);

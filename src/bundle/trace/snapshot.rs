@@ -65,12 +65,8 @@ impl TraceIndex {
             entry.node = sym(u32_at(24))?;
             entry.attempt = sym(u32_at(28))?;
             entry.session = sym(u32_at(32))?;
-            let after_previous = entries.last().is_none_or(|p| {
-                entry.seq > p.seq && entry.offset() > p.offset().saturating_add(u64::from(p.len))
-            });
-            if !after_previous
-                || entry.offset().saturating_add(u64::from(entry.len)) > position.offset
-            {
+            let previous = entries.last().map(|p| (p.seq, p.offset(), p.len));
+            if !in_order(previous, (entry.seq, entry.offset(), entry.len), position) {
                 return None;
             }
             entries.push(entry);
@@ -159,6 +155,19 @@ pub(crate) fn symbol(strings: &Interner, id: u32) -> Option<Option<Sym>> {
         _ if id as usize <= strings.len() => Some(strings.sym(id)),
         _ => None,
     }
+}
+
+/// Whether a stored entry's line (`seq`, offset, length) comes after the
+/// previous entry's, with a higher seq, and ends within the indexed bytes.
+pub(crate) fn in_order(
+    previous: Option<(u32, u64, u32)>,
+    (seq, offset, len): (u32, u64, u32),
+    indexed: ScanPosition,
+) -> bool {
+    let after = previous.is_none_or(|(p_seq, p_offset, p_len)| {
+        seq > p_seq && offset > p_offset.saturating_add(u64::from(p_len))
+    });
+    after && offset.saturating_add(u64::from(len)) <= indexed.offset
 }
 
 /// `N` bytes of `record` from `at` (the caller's records are long enough:
