@@ -70,19 +70,32 @@ fn forks(dirs: &StateDirs) -> Vec<Recovered> {
     done
 }
 
-fn staging(dirs: &StateDirs) -> Vec<Recovered> {
-    let found = folders(&dirs.root().join("staging"));
+/// The folders of the state folder `name` with the audit log and its
+/// unfinished operations, or nothing when there are no folders or the log
+/// cannot be read. The log is read after listing: see the module comment.
+fn listed(dirs: &StateDirs, name: &str) -> Option<Listed> {
+    let found = folders(&dirs.root().join(name));
     if found.is_empty() {
-        return Vec::new();
+        return None;
     }
-    // Read after listing: see the module comment.
-    let Ok(records) = audit::read_all(&dirs.runs_dir) else {
-        return Vec::new();
-    };
-    let unfinished: HashSet<String> = audit::unfinished(&records)
+    let records = audit::read_all(&dirs.runs_dir).ok()?;
+    let unfinished = audit::unfinished(&records)
         .into_iter()
         .map(|r| r.op_id)
         .collect();
+    Some((found, records, unfinished))
+}
+
+type Listed = (
+    Vec<(String, PathBuf)>,
+    Vec<audit::AuditRecord>,
+    HashSet<String>,
+);
+
+fn staging(dirs: &StateDirs) -> Vec<Recovered> {
+    let Some((found, records, unfinished)) = listed(dirs, "staging") else {
+        return Vec::new();
+    };
     let known: HashSet<&str> = records.iter().map(|r| r.op_id.as_str()).collect();
     let mut done = Vec::new();
     for (name, path) in found {
@@ -103,17 +116,9 @@ fn staging(dirs: &StateDirs) -> Vec<Recovered> {
 }
 
 fn trash(dirs: &StateDirs) -> Vec<Recovered> {
-    let found = folders(&dirs.root().join("trash"));
-    if found.is_empty() {
-        return Vec::new();
-    }
-    let Ok(records) = audit::read_all(&dirs.runs_dir) else {
+    let Some((found, records, unfinished)) = listed(dirs, "trash") else {
         return Vec::new();
     };
-    let unfinished: HashSet<String> = audit::unfinished(&records)
-        .into_iter()
-        .map(|r| r.op_id)
-        .collect();
     let mut done = Vec::new();
     for (name, path) in found {
         let finished_gc = records.iter().any(|r| r.op_id == name && r.op == "gc");
