@@ -80,8 +80,25 @@ pub fn browser_app(dir: impl Into<PathBuf>) -> App {
 fn use_test_index_cache() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("index-cache-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Caches of earlier test processes go once they are an hour old
+        // (those of test processes running beside this one are younger).
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for entry in fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at < hour_ago);
+            if old
+                && entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("index-cache-")
+            {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = tmp.join(format!("index-cache-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         reel::bundle::index_cache::use_in_this_process(
             reel::bundle::index_cache::IndexCache::at(dir).with_min_trace_bytes(0),
