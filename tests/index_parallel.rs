@@ -4,9 +4,11 @@
 //! traces mutated at random: the same entries, strings, positions and
 //! partial tails, or the same error naming the same line.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use reel::bundle::artifacts::collect_refs;
 use reel::bundle::trace_file::index_trace_file_split;
 use reel::bundle::TraceIndex;
 use reel::synth::{write_bundle, SynthSpec};
@@ -36,17 +38,104 @@ fn reference(bytes: &[u8]) -> Result<TraceIndex, String> {
     outcome(TraceIndex::from_bytes_parsed(bytes))
 }
 
+/// The artifact references of the lines before `end` that name
+/// `mediaType`, each parsed whole (what `show` found by reading the trace
+/// again), or the number of the first such line a `Value` cannot hold.
+fn parsed_refs(bytes: &[u8], end: usize) -> Result<BTreeSet<String>, usize> {
+    let mut refs = BTreeSet::new();
+    for (number, line) in bytes[..end].split(|&b| b == b'\n').enumerate() {
+        // `show` read only the lines naming `mediaType` as values.
+        if !line.windows(11).any(|w| w == b"\"mediaType\"") {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_slice(line).map_err(|_| number + 1)?;
+        collect_refs(&value, &mut refs);
+    }
+    Ok(refs)
+}
+
+/// An index gathering references must give what the plain index gives
+/// and the references of its lines; where a line cannot be read as a
+/// `Value`, an error naming it (or the index's own error, for a line
+/// before it).
+fn check_gathered(
+    gathered: Result<TraceIndex, String>,
+    expected: &Result<TraceIndex, String>,
+    bytes: &[u8],
+    what: &str,
+) {
+    let end = match expected {
+        Ok(index) => index.scan_position().offset as usize,
+        Err(_) => bytes.len(),
+    };
+    match (gathered, expected, parsed_refs(bytes, end)) {
+        (Ok(mut got), Ok(want), Ok(refs)) => {
+            assert_eq!(got.artifact_refs(), Some(&refs), "references of {what}");
+            // Compared as plain indexes (`PartialEq` counts the references).
+            let plain_shape = format!("{:?}", got.entries());
+            assert_eq!(
+                plain_shape,
+                format!("{:?}", want.entries()),
+                "entries of {what}"
+            );
+            got.shrink_to_fit();
+            assert_eq!(
+                got.scan_position(),
+                want.scan_position(),
+                "position of {what}"
+            );
+        }
+        (Err(got), _, Err(line)) => assert!(
+            got.contains(&format!("trace.ndjson:{line}: ")) || expected.as_ref().err() == Some(&got),
+            "{what}: {got} (a Value fails at line {line})"
+        ),
+        (Err(got), Err(want), Ok(_)) => assert_eq!(&got, want, "error of {what}"),
+        (got, _, refs) => panic!(
+            "{what}: gathered {:?}, expected {:?}, parsed refs {refs:?}",
+            got.map(|i| i.len()),
+            expected.as_ref().map(TraceIndex::len)
+        ),
+    }
+}
+
 /// Checks the skimming pass and the split file reading against the
-/// reference, for one file's bytes (written to `dir/trace.ndjson`).
+/// reference, for one file's bytes (written to `dir/trace.ndjson`), plain
+/// and gathering artifact references.
 fn check(dir: &Path, bytes: &[u8], what: &str) {
     let expected = reference(bytes);
     let skimmed = outcome(TraceIndex::from_bytes(bytes));
     assert_eq!(skimmed, expected, "skimming pass differs on {what}");
+    let mut gathering = TraceIndex::gathering_refs();
+    let gathered = gathering.extend(bytes, Path::new("trace.ndjson"));
+    check_gathered(outcome(gathered.map(|_| gathering)), &expected, bytes, what);
     let file = dir.join("trace.ndjson");
     fs::write(&file, bytes).expect("write trace");
     // Split at the middle (from 0 bytes on), and not split at all.
     for split_from in [0, u64::MAX] {
-        let read = index_trace_file_split(dir, &file, split_from, &mut |_, _| {});
+        let read = index_trace_file_split(
+            dir,
+            &file,
+            TraceIndex::gathering_refs(),
+            split_from,
+            &mut |_, _| {},
+        );
+        let gathered = read
+            .map(|(index, _)| index)
+            .map_err(|err| err.to_string().replace(&*dir.to_string_lossy(), ""));
+        let gathered = gathered.map_err(|e| e.trim_start_matches('/').to_string());
+        check_gathered(
+            gathered,
+            &expected,
+            bytes,
+            &format!("{what}, split {split_from}, gathering"),
+        );
+        let read = index_trace_file_split(
+            dir,
+            &file,
+            TraceIndex::default(),
+            split_from,
+            &mut |_, _| {},
+        );
         let (index, tail) = match read {
             Ok((mut index, tail)) => {
                 index.shrink_to_fit();

@@ -300,6 +300,25 @@ impl Bundle {
         progress: &mut dyn FnMut(u64, u64),
         partial: &mut dyn FnMut(Bundle),
     ) -> Result<Bundle, BundleError> {
+        Bundle::open_indexing(dir, cache, TraceIndex::default(), progress, partial)
+    }
+
+    /// `open`, the trace index also gathering the artifact references of
+    /// every line (`TraceIndex::artifact_refs`), for `show`.
+    pub fn open_gathering_refs(dir: &Path) -> Result<Bundle, BundleError> {
+        let empty = TraceIndex::gathering_refs();
+        Bundle::open_indexing(dir, None, empty, &mut |_, _| {}, &mut |_| {})
+    }
+
+    /// The opening itself; the trace is indexed into `empty` (a snapshot
+    /// is loaded only for an index that gathers nothing beyond it).
+    fn open_indexing(
+        dir: &Path,
+        cache: Option<&index_cache::IndexCache>,
+        empty: TraceIndex,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Bundle),
+    ) -> Result<Bundle, BundleError> {
         OPENS.with(|n| n.set(n.get() + 1));
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
@@ -357,10 +376,12 @@ impl Bundle {
             shown.activity = activity::Activity::read(&shown);
             partial(shown);
         };
+        let cache = cache.filter(|_| !empty.gathers_refs());
         let trace = index_trace(
             &root,
             &paths.trace,
             cache,
+            empty,
             &mut warnings,
             progress,
             &mut on_prefix,
@@ -547,6 +568,7 @@ fn index_trace(
     root: &Path,
     path: &Path,
     cache: Option<&index_cache::IndexCache>,
+    empty: TraceIndex,
     warnings: &mut Vec<Problem>,
     progress: &mut dyn FnMut(u64, u64),
     on_prefix: &mut dyn FnMut(&TraceIndex),
@@ -572,6 +594,7 @@ fn index_trace(
             &file,
             total,
             path,
+            empty,
             trace_file::default_split_from(),
             progress,
             on_prefix,

@@ -25,48 +25,71 @@ pub(crate) struct Skimmed<'a> {
 /// Deeper nesting is left to serde (whose own limit is 128).
 const MAX_DEPTH: usize = 64;
 
+mod refs;
+pub(crate) use refs::RefWalk;
+
 pub(crate) fn skim_event(line: &[u8]) -> Option<Skimmed<'_>> {
+    Scanner::new(line).skim_envelope()
+}
+
+/// `skim_event`, also finding the line's artifact references (their
+/// `path`s' places in `walk.found`); `None` as well where a parsed line
+/// could hold other references than the walk saw (see `refs`).
+pub(crate) fn skim_event_with_refs<'a>(line: &'a [u8], walk: &mut RefWalk) -> Option<Skimmed<'a>> {
     let mut s = Scanner::new(line);
-    let mut out = Skimmed::default();
-    let (mut has_seq, mut has_kind) = (false, false);
-    let mut seen = 0u16;
-    s.ws();
-    s.object(|s, key| {
-        let bit = match key {
-            b"seq" => 0,
-            b"at" => 1,
-            b"runId" => 2,
-            b"type" => 3,
-            b"nodeId" => 4,
-            b"attemptId" => 5,
-            b"sessionId" => 6,
-            b"payload" => 7,
-            _ => return s.value(1),
-        };
-        if seen & (1 << bit) != 0 {
-            return None; // serde refuses a duplicate field
-        }
-        seen |= 1 << bit;
-        match bit {
-            0 => {
-                out.seq = s.unsigned()?;
-                has_seq = true;
+    // A `Value` holds only UTF-8 (the index reads only the strings it keeps).
+    s.text?;
+    s.collect_refs(walk);
+    let skimmed = s.skim_envelope();
+    s.finish_refs(walk);
+    skimmed
+}
+
+impl<'a> Scanner<'a> {
+    fn skim_envelope(&mut self) -> Option<Skimmed<'a>> {
+        let s = self;
+        let line = s.b;
+        let mut out = Skimmed::default();
+        let (mut has_seq, mut has_kind) = (false, false);
+        let mut seen = 0u16;
+        s.ws();
+        s.object(|s, key| {
+            let bit = match key {
+                b"seq" => 0,
+                b"at" => 1,
+                b"runId" => 2,
+                b"type" => 3,
+                b"nodeId" => 4,
+                b"attemptId" => 5,
+                b"sessionId" => 6,
+                b"payload" => 7,
+                _ => return s.value(1),
+            };
+            if seen & (1 << bit) != 0 {
+                return None; // serde refuses a duplicate field
             }
-            1 => out.at = s.optional_str()?,
-            2 => out.run_id = s.optional_str()?,
-            3 => {
-                out.kind = s.plain_str()?;
-                has_kind = true;
+            seen |= 1 << bit;
+            match bit {
+                0 => {
+                    out.seq = s.unsigned()?;
+                    has_seq = true;
+                }
+                1 => out.at = s.optional_str()?,
+                2 => out.run_id = s.optional_str()?,
+                3 => {
+                    out.kind = s.plain_str()?;
+                    has_kind = true;
+                }
+                4 => out.node_id = s.optional_str()?,
+                5 => out.attempt_id = s.optional_str()?,
+                6 => out.session_id = s.optional_str()?,
+                _ => s.payload(&mut out)?,
             }
-            4 => out.node_id = s.optional_str()?,
-            5 => out.attempt_id = s.optional_str()?,
-            6 => out.session_id = s.optional_str()?,
-            _ => s.payload(&mut out)?,
-        }
-        Some(())
-    })?;
-    s.ws();
-    (s.i == line.len() && has_seq && has_kind).then_some(out)
+            Some(())
+        })?;
+        s.ws();
+        (s.i == line.len() && has_seq && has_kind).then_some(out)
+    }
 }
 
 /// Also the session skimmer's (`session_skim.rs`).
@@ -80,6 +103,8 @@ pub(crate) struct Scanner<'a> {
     /// end of a string is then found with `memchr2` instead of checking
     /// every byte for control characters too.
     no_controls: bool,
+    /// Set while artifact references are collected too.
+    refs: Option<RefWalk>,
 }
 
 impl<'a> Scanner<'a> {
@@ -92,6 +117,7 @@ impl<'a> Scanner<'a> {
             i: 0,
             text: std::str::from_utf8(line).ok(),
             no_controls: !controls,
+            refs: None,
         }
     }
 
@@ -130,6 +156,7 @@ impl<'a> Scanner<'a> {
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        let mut candidate = self.open_object();
         loop {
             self.ws();
             let (key, escaped) = self.string()?;
@@ -138,16 +165,20 @@ impl<'a> Scanner<'a> {
             {
                 return None;
             }
+            self.note_key(key.clone(), &mut candidate)?;
             let key = &self.b[key];
             self.ws();
             self.eat(b':')?;
             self.ws();
+            let value_start = self.i;
             field(self, key)?;
+            self.note_value(key, value_start, &mut candidate)?;
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
                 b'}' => {
                     self.i += 1;
+                    self.close_object(candidate);
                     return Some(());
                 }
                 _ => return None,
@@ -227,7 +258,7 @@ impl<'a> Scanner<'a> {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
                         b'u' => {
                             let hex = self.b.get(self.i + 1..self.i + 5)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            if !hex.iter().all(u8::is_ascii_hexdigit) || self.refuses_escape(hex) {
                                 return None;
                             }
                             self.i += 5;
@@ -300,15 +331,23 @@ impl<'a> Scanner<'a> {
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
     pub(crate) fn number(&mut self) -> Option<()> {
         let _ = self.eat(b'-');
+        let start = self.i;
         match self.peek()? {
             b'0' => self.i += 1,
             b'1'..=b'9' => self.digits(),
             _ => return None,
         }
+        let mut digits = self.i - start;
         if self.eat(b'.').is_some() {
+            let fraction = self.i;
             self.require_digits()?;
+            digits += self.i - fraction;
         }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
+        let exponent = matches!(self.peek(), Some(b'e' | b'E'));
+        if self.refuses_number(digits, exponent) {
+            return None;
+        }
+        if exponent {
             self.i += 1;
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.i += 1;
@@ -384,87 +423,4 @@ pub(crate) fn special_byte(bytes: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keeps_the_fields_and_skips_the_rest() {
-        let line = br#"{"seq":7,"at":"2026-01-01T00:00:00.000Z","runId":"r","x":[1,-2.5e3,{"a":"\u00e9\n"},true,null],"type":"node_outcome","nodeId":"a","attemptId":"a#1","payload":{"outcome":"ok","durationMs":12,"deep":{"status":"not this one"}},"sessionId":null}"#;
-        let skimmed = skim_event(line).expect("plain line");
-        assert_eq!(
-            skimmed,
-            Skimmed {
-                seq: 7,
-                at: Some("2026-01-01T00:00:00.000Z"),
-                run_id: Some("r"),
-                kind: "node_outcome",
-                node_id: Some("a"),
-                attempt_id: Some("a#1"),
-                session_id: None,
-                outcome: Some("ok"),
-                status: None,
-                duration_ms: Some(12.0),
-            }
-        );
-    }
-
-    #[test]
-    fn anything_unusual_is_left_to_serde() {
-        for line in [
-            &br#"{"seq":1,"type":"a","seq":2}"#[..],
-            br#"{"seq":1.0,"type":"a"}"#,
-            br#"{"seq":-1,"type":"a"}"#,
-            br#"{"seq":01,"type":"a"}"#,
-            br#"{"seq":99999999999999999999,"type":"a"}"#,
-            br#"{"seq":1,"type":"\u0061"}"#,
-            br#"{"se\u0071":1,"type":"a"}"#,
-            br#"{"seq":1,"type":null}"#,
-            br#"{"seq":1}"#,
-            br#"{"seq":1,"type":"a","payload":[1]}"#,
-            br#"{"seq":1,"type":"a","payload":{"durationMs":1.5}}"#,
-            br#"{"seq":1,"type":"a"} x"#,
-            br#"{"seq":1,"type":"a","x":[1,]}"#,
-            br#"{"seq":1,"type":"a","x":"tab	here"}"#,
-            br#"{"seq":1,"type":"a","x":"\q"}"#,
-            br#"{"seq":1,"type":"a","x":tru}"#,
-            br#"{"seq":1,"type":"a","x":1.}"#,
-            br#"{"seq":1,"type":"a","x":"#,
-            b"{\"seq\":1,\"type\":\"\xff\"}",
-        ] {
-            assert_eq!(skim_event(line), None, "{}", String::from_utf8_lossy(line));
-        }
-        let deep = format!(
-            r#"{{"seq":1,"type":"a","x":{}{}}}"#,
-            "[".repeat(100),
-            "]".repeat(100)
-        );
-        assert_eq!(skim_event(deep.as_bytes()), None);
-    }
-
-    #[test]
-    fn special_bytes_are_found_wherever_they_are() {
-        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        for at in 0..text.len() {
-            for special in [b'"', b'\\', 0x00, 0x1f] {
-                let mut bytes = text.to_vec();
-                bytes[at] = special;
-                assert_eq!(special_byte(&bytes), Some(at));
-            }
-        }
-        assert_eq!(special_byte("é ü ~\x7f".as_bytes()), None);
-        for len in [0, 5, 8, 31, 32, 33, 100] {
-            let text = vec![b'a'; len];
-            assert_eq!(quote_or_backslash(&text), None);
-            for at in 0..len {
-                for special in [b'"', b'\\'] {
-                    let mut bytes = text.clone();
-                    bytes[at] = special;
-                    if at + 1 < len {
-                        bytes[len - 1] = b'"';
-                    }
-                    assert_eq!(quote_or_backslash(&bytes), Some(at), "{len} {at}");
-                }
-            }
-        }
-    }
-}
+mod tests;

@@ -12,7 +12,10 @@ use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
 use super::skim::Skimmed;
 use super::timestamp::parse_iso_millis;
 
+mod refs;
 pub(crate) mod snapshot;
+
+pub use refs::TraceRefs;
 
 pub use super::event_kind::{EventKind, Outcome};
 
@@ -105,6 +108,8 @@ pub struct TraceIndex {
     run_id: Option<Sym>,
     /// The entry whose `runId` is `run_id` (for appending another index).
     run_id_entry: u32,
+    /// Artifact references of the indexed lines, when asked for (`refs`).
+    refs: Option<Box<TraceRefs>>,
 }
 
 /// The envelope fields, borrowed from the line; `payload` is skimmed for the
@@ -180,6 +185,9 @@ impl TraceIndex {
         raw: &[u8],
         path: &Path,
     ) -> Result<(), BundleError> {
+        if let Some(refs) = self.refs.take() {
+            return self.push_line_with_refs(refs, line, raw, path);
+        }
         match super::skim::skim_event(raw) {
             Some(fields) => self.push_fields(&fields, line, path),
             None => self.push_parsed_line(line, raw, path),
@@ -321,6 +329,7 @@ impl TraceIndex {
             offset: next.position.offset,
             lines: self.position.lines + next.position.lines,
         };
+        self.append_refs(next);
         true
     }
 

@@ -28,7 +28,13 @@ pub fn index_trace_file(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(TraceIndex, Vec<u8>), BundleError> {
-    index_trace_file_split(root, path, default_split_from(), progress)
+    index_trace_file_split(
+        root,
+        path,
+        TraceIndex::default(),
+        default_split_from(),
+        progress,
+    )
 }
 
 /// Splitting pays from `SPLIT_MIN_BYTES` on, with two cores.
@@ -60,11 +66,13 @@ pub(crate) fn continue_open_file(
     )
 }
 
-/// `index_trace_file`, splitting files of `split_from` bytes or more
-/// (tests split small files to check the stitching).
+/// `index_trace_file` into `empty` (see `index_open_file`), splitting
+/// files of `split_from` bytes or more (tests split small files to check
+/// the stitching).
 pub fn index_trace_file_split(
     root: &Path,
     path: &Path,
+    empty: TraceIndex,
     split_from: u64,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(TraceIndex, Vec<u8>), BundleError> {
@@ -73,19 +81,23 @@ pub fn index_trace_file_split(
         &file,
         metadata.len(),
         path,
+        empty,
         split_from,
         progress,
         &mut |_| {},
     )
 }
 
-/// `index_trace_file_split` on a file already open (`total`: its size).
-/// `on_prefix` sees the index of the file's start after every chunk read
-/// (for showing a run before it is fully indexed).
+/// `index_trace_file_split` on a file already open (`total`: its size),
+/// into `empty` (an empty index, maybe gathering references; each half
+/// of a split file starts as a copy of it). `on_prefix` sees the index of
+/// the file's start after every chunk read (for showing a run before it
+/// is fully indexed).
 pub(crate) fn index_open_file(
     file: &File,
     total: u64,
     path: &Path,
+    empty: TraceIndex,
     split_from: u64,
     progress: &mut dyn FnMut(u64, u64),
     on_prefix: &mut dyn FnMut(&TraceIndex),
@@ -102,7 +114,7 @@ pub(crate) fn index_open_file(
         None
     };
     let Some(split) = split else {
-        let mut index = TraceIndex::default();
+        let mut index = empty;
         let tail = scan_range(
             file,
             path,
@@ -116,8 +128,9 @@ pub(crate) fn index_open_file(
     };
     let second_done = AtomicU64::new(0);
     let (first, second) = std::thread::scope(|scope| {
+        let second_empty = empty.clone();
         let second = scope.spawn(|| {
-            let mut index = TraceIndex::default();
+            let mut index = second_empty;
             index.set_scan_position(ScanPosition {
                 offset: split,
                 lines: 0,
@@ -132,7 +145,7 @@ pub(crate) fn index_open_file(
             );
             tail.map(|tail| (index, tail))
         });
-        let mut first = TraceIndex::default();
+        let mut first = empty;
         let result = scan_range(
             file,
             path,

@@ -41,8 +41,9 @@ fn print(start: Start, runs: Option<&RunsDir>) -> CliResult {
     recover(&start.runs_dir());
     match start {
         Start::Browser(dir) => list::run(&dir, false),
-        Start::Run(dir) | Start::Play(dir, _) => {
-            show::run(&Run::open(&dir).map_err(CliError::failure)?, false)
-        }
+        Start::Run(dir) | Start::Play(dir, _) => show::run(
+            &Run::open_gathering_refs(&dir).map_err(CliError::failure)?,
+            false,
+        ),
     }
 }

@@ -124,7 +124,7 @@ fn run(cli: Cli) -> CliResult {
             if follow {
                 follow::run(&resolve_dir(&run, runs)?, json)
             } else {
-                show::run(&open_run(&run, runs)?, json)
+                show::run(&open_run_with(&run, runs, Run::open_gathering_refs)?, json)
             }
         }
         Command::State { run, at, json } => state::run(&open_run(&run, runs)?, &at, json),
@@ -227,9 +227,18 @@ fn resolve_dir(spec: &str, runs: Option<&RunsDir>) -> Result<std::path::PathBuf,
 
 /// The run a RUN argument names, opened (and timed, in the log).
 fn open_run(spec: &str, runs: Option<&RunsDir>) -> Result<Run, CliError> {
+    open_run_with(spec, runs, Run::open)
+}
+
+/// `open_run`, opening the folder with `open`.
+fn open_run_with(
+    spec: &str,
+    runs: Option<&RunsDir>,
+    open: fn(&Path) -> Result<Run, crate::bundle::BundleError>,
+) -> Result<Run, CliError> {
     let dir = resolve_dir(spec, runs)?;
     let started = Instant::now();
-    let opened = Run::open(&dir);
+    let opened = open(&dir);
     Run::log_opened(&dir, started, &opened);
     let run = opened.map_err(CliError::failure)?;
     // Tolerated quirks (a partial last line …) go to stderr, never to stdout.

@@ -1,6 +1,7 @@
 //! `reel show RUN [--json]`: the run, its nodes, attempts, sessions and
 //! artifacts.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -56,7 +57,12 @@ impl Summary {
         let bundle = &run.bundle;
         let (sessions, refs) = std::thread::scope(|scope| {
             let sessions = scope.spawn(|| session_counts(&bundle.sessions));
-            let refs = referenced_in_trace(&bundle.root, &bundle.paths.trace);
+            // Gathered while the trace was indexed when the run was opened
+            // for `show`; else read from the trace now.
+            let refs = match bundle.trace.artifact_refs() {
+                Some(refs) => Ok(Cow::Borrowed(refs)),
+                None => referenced_in_trace(&bundle.root, &bundle.paths.trace).map(Cow::Owned),
+            };
             let sessions = sessions
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -38,6 +38,12 @@ impl Run {
         Ok(Run::from_bundle(Bundle::open(dir)?))
     }
 
+    /// `open`, gathering the trace's artifact references on the way
+    /// (`TraceIndex::artifact_refs`).
+    pub fn open_gathering_refs(dir: &Path) -> Result<Run, BundleError> {
+        Ok(Run::from_bundle(Bundle::open_gathering_refs(dir)?))
+    }
+
     /// Logs a run the viewer opened, with the time it took (`--log`).
     pub(crate) fn log_opened(
         dir: &Path,

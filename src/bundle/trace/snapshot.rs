@@ -107,6 +107,7 @@ impl TraceIndex {
             position,
             run_id,
             run_id_entry,
+            refs: None,
         })
     }
 }
