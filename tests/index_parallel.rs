@@ -86,7 +86,8 @@ fn check_gathered(
             );
         }
         (Err(got), _, Err(line)) => assert!(
-            got.contains(&format!("trace.ndjson:{line}: ")) || expected.as_ref().err() == Some(&got),
+            got.contains(&format!("trace.ndjson:{line}: "))
+                || expected.as_ref().err() == Some(&got),
             "{what}: {got} (a Value fails at line {line})"
         ),
         (Err(got), Err(want), Ok(_)) => assert_eq!(&got, want, "error of {what}"),

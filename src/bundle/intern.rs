@@ -62,6 +62,16 @@ impl Interner {
         }
     }
 
+    /// Makes room for `additional` more strings at once (one rebuild of
+    /// the table instead of one per doubling).
+    pub fn reserve(&mut self, additional: usize) {
+        let wanted = self.ends.len() + additional;
+        if self.table_mut().len() * 3 < wanted * 4 {
+            self.table = OnceLock::from(self.built_table(wanted * 7 / 6 + 1));
+        }
+        self.ends.reserve(additional);
+    }
+
     /// The table, built now if it was not yet.
     fn table(&self) -> &[u32] {
         self.table.get_or_init(|| self.built_table(self.ends.len()))

@@ -25,6 +25,7 @@ pub(crate) struct Skimmed<'a> {
 /// Deeper nesting is left to serde (whose own limit is 128).
 const MAX_DEPTH: usize = 64;
 
+mod quotes;
 mod refs;
 pub(crate) use refs::RefWalk;
 
@@ -103,20 +104,28 @@ pub(crate) struct Scanner<'a> {
     /// end of a string is then found with `memchr2` instead of checking
     /// every byte for control characters too.
     no_controls: bool,
+    /// Where the line's quotes are, when every quote bounds a string.
+    quotes: Option<quotes::Quotes>,
     /// Set while artifact references are collected too.
     refs: Option<RefWalk>,
 }
 
 impl<'a> Scanner<'a> {
+    #[inline(always)]
     pub(crate) fn new(line: &'a [u8]) -> Scanner<'a> {
         // Whole-line checks the compiler vectorizes; per-string checks
         // were a fifth of the skim.
-        let controls = line.iter().fold(false, |any, &b| any | (b < 0x20));
+        let survey = quotes::survey(line);
         Scanner {
             b: line,
             i: 0,
-            text: std::str::from_utf8(line).ok(),
-            no_controls: !controls,
+            text: match survey.ascii {
+                // SAFETY: bytes below 0x80 are each a UTF-8 character.
+                true => Some(unsafe { std::str::from_utf8_unchecked(line) }),
+                false => std::str::from_utf8(line).ok(),
+            },
+            no_controls: !survey.controls,
+            quotes: survey.quotes,
             refs: None,
         }
     }
@@ -165,14 +174,18 @@ impl<'a> Scanner<'a> {
             {
                 return None;
             }
-            self.note_key(key.clone(), &mut candidate)?;
+            if self.refs.is_some() {
+                self.note_key(key.clone(), &mut candidate)?;
+            }
             let key = &self.b[key];
             self.ws();
             self.eat(b':')?;
             self.ws();
             let value_start = self.i;
             field(self, key)?;
-            self.note_value(key, value_start, &mut candidate)?;
+            if self.refs.is_some() {
+                self.note_value(key, value_start, &mut candidate)?;
+            }
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
@@ -235,7 +248,22 @@ impl<'a> Scanner<'a> {
 
     /// Where a string's raw content is in the line, and whether it holds
     /// escapes. Control characters are refused, escapes are checked.
+    #[inline]
     fn string(&mut self) -> Option<(std::ops::Range<usize>, bool)> {
+        match &self.quotes {
+            Some(quotes) if self.peek() == Some(b'"') => {
+                let start = self.i + 1;
+                let end = quotes.next(start)?;
+                self.i = end + 1;
+                Some((start..end, false))
+            }
+            _ => self.searched_string(),
+        }
+    }
+
+    /// `string` in a line without a quote bitmap.
+    #[inline(never)]
+    fn searched_string(&mut self) -> Option<(std::ops::Range<usize>, bool)> {
         self.eat(b'"')?;
         let start = self.i;
         let mut escaped = false;

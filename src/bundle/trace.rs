@@ -294,6 +294,7 @@ impl TraceIndex {
             }
         }
         let base = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        self.strings.reserve(next.strings.len());
         let mut remap: Vec<Option<Sym>> = vec![None; next.strings.len() + 1];
         let mut map = |this: &mut Interner, sym: Sym| {
             let slot = &mut remap[sym.index()];

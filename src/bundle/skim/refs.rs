@@ -55,6 +55,7 @@ impl Scanner<'_> {
         }
     }
 
+    #[inline]
     pub(super) fn open_object(&self) -> RefCandidate {
         RefCandidate {
             first_key: self.refs.as_ref().map_or(0, |r| r.keys.len()),
@@ -63,6 +64,7 @@ impl Scanner<'_> {
     }
 
     /// Notes `key` of the object being read; a duplicate is refused.
+    #[inline]
     pub(super) fn note_key(&mut self, key: Range<usize>, object: &mut RefCandidate) -> Option<()> {
         let Some(refs) = self.refs.as_mut() else {
             return Some(());
@@ -81,6 +83,7 @@ impl Scanner<'_> {
 
     /// After the value of `key` (which began at `value_start`): a `path`
     /// string is kept.
+    #[inline]
     pub(super) fn note_value(
         &self,
         key: &[u8],
@@ -99,6 +102,7 @@ impl Scanner<'_> {
     }
 
     /// At the object's end: its reference, if it is one.
+    #[inline]
     pub(super) fn close_object(&mut self, object: RefCandidate) {
         if let Some(refs) = self.refs.as_mut() {
             refs.keys.truncate(object.first_key);
@@ -109,6 +113,7 @@ impl Scanner<'_> {
     }
 
     /// A `\u` escape of a surrogate: serde refuses it in a `Value`.
+    #[inline]
     pub(super) fn refuses_escape(&self, unit: &[u8]) -> bool {
         self.refs.is_some()
             && std::str::from_utf8(unit)
@@ -118,6 +123,7 @@ impl Scanner<'_> {
     }
 
     /// A number that may not fit an `f64`: left to serde.
+    #[inline]
     pub(super) fn refuses_number(&self, digits: usize, exponent: bool) -> bool {
         self.refs.is_some() && (exponent || digits > MAX_DIGITS)
     }

@@ -1,0 +1,167 @@
+//! Where the quotes of a line are, as a bitmap built in one pass over it:
+//! the end of each string is then the next bit, found without looking at
+//! the bytes again (strings are most of a trace line, and most of them
+//! short ids and keys, where a search's set-up cost more than it found).
+//! Only for lines without backslashes or control characters (nearly every
+//! line acpx writes), where every quote ends or starts a string.
+
+/// Lines up to this many bytes get a bitmap (longer ones, rare, are
+/// searched as before).
+const WORDS: usize = 16;
+pub(super) const MAX_LEN: usize = WORDS * 64;
+
+pub(super) struct Quotes {
+    /// Bit `i % 64` of word `i / 64`: byte `i` is a `"`.
+    words: [u64; WORDS],
+    len: usize,
+}
+
+/// What one pass over a line found.
+pub(super) struct LineBytes {
+    pub controls: bool,
+    /// Every byte is below 0x80 (so the line is UTF-8).
+    pub ascii: bool,
+    /// The quote bitmap, when the line is short enough and has no
+    /// backslash or control character.
+    pub quotes: Option<Quotes>,
+}
+
+#[inline(always)]
+pub(super) fn survey(line: &[u8]) -> LineBytes {
+    if line.len() > MAX_LEN {
+        let controls = line.iter().fold(false, |any, &b| any | (b < 0x20));
+        return LineBytes {
+            controls,
+            ascii: false,
+            quotes: None,
+        };
+    }
+    let mut words = [0u64; WORDS];
+    let mut flags = Flags::default();
+    let mut chunks = line.chunks_exact(64);
+    for (word, chunk) in words.iter_mut().zip(&mut chunks) {
+        let mut block = [0u8; 64];
+        block.copy_from_slice(chunk);
+        *word = block_bits(&block, &mut flags);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        // Padded with a byte that is none of those looked for.
+        let mut block = [b' '; 64];
+        block[..rest.len()].copy_from_slice(rest);
+        words[line.len() / 64] = block_bits(&block, &mut flags);
+    }
+    let (controls, backslash) = (flags.controls != 0, flags.backslash != 0);
+    LineBytes {
+        controls,
+        ascii: flags.high == 0,
+        quotes: (!controls && !backslash).then_some(Quotes {
+            words,
+            len: line.len(),
+        }),
+    }
+}
+
+/// Whether any control character or backslash was seen (non-zero: yes).
+#[derive(Default)]
+struct Flags {
+    controls: u64,
+    backslash: u64,
+    /// Bytes of 0x80 and above.
+    high: u64,
+}
+
+/// The quote bits of a 64-byte block, noting controls and backslashes.
+#[cfg(target_arch = "x86_64")]
+fn block_bits(block: &[u8; 64], flags: &mut Flags) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut quotes = 0u64;
+    for part in 0..4 {
+        // SAFETY: SSE2 is part of every x86_64 target; the load reads 16
+        // bytes inside `block` (unaligned loads are allowed).
+        let (quote, control, backslash, high) = unsafe {
+            let bytes = _mm_loadu_si128(block.as_ptr().add(part * 16).cast::<__m128i>());
+            let quote = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8)));
+            let backslash = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8)));
+            // b < 0x20 exactly when max(b, 0x1f) == 0x1f.
+            let low = _mm_set1_epi8(0x1f);
+            let control = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(bytes, low), low));
+            (quote, control, backslash, _mm_movemask_epi8(bytes))
+        };
+        quotes |= u64::from(quote as u16) << (part * 16);
+        flags.controls |= control as u64;
+        flags.backslash |= backslash as u64;
+        flags.high |= high as u64;
+    }
+    quotes
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn block_bits(block: &[u8; 64], flags: &mut Flags) -> u64 {
+    let mut quotes = 0u64;
+    for (j, &b) in block.iter().enumerate() {
+        quotes |= u64::from(b == b'"') << j;
+        flags.controls |= u64::from(b < 0x20);
+        flags.backslash |= u64::from(b == b'\\');
+        flags.high |= u64::from(b >= 0x80);
+    }
+    quotes
+}
+
+impl Quotes {
+    /// The first quote at or after `from`.
+    #[inline]
+    pub(super) fn next(&self, from: usize) -> Option<usize> {
+        if from >= self.len {
+            return None;
+        }
+        let mut word = from / 64;
+        let mut bits = self.words[word] & (!0u64 << (from % 64));
+        while bits == 0 {
+            word += 1;
+            if word * 64 >= self.len {
+                return None;
+            }
+            bits = self.words[word];
+        }
+        Some(word * 64 + bits.trailing_zeros() as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_quote_is_found_in_lines_of_every_length() {
+        for len in [0, 1, 63, 64, 65, 127, 128, 200, MAX_LEN - 1, MAX_LEN] {
+            let mut line = vec![b'a'; len];
+            let mut expected = Vec::new();
+            for at in (0..len).filter(|at| at % 7 == 3 || *at == len - 1) {
+                line[at] = b'"';
+                expected.push(at);
+            }
+            let quotes = survey(&line).quotes.expect("plain line");
+            let mut found = Vec::new();
+            let mut from = 0;
+            while let Some(at) = quotes.next(from) {
+                found.push(at);
+                from = at + 1;
+            }
+            assert_eq!(found, expected, "length {len}");
+        }
+    }
+
+    #[test]
+    fn lines_with_escapes_controls_or_great_length_get_no_bitmap() {
+        assert!(survey(br#"{"a":"b\"c"}"#).quotes.is_none());
+        let control = survey(b"{\"a\":\"b\tc\"}");
+        assert!(control.controls && control.quotes.is_none());
+        let long = vec![b'a'; MAX_LEN + 1];
+        let long = survey(&long);
+        assert!(!long.controls && long.quotes.is_none());
+        assert!(survey(br#"{"a":"b"}"#).quotes.is_some());
+    }
+}
