@@ -219,29 +219,37 @@ fn scan_range(
     progress: &mut dyn FnMut(u64),
     on_prefix: &mut dyn FnMut(&TraceIndex),
 ) -> Result<Vec<u8>, BundleError> {
+    // `buf[..kept]` holds the bytes read and not yet indexed (a partial
+    // line); the buffer is zeroed only when it grows, not at every read.
     let mut buf: Vec<u8> = Vec::new();
+    let mut kept = 0;
     let mut position = index.scan_position();
     loop {
-        let read_from = position.offset + buf.len() as u64;
+        let read_from = position.offset + kept as u64;
         let want = end.map_or(CHUNK, |end| CHUNK.min(end.saturating_sub(read_from)));
         if want == 0 {
+            buf.truncate(kept);
             return Ok(buf);
         }
-        let kept = buf.len();
-        buf.resize(kept + want as usize, 0);
-        let read =
-            read_into(file, read_from, &mut buf[kept..]).map_err(|e| BundleError::io(path, e))?;
-        buf.truncate(kept + read);
+        if buf.len() < kept + want as usize {
+            buf.resize(kept + want as usize, 0);
+        }
+        let read = read_into(file, read_from, &mut buf[kept..kept + want as usize])
+            .map_err(|e| BundleError::io(path, e))?;
+        let filled = kept + read;
         if read == 0 {
+            buf.truncate(kept);
             return Ok(buf);
         }
-        let next = scan_complete_lines(&buf, position, |line, raw| {
+        let next = scan_complete_lines(&buf[..filled], position, |line, raw| {
             index.push_complete_line(line, raw, path)
         })?;
-        buf.drain(..(next.offset - position.offset) as usize);
+        let consumed = (next.offset - position.offset) as usize;
+        buf.copy_within(consumed..filled, 0);
+        kept = filled - consumed;
         position = next;
         index.set_scan_position(position);
-        if buf.len() > safe_open::MAX_LINE {
+        if kept > safe_open::MAX_LINE {
             return Err(BundleError::syntax(
                 path,
                 position.lines + 1,
@@ -251,7 +259,7 @@ fn scan_range(
                 ),
             ));
         }
-        progress(position.offset + buf.len() as u64);
+        progress(position.offset + kept as u64);
         on_prefix(index);
     }
 }
