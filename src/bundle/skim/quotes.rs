@@ -3,7 +3,9 @@
 //! the bytes again (strings are most of a trace line, and most of them
 //! short ids and keys, where a search's set-up cost more than it found).
 //! Only for lines without backslashes or control characters (nearly every
-//! line acpx writes), where every quote ends or starts a string.
+//! line acpx writes), where every quote ends or starts a string; in other
+//! lines a string's end is searched for (`quote_or_backslash`,
+//! `special_byte`).
 
 /// Lines up to this many bytes get a bitmap (longer ones, rare, are
 /// searched as before).
@@ -128,6 +130,58 @@ impl Quotes {
         }
         Some(word * 64 + bits.trailing_zeros() as usize)
     }
+}
+
+/// Position of the first `"` or `\` in a line without control
+/// characters: the first 32 bytes eight at a time (most strings of a trace
+/// line are short ids and keys), then `memchr2`'s vector search.
+pub(super) fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    let exact = |b: &u8| *b == b'"' || *b == b'\\';
+    let head = bytes.len().min(32) / 8 * 8;
+    for at in (0..head).step_by(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        let x = u64::from_le_bytes(word);
+        if has_zero_byte(x ^ (LO * u64::from(b'"'))) | has_zero_byte(x ^ (LO * u64::from(b'\\')))
+            != 0
+        {
+            return bytes[at..at + 8].iter().position(exact).map(|p| at + p);
+        }
+    }
+    memchr::memchr2(b'"', b'\\', &bytes[head..]).map(|p| head + p)
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero when a byte of `x` is zero (false hits are possible only
+/// above a real one, so the first hit is exact).
+fn has_zero_byte(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Position of the first `"`, `\` or control character, eight bytes at a
+/// time (strings are most of a trace line). Also `plain_json`'s.
+pub(crate) fn special_byte(bytes: &[u8]) -> Option<usize> {
+    let has_zero = has_zero_byte;
+    let exact = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Bytes below 0x20, or equal to `"` or `\` (the test can have
+        // false hits, never misses: the exact byte is looked for then).
+        let below = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let hit = below | has_zero(x ^ (LO * b'"' as u64)) | has_zero(x ^ (LO * b'\\' as u64));
+        if hit != 0 {
+            if let Some(p) = chunk.iter().position(exact) {
+                return Some(at + p);
+            }
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(exact).map(|p| at + p)
 }
 
 #[cfg(test)]
