@@ -48,15 +48,82 @@ pub(crate) fn skim_event_with_refs<'a>(line: &'a [u8], walk: &mut RefWalk) -> Op
     skimmed
 }
 
+/// How every line acpx writes begins: read without the general object
+/// loop (the `scope` between is skipped as any unknown field is).
+const HEAD: [&[u8]; 5] = [
+    b"{\"seq\":",
+    b",\"at\":",
+    b",\"runId\":",
+    b",\"scope\":",
+    b",\"type\":",
+];
+
 impl<'a> Scanner<'a> {
     fn skim_envelope(&mut self) -> Option<Skimmed<'a>> {
+        if self.refs.is_none() {
+            if let Some(out) = self.skim_acpx_envelope() {
+                return Some(out);
+            }
+            self.i = 0;
+        }
+        self.skim_any_envelope()
+    }
+
+    /// A line in acpx's own shape: its first five fields in acpx's order
+    /// and spelling, no whitespace; the rest read as `skim_any_envelope`
+    /// reads fields. `None` for anything else (the caller starts over).
+    fn skim_acpx_envelope(&mut self) -> Option<Skimmed<'a>> {
+        let mut out = Skimmed::default();
+        self.literal(HEAD[0])?;
+        out.seq = self.unsigned()?;
+        self.literal(HEAD[1])?;
+        out.at = self.optional_str()?;
+        self.literal(HEAD[2])?;
+        out.run_id = self.optional_str()?;
+        self.literal(HEAD[3])?;
+        self.value(1)?;
+        self.literal(HEAD[4])?;
+        out.kind = self.plain_str()?;
+        let mut seen = 0b1111u16;
+        loop {
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+            let (key, escaped) = self.string()?;
+            if escaped || self.text.is_none() {
+                return None;
+            }
+            let key = &self.b[key];
+            self.eat(b':')?;
+            self.envelope_field(key, &mut out, &mut seen)?;
+        }
+        (self.i == self.b.len()).then_some(out)
+    }
+
+    fn skim_any_envelope(&mut self) -> Option<Skimmed<'a>> {
         let s = self;
         let line = s.b;
         let mut out = Skimmed::default();
-        let (mut has_seq, mut has_kind) = (false, false);
         let mut seen = 0u16;
         s.ws();
-        s.object(|s, key| {
+        s.object(|s, key| s.envelope_field(key, &mut out, &mut seen))?;
+        s.ws();
+        let (has_seq, has_kind) = (seen & 1 != 0, seen & (1 << 3) != 0);
+        (s.i == line.len() && has_seq && has_kind).then_some(out)
+    }
+
+    /// One field of the envelope (after its colon): kept, or skipped.
+    /// `seen` has a bit for each kept field read (a duplicate is refused,
+    /// as serde refuses it).
+    #[inline]
+    fn envelope_field(&mut self, key: &[u8], out: &mut Skimmed<'a>, seen: &mut u16) -> Option<()> {
+        let s = self;
+        {
             let bit = match key {
                 b"seq" => 0,
                 b"at" => 1,
@@ -68,30 +135,22 @@ impl<'a> Scanner<'a> {
                 b"payload" => 7,
                 _ => return s.value(1),
             };
-            if seen & (1 << bit) != 0 {
+            if *seen & (1 << bit) != 0 {
                 return None; // serde refuses a duplicate field
             }
-            seen |= 1 << bit;
+            *seen |= 1 << bit;
             match bit {
-                0 => {
-                    out.seq = s.unsigned()?;
-                    has_seq = true;
-                }
+                0 => out.seq = s.unsigned()?,
                 1 => out.at = s.optional_str()?,
                 2 => out.run_id = s.optional_str()?,
-                3 => {
-                    out.kind = s.plain_str()?;
-                    has_kind = true;
-                }
+                3 => out.kind = s.plain_str()?,
                 4 => out.node_id = s.optional_str()?,
                 5 => out.attempt_id = s.optional_str()?,
                 6 => out.session_id = s.optional_str()?,
-                _ => s.payload(&mut out)?,
+                _ => s.payload(out)?,
             }
             Some(())
-        })?;
-        s.ws();
-        (s.i == line.len() && has_seq && has_kind).then_some(out)
+        }
     }
 }
 

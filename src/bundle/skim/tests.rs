@@ -80,3 +80,48 @@ fn special_bytes_are_found_wherever_they_are() {
         }
     }
 }
+
+#[test]
+fn lines_in_acpx_shape_read_as_any_line_does() {
+    let head = r#"{"seq":3,"at":"2026-01-01T00:00:00.000Z","runId":"r","scope":"node","type":"node_outcome""#;
+    fn kept(line: &str) -> Option<(u64, String, Option<String>, Option<String>)> {
+        let own = |s: Option<&str>| s.map(str::to_string);
+        skim_event(line.as_bytes())
+            .map(|s| (s.seq, s.kind.to_string(), own(s.node_id), own(s.outcome)))
+    }
+    let some = |seq, kind: &str, node: Option<&str>, outcome: Option<&str>| {
+        Some((
+            seq,
+            kind.to_string(),
+            node.map(str::to_string),
+            outcome.map(str::to_string),
+        ))
+    };
+    assert_eq!(
+        kept(&format!(
+            r#"{head},"nodeId":"n","payload":{{"outcome":"ok"}}}}"#
+        )),
+        some(3, "node_outcome", Some("n"), Some("ok"))
+    );
+    // Whitespace, in the head or after it: the general reading.
+    assert_eq!(
+        kept(&format!(r#"{head}, "nodeId" : "n" }} "#)),
+        some(3, "node_outcome", Some("n"), None)
+    );
+    assert_eq!(
+        kept(r#"{ "seq":3,"at":null,"runId":null,"scope":{"a":[1]},"type":"x"}"#),
+        some(3, "x", None, None)
+    );
+    // Duplicates of fields the head read, and a head field of the wrong type.
+    for line in [
+        format!(r#"{head},"seq":4}}"#),
+        format!(r#"{head},"type":"other"}}"#),
+        format!(r#"{head},"at":"again"}}"#),
+        r#"{"seq":3,"at":1,"runId":"r","scope":"s","type":"a"}"#.to_string(),
+        r#"{"seq":3,"at":"x","runId":"r","scope":"s","type":null}"#.to_string(),
+        format!(r#"{head},"nodeId":"n""#),
+        format!(r#"{head}}} x"#),
+    ] {
+        assert_eq!(kept(&line), None, "{line}");
+    }
+}
