@@ -152,6 +152,7 @@ fn write_into(
     dirs: &mut Dirs,
     step: &dyn Fn(CutStep) -> Result<()>,
 ) -> Result<CutSummary> {
+    let started = std::time::Instant::now();
     let run = request.run;
     let bundle = &run.bundle;
     let root = &bundle.root;
@@ -200,8 +201,10 @@ fn write_into(
                 &trace_path,
                 dirs,
             )?;
+            stage("trace", started);
             step(CutStep::Trace)?;
             let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
+            stage("sessions", started);
             step(CutStep::Sessions)?;
             Ok((cut, sessions))
         })();
@@ -217,7 +220,11 @@ fn write_into(
         (recorded, written)
     });
     let (cut, sessions) = written?;
-    let recorded = recorded?;
+    let mut recorded = recorded?;
+    for (file, path) in std::mem::take(&mut recorded.unsynced) {
+        dirs.sync_later(file, &path)?;
+    }
+    stage("joined", started);
 
     let (status_detail, input_patch) = match &request.kind {
         CutKind::Fork { input_patch, .. } => (
@@ -240,6 +247,7 @@ fn write_into(
     };
     let mut refs = write_projections(&point, recorded, dest, dirs)?;
     refs.extend(cut.refs.iter().cloned());
+    stage("projections", started);
     step(CutStep::Projections)?;
 
     let manifest = manifest(
@@ -258,13 +266,16 @@ fn write_into(
     )?;
     step(CutStep::Flow)?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
+    stage("linked", started);
     step(CutStep::Linked)?;
     // Last: until the manifest exists, the folder is not a bundle to anyone
     // (and every other file is durable before it is written).
     dirs.wait_files()?;
+    stage("files synced", started);
     files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
     step(CutStep::Manifest)?;
     dirs.sync_all()?;
+    stage("folders synced", started);
     step(CutStep::Synced)?;
     Ok(CutSummary {
         run_id: request.run_id.clone(),
@@ -274,6 +285,12 @@ fn write_into(
         next_node,
         artifacts,
     })
+}
+
+/// A debug log line: how long after `started` the cut reached `name`.
+pub(super) fn stage(name: &str, started: std::time::Instant) {
+    let at_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::debug!(stage = name, at_ms = format!("{at_ms:.1}"), "cut stage");
 }
 
 /// The path of a bundle file relative to the bundle (every path the bundle

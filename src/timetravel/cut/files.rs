@@ -3,7 +3,7 @@
 //! reported written, so a crash after `write_cut` returns loses nothing.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -96,7 +96,8 @@ pub(crate) fn finish_later(writer: BufWriter<File>, path: &Path, dirs: &mut Dirs
     dirs.sync_later(file, path)
 }
 
-fn flushed(writer: BufWriter<File>, path: &Path) -> Result<File> {
+/// Flushes a file made by [`create`] (its sync is the caller's).
+pub(crate) fn flushed(writer: BufWriter<File>, path: &Path) -> Result<File> {
     writer
         .into_inner()
         .map_err(|e| TimeTravelError::io(path, e.into_error()))
@@ -149,7 +150,28 @@ fn copy_open(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result
     Ok(copied)
 }
 
-fn copy_unsynced(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result<(File, u64)> {
+/// The first `len` bytes of the open file `source` (at `from`) copied into
+/// a new file `to` inside the kernel, whatever its read position; not yet
+/// synced. Returns the copy and how many bytes it holds.
+pub(crate) fn copy_from_start(
+    source: &File,
+    from: &Path,
+    to: &Path,
+    len: u64,
+) -> Result<(File, u64)> {
+    let mut source = source;
+    source
+        .seek(io::SeekFrom::Start(0))
+        .map_err(|e| TimeTravelError::io(from, e))?;
+    copy_unsynced(source, from, to, Some(len))
+}
+
+fn copy_unsynced(
+    source: impl Read,
+    from: &Path,
+    to: &Path,
+    limit: Option<u64>,
+) -> Result<(File, u64)> {
     let mut target = create(to)?
         .into_inner()
         .map_err(|e| TimeTravelError::io(to, e.into_error()))?;

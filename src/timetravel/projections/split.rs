@@ -14,6 +14,8 @@ use std::ops::{ControlFlow, Range};
 
 use serde::de::IgnoredAny;
 
+use super::nested::{Fed, Nested};
+
 /// Bytes read at a time.
 pub(super) const CHUNK: usize = 4 << 20;
 
@@ -25,6 +27,8 @@ const MAX_DEPTH: usize = 64;
 struct Window<R> {
     reader: R,
     buf: Vec<u8>,
+    /// Bytes of the file before `buf[0]`.
+    dropped: u64,
     chunk: usize,
     eof: bool,
 }
@@ -38,6 +42,7 @@ impl<R: Read> Window<R> {
             return None;
         }
         self.buf.drain(..keep_from);
+        self.dropped += keep_from as u64;
         let len = self.buf.len();
         self.buf.resize(len + self.chunk, 0);
         let read = loop {
@@ -66,6 +71,9 @@ struct Scan<R> {
     window: Window<R>,
     pos: usize,
     mark: usize,
+    /// The whitespace [`Scan::peek_token`] skipped since it was cleared
+    /// (a few bytes between two elements).
+    gap: Vec<u8>,
 }
 
 impl<R: Read> Scan<R> {
@@ -74,11 +82,13 @@ impl<R: Read> Scan<R> {
             window: Window {
                 reader,
                 buf: Vec::new(),
+                dropped: 0,
                 chunk: chunk.max(1),
                 eof: false,
             },
             pos: 0,
             mark: 0,
+            gap: Vec::new(),
         }
     }
 
@@ -101,11 +111,12 @@ impl<R: Read> Scan<R> {
                 return None;
             }
             match self.window.buf[self.pos] {
-                b' ' | b'\n' | b'\t' | b'\r' => {
+                c @ (b' ' | b'\n' | b'\t' | b'\r') => {
                     if self.mark == self.pos {
                         self.mark += 1;
                     }
                     self.pos += 1;
+                    self.gap.push(c);
                 }
                 c => return Some(c),
             }
@@ -163,37 +174,61 @@ impl<R: Read> Scan<R> {
     }
 
     /// Consumes the array of objects at `pos` (its `[` next), calling
-    /// `each` with every element's text; `Some(true)` when `each` stopped
-    /// early, `None` when the array is not a plain array of objects.
+    /// `each` with every element's text until it breaks; `None` when the
+    /// array is not a plain array of objects.
     fn objects(
         &mut self,
         outer_depth: usize,
         each: &mut dyn FnMut(&[u8]) -> Option<ControlFlow<()>>,
-    ) -> Option<bool> {
+    ) -> Option<Array> {
         if self.peek_token()? != b'[' {
             return None;
         }
         self.pos += 1;
+        self.gap.clear();
         if self.peek_token()? == b']' {
             self.pos += 1;
-            return Some(false);
+            let pretty = self.gap.is_empty();
+            return Some(Array {
+                stopped: false,
+                pretty,
+            });
         }
+        // `JSON.stringify(value, null, 2)` puts each element on a line of
+        // its own, indented one level deeper than the array.
+        let element_lead = indent(outer_depth + 1);
+        let mut pretty = true;
         loop {
             if self.peek_token()? != b'{' {
                 return None;
             }
+            pretty &= self.gap == element_lead;
             let span = self.object(outer_depth + 1)?;
-            if each(&self.window.buf[span])?.is_break() {
-                return Some(true);
-            }
+            let broke = each(&self.window.buf[span])?.is_break();
+            self.gap.clear();
             match self.peek_token()? {
-                b',' => self.pos += 1,
+                // Broken off before the end: the rest stays unread.
+                b',' if broke => {
+                    return Some(Array {
+                        stopped: true,
+                        pretty: false,
+                    })
+                }
+                b',' => {
+                    pretty &= self.gap.is_empty();
+                    self.pos += 1;
+                }
                 b']' => {
                     self.pos += 1;
-                    return Some(false);
+                    pretty &= self.gap == indent(outer_depth);
+                    return Some(Array {
+                        stopped: false,
+                        pretty,
+                    });
                 }
                 _ => return None,
             }
+            self.gap.clear();
             self.mark = self.pos;
         }
     }
@@ -204,6 +239,34 @@ impl<R: Read> Scan<R> {
     }
 }
 
+/// What [`Scan::objects`] found.
+struct Array {
+    /// `each` broke off before the last element.
+    stopped: bool,
+    /// Read to its end, and laid out between the elements exactly as
+    /// `JSON.stringify(value, null, 2)` lays out an array of objects.
+    pretty: bool,
+}
+
+/// A newline and two spaces per level.
+fn indent(depth: usize) -> Vec<u8> {
+    let mut lead = vec![b'\n'];
+    lead.resize(1 + 2 * depth, b' ');
+    lead
+}
+
+/// How [`each_object`] read the array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ArrayEnd {
+    /// `each` broke off before the last element.
+    Stopped,
+    /// To the end: the file is `JSON.stringify(array, null, 2)` and a
+    /// newline, byte for byte, if every element is written back as read.
+    Pretty,
+    /// To the end, laid out some other way.
+    Other,
+}
+
 /// Calls `each` with the text of every element of the JSON array read
 /// from `reader`, until it breaks. `each` answers `None` for an element it
 /// cannot judge. `None` (the caller then reads the file the slow way) unless
@@ -212,20 +275,49 @@ pub(super) fn each_object(
     reader: impl Read,
     chunk: usize,
     mut each: impl FnMut(&str) -> Option<ControlFlow<()>>,
-) -> Option<()> {
+) -> Option<ArrayEnd> {
     let mut scan = Scan::new(reader, chunk);
     // A raw value read by serde is text: so is each element.
     let mut each_text = |bytes: &[u8]| each(std::str::from_utf8(bytes).ok()?);
-    let stopped = scan.objects(0, &mut each_text)?;
-    (stopped || scan.at_end()).then_some(())
+    scan.peek_token();
+    let flush_left = scan.gap.is_empty();
+    let array = scan.objects(0, &mut each_text)?;
+    if array.stopped {
+        return Some(ArrayEnd::Stopped);
+    }
+    scan.gap.clear();
+    if !scan.at_end() {
+        return None;
+    }
+    Some(match flush_left && array.pretty && scan.gap == b"\n" {
+        true => ArrayEnd::Pretty,
+        false => ArrayEnd::Other,
+    })
+}
+
+/// What [`without_array`] read.
+pub(super) struct Without {
+    /// The object, the array replaced by `null`.
+    pub rest: Vec<u8>,
+    /// Where in the file the array is, when it is the `known` text nested
+    /// (and the only value of `key`).
+    pub known_at: Option<Range<u64>>,
 }
 
 /// The JSON object read from `reader` with the value of every top-level
 /// `key` replaced by `null`, when each such value is an array of objects
-/// that serde accepts (they are never kept); `None` otherwise.
-pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Option<Vec<u8>> {
+/// that serde accepts (they are never kept), or the text `known` nested
+/// one level (`None` otherwise).
+pub(super) fn without_array(
+    reader: impl Read,
+    chunk: usize,
+    key: &str,
+    known: Option<&[u8]>,
+) -> Option<Without> {
     let mut scan = Scan::new(reader, chunk);
     let mut out = Vec::new();
+    let mut known_at = None;
+    let mut arrays = 0;
     let quoted = format!("\"{key}\"");
     if scan.peek_token()? != b'{' {
         return None;
@@ -281,14 +373,23 @@ pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Optio
                     return None;
                 }
                 scan.pos += 1;
-                // Ignored values are not checked as UTF-8 by serde either.
-                let mut check = |bytes: &[u8]| {
-                    serde_json::from_slice::<IgnoredAny>(bytes)
-                        .ok()
-                        .map(|_| ControlFlow::Continue(()))
-                };
-                if scan.objects(1, &mut check)? {
-                    return None;
+                arrays += 1;
+                match known {
+                    Some(text) => {
+                        scan.peek_token()?;
+                        known_at = Some(scan.matching(text)?);
+                    }
+                    None => {
+                        // Ignored values are not checked as UTF-8 by serde either.
+                        let mut check = |bytes: &[u8]| {
+                            serde_json::from_slice::<IgnoredAny>(bytes)
+                                .ok()
+                                .map(|_| ControlFlow::Continue(()))
+                        };
+                        if scan.objects(1, &mut check)?.stopped {
+                            return None;
+                        }
+                    }
                 }
                 out.extend_from_slice(b":null");
                 previous = b']';
@@ -308,7 +409,11 @@ pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Optio
             b'}' | b']' => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
-                    return scan.at_end().then_some(out);
+                    let known_at = known_at.filter(|_| arrays == 1);
+                    return scan.at_end().then_some(Without {
+                        rest: out,
+                        known_at,
+                    });
                 }
             }
             _ => {}
@@ -320,6 +425,27 @@ pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Optio
 }
 
 impl<R: Read> Scan<R> {
+    /// Consumes `text` nested one level, which must come next, and returns
+    /// where in the file it was; `None` at the first byte that differs.
+    fn matching(&mut self, text: &[u8]) -> Option<Range<u64>> {
+        let start = self.window.dropped + self.pos as u64;
+        let mut nested = Nested::new(text);
+        loop {
+            self.mark = self.pos;
+            if !self.ready() {
+                return None;
+            }
+            match nested.feed(&self.window.buf[self.pos..]) {
+                Fed::Done(n) => {
+                    self.pos += n;
+                    return Some(start..self.window.dropped + self.pos as u64);
+                }
+                Fed::More => self.pos = self.window.buf.len(),
+                Fed::Mismatch => return None,
+            }
+        }
+    }
+
     /// Consumes the string at `pos` and returns its span, quotes included.
     fn object_key(&mut self) -> Option<Range<usize>> {
         self.mark = self.pos;
@@ -352,7 +478,7 @@ mod tests {
             seen.push(item.to_string());
             Some(ControlFlow::Continue(()))
         })
-        .map(|()| seen)
+        .map(|_| seen)
     }
 
     #[test]
@@ -395,17 +521,60 @@ mod tests {
     }
 
     #[test]
+    fn only_a_file_as_json_stringify_writes_it_is_pretty() {
+        let records = serde_json::json!([
+            {"a": "x\\\"]", "b": [1, {"c": null}]},
+            {},
+            {"d": {"e": []}}
+        ]);
+        let end = |text: &str, chunk: usize| {
+            each_object(text.as_bytes(), chunk, |_| Some(ControlFlow::Continue(())))
+        };
+        let pretty = serde_json::to_string_pretty(&records).expect("json") + "\n";
+        let compact = serde_json::to_string(&records).expect("json") + "\n";
+        for chunk in [1, 2, 7, 4096] {
+            assert_eq!(end(&pretty, chunk), Some(ArrayEnd::Pretty), "chunk {chunk}");
+            assert_eq!(end("[]\n", chunk), Some(ArrayEnd::Pretty));
+            for other in [
+                compact.clone(),
+                pretty.trim_end().to_string(),
+                pretty.clone() + "\n",
+                format!(" {pretty}"),
+                pretty.replace("},\n  {", "}, \n  {"),
+                pretty.replacen("\n  {", "\n   {", 1),
+                pretty.replace("\n]", "\n ]"),
+                "[ ]\n".to_string(),
+            ] {
+                assert_eq!(end(&other, chunk), Some(ArrayEnd::Other), "{other:?}");
+            }
+        }
+        let stopped = each_object(pretty.as_bytes(), 3, |_| Some(ControlFlow::Break(())));
+        assert_eq!(stopped, Some(ArrayEnd::Stopped));
+        // Broken off at the last element: the array was read whole.
+        let mut seen = 0;
+        let last = each_object(pretty.as_bytes(), 3, |_| {
+            seen += 1;
+            Some(match seen {
+                3 => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            })
+        });
+        assert_eq!(last, Some(ArrayEnd::Pretty));
+    }
+
+    #[test]
     fn stopping_early_leaves_the_rest_unread() {
         let mut count = 0;
         let done = each_object("[{}, {}, not json".as_bytes(), 4, |_| {
             count += 1;
             Some(ControlFlow::Break(()))
         });
-        assert_eq!((done, count), (Some(()), 1));
+        assert_eq!((done, count), (Some(ArrayEnd::Stopped), 1));
     }
 
     fn without(text: &str, chunk: usize) -> Option<String> {
-        without_array(text.as_bytes(), chunk, "steps").map(|b| String::from_utf8(b).expect("utf8"))
+        without_array(text.as_bytes(), chunk, "steps", None)
+            .map(|w| String::from_utf8(w.rest).expect("utf8"))
     }
 
     #[test]
