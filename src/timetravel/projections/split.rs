@@ -16,6 +16,8 @@ use serde::de::IgnoredAny;
 
 use super::nested::{Fed, Nested};
 
+mod pretty;
+
 /// Bytes read at a time.
 pub(super) const CHUNK: usize = 4 << 20;
 
@@ -34,15 +36,13 @@ struct Window<R> {
 }
 
 impl<R: Read> Window<R> {
-    /// Reads more, first dropping `buf[..keep_from]`; returns how far the
-    /// kept bytes moved down, or `None` at the end of the file (or on an
-    /// error, which the streaming reader will meet and report).
+    /// Reads more, then drops `buf[..keep_from]`; returns how far the kept
+    /// bytes moved down, or `None` (nothing moved) at the end of the file
+    /// (or on an error, which the streaming reader will meet and report).
     fn fill(&mut self, keep_from: usize) -> Option<usize> {
         if self.eof {
             return None;
         }
-        self.buf.drain(..keep_from);
-        self.dropped += keep_from as u64;
         let len = self.buf.len();
         self.buf.resize(len + self.chunk, 0);
         let read = loop {
@@ -61,6 +61,8 @@ impl<R: Read> Window<R> {
             self.eof = true;
             return None;
         }
+        self.buf.drain(..keep_from);
+        self.dropped += keep_from as u64;
         Some(keep_from)
     }
 }
@@ -203,7 +205,14 @@ impl<R: Read> Scan<R> {
                 return None;
             }
             pretty &= self.gap == element_lead;
-            let span = self.object(outer_depth + 1)?;
+            let span = match pretty {
+                true => self.pretty_object(outer_depth + 1),
+                false => None,
+            };
+            let span = match span {
+                Some(span) => span,
+                None => self.object(outer_depth + 1)?,
+            };
             let broke = each(&self.window.buf[span])?.is_break();
             self.gap.clear();
             match self.peek_token()? {
