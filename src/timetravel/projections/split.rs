@@ -36,12 +36,15 @@ struct Window<R> {
 }
 
 impl<R: Read> Window<R> {
-    /// Reads more, then drops `buf[..keep_from]`; returns how far the kept
-    /// bytes moved down, or `None` (nothing moved) at the end of the file
-    /// (or on an error, which the streaming reader will meet and report).
-    fn fill(&mut self, keep_from: usize) -> Option<usize> {
+    /// Drops `buf[..keep_from]` and reads more; returns whether it did
+    /// (`false` at the end of the file, or on an error, which the streaming
+    /// reader will meet and report). The kept bytes move down by
+    /// `keep_from` either way.
+    fn fill(&mut self, keep_from: usize) -> bool {
+        self.buf.drain(..keep_from);
+        self.dropped += keep_from as u64;
         if self.eof {
-            return None;
+            return false;
         }
         let len = self.buf.len();
         self.buf.resize(len + self.chunk, 0);
@@ -49,21 +52,12 @@ impl<R: Read> Window<R> {
             match self.reader.read(&mut self.buf[len..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.buf.truncate(len);
-                    self.eof = true;
-                    return None;
-                }
+                Err(_) => break 0,
             }
         };
         self.buf.truncate(len + read);
-        if read == 0 {
-            self.eof = true;
-            return None;
-        }
-        self.buf.drain(..keep_from);
-        self.dropped += keep_from as u64;
-        Some(keep_from)
+        self.eof = read == 0;
+        !self.eof
     }
 }
 
@@ -97,11 +91,12 @@ impl<R: Read> Scan<R> {
     /// Makes `buf[pos]` readable; `false` at the end of the file.
     fn ready(&mut self) -> bool {
         while self.pos >= self.window.buf.len() {
-            let Some(moved) = self.window.fill(self.mark) else {
+            let more = self.window.fill(self.mark);
+            self.pos -= self.mark;
+            self.mark = 0;
+            if !more {
                 return false;
-            };
-            self.pos -= moved;
-            self.mark -= moved;
+            }
         }
         true
     }
