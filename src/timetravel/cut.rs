@@ -258,12 +258,8 @@ fn write_into(
         &sessions,
         &now,
     )?;
-    files::copy_prefix(
-        root,
-        &bundle.paths.flow,
-        &target(dirs, &bundle.paths.flow)?,
-        None,
-    )?;
+    let flow_to = target(dirs, &bundle.paths.flow)?;
+    files::copy_prefix_later(root, &bundle.paths.flow, &flow_to, None, dirs)?;
     step(CutStep::Flow)?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
     stage("linked", started);

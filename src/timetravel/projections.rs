@@ -75,48 +75,76 @@ pub(crate) struct Recorded {
 /// writes the kept step records to `steps_to` (the cut's `steps.json`).
 pub(crate) fn read_recorded(run: &Run, last: usize, steps_to: &Path) -> Result<Recorded> {
     let started = std::time::Instant::now();
-    let steps = recorded_steps(run, last)?;
+    let Some((steps, source)) = recorded_steps(run, last)? else {
+        let (run_state, known_steps) = read_run_state(run, None)?;
+        return Ok(Recorded {
+            steps: None,
+            run_state,
+            known_steps,
+            unsynced: Vec::new(),
+        });
+    };
     super::cut::stage("steps read", started);
-    let mut unsynced = Vec::new();
-    let steps = match steps {
-        Some((steps, source)) => {
-            let from = &run.bundle.paths.steps_projection;
-            let copied = match steps.verbatim {
-                true => copy_verbatim(&source, from, steps_to, steps.text.len() as u64 + 1)?,
-                false => None,
-            };
-            let written = match copied {
-                Some(file) => file,
-                None => write_steps(steps_to, &steps)?,
-            };
-            unsynced.push((written, steps_to.to_path_buf()));
-            Some(steps)
-        }
-        None => None,
-    };
-    super::cut::stage("steps written", started);
-    let bundle = &run.bundle;
-    // Every record kept as the source holds them: its `run.json` may hold
-    // them just so.
-    let known = steps
-        .as_ref()
-        .filter(|s| s.verbatim)
-        .map(|s| s.text.as_str());
-    let (run_state, known_steps) = match bundle.open_file(&bundle.paths.run_projection) {
-        Ok((file, _)) => {
-            let (map, known) = read_without_steps(file, &bundle.paths.run_projection, known)?;
-            (Some(map), known)
-        }
-        Err(err) if safe_open::is_absent(&err) => (None, None),
-        Err(err) => return Err(err.into()),
-    };
+    // The cut's `steps.json` is written (the kernel copying it, when it is
+    // the source's) while `run.json` is read: they need only the records.
+    let (written, run_state) = std::thread::scope(|scope| {
+        let write = || write_steps_file(run, &steps, &source, steps_to);
+        let writer = std::thread::Builder::new()
+            .name("reel-cut-steps".into())
+            .spawn_scoped(scope, write);
+        // Every record kept as the source holds them: its `run.json` may
+        // hold them just so.
+        let known = steps.verbatim.then_some(steps.text.as_str());
+        let run_state = read_run_state(run, known);
+        let written = match writer {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TimeTravelError::Invalid("writing steps.json failed".into()))
+            }),
+            Err(_) => write(),
+        };
+        (written, run_state)
+    });
+    let unsynced = vec![(written?, steps_to.to_path_buf())];
+    let (run_state, known_steps) = run_state?;
     super::cut::stage("run read", started);
     Ok(Recorded {
-        steps,
+        steps: Some(steps),
         run_state,
         known_steps,
         unsynced,
     })
+}
+
+/// `run.json` without its steps (`None` without `run.json`), and where they
+/// are when they are the known records nested.
+type RunState = (Option<Map<String, Value>>, Option<KnownSteps>);
+
+/// `run.json` of the source without its steps, and where they are when
+/// they are `known` nested.
+fn read_run_state(run: &Run, known: Option<&str>) -> Result<RunState> {
+    let bundle = &run.bundle;
+    match bundle.open_file(&bundle.paths.run_projection) {
+        Ok((file, _)) => {
+            let (map, known) = read_without_steps(file, &bundle.paths.run_projection, known)?;
+            Ok((Some(map), known))
+        }
+        Err(err) if safe_open::is_absent(&err) => Ok((None, None)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Writes the cut's `steps.json` (not yet synced): the source's copied,
+/// when it is that, else the kept records.
+fn write_steps_file(run: &Run, steps: &Steps, source: &File, to: &Path) -> Result<File> {
+    let from = &run.bundle.paths.steps_projection;
+    let copied = match steps.verbatim {
+        true => copy_verbatim(source, from, to, steps.text.len() as u64 + 1)?,
+        false => None,
+    };
+    match copied {
+        Some(file) => Ok(file),
+        None => write_steps(to, steps),
+    }
 }
 
 /// The cut's `steps.json` copied from the source's (`source`, open at
@@ -202,7 +230,7 @@ pub(crate) fn write_projections(
         dirs,
     )?;
     let live_path = target(dirs, &bundle.paths.live_projection)?;
-    files::write_json(&live_path, &live)?;
+    files::write_json_later(&live_path, &live, dirs)?;
     Ok(refs)
 }
 

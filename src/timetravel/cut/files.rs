@@ -120,6 +120,19 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
     write_new(path, text.as_bytes())
 }
 
+/// [`write_json`], the file synced by `dirs` later: a small file's sync
+/// waits for the journal, and so for the large files written before it.
+pub(crate) fn write_json_later(path: &Path, value: &Value, dirs: &mut Dirs) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| TimeTravelError::Invalid(format!("{}: {e}", path.display())))?;
+    text.push('\n');
+    let mut writer = create(path)?;
+    writer
+        .write_all(text.as_bytes())
+        .map_err(|e| TimeTravelError::io(path, e))?;
+    finish_later(writer, path, dirs)
+}
+
 /// Copies the first `limit` bytes of `from` (all of it with `None`), a file
 /// of the bundle in `root`, into a new file `to`, synced.
 pub(crate) fn copy_prefix(root: &Path, from: &Path, to: &Path, limit: Option<u64>) -> Result<u64> {

@@ -109,7 +109,7 @@ pub(super) fn write_run(
     dirs: &mut Dirs,
 ) -> Result<()> {
     let Value::Object(map) = run_state else {
-        return files::write_json(path, run_state);
+        return files::write_json_later(path, run_state, dirs);
     };
     let json_error =
         |e: serde_json::Error| TimeTravelError::Invalid(format!("{}: {e}", path.display()));
