@@ -201,10 +201,10 @@ fn write_into(
                 &trace_path,
                 dirs,
             )?;
-            stage("trace", started);
+            super::log_stage("trace", started);
             step(CutStep::Trace)?;
             let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
-            stage("sessions", started);
+            super::log_stage("sessions", started);
             step(CutStep::Sessions)?;
             Ok((cut, sessions))
         })();
@@ -224,7 +224,7 @@ fn write_into(
     for (file, path) in std::mem::take(&mut recorded.unsynced) {
         dirs.sync_later(file, &path)?;
     }
-    stage("joined", started);
+    super::log_stage("joined", started);
 
     let (status_detail, input_patch) = match &request.kind {
         CutKind::Fork { input_patch, .. } => (
@@ -247,7 +247,7 @@ fn write_into(
     };
     let mut refs = write_projections(&point, recorded, dest, dirs)?;
     refs.extend(cut.refs.iter().cloned());
-    stage("projections", started);
+    super::log_stage("projections", started);
     step(CutStep::Projections)?;
 
     let manifest = manifest(
@@ -262,16 +262,16 @@ fn write_into(
     files::copy_prefix_later(root, &bundle.paths.flow, &flow_to, None, dirs)?;
     step(CutStep::Flow)?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
-    stage("linked", started);
+    super::log_stage("linked", started);
     step(CutStep::Linked)?;
     // Last: until the manifest exists, the folder is not a bundle to anyone
     // (and every other file is durable before it is written).
     dirs.wait_files()?;
-    stage("files synced", started);
+    super::log_stage("files synced", started);
     files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
     step(CutStep::Manifest)?;
     dirs.sync_all()?;
-    stage("folders synced", started);
+    super::log_stage("folders synced", started);
     step(CutStep::Synced)?;
     Ok(CutSummary {
         run_id: request.run_id.clone(),
@@ -281,12 +281,6 @@ fn write_into(
         next_node,
         artifacts,
     })
-}
-
-/// A debug log line: how long after `started` the cut reached `name`.
-pub(super) fn stage(name: &str, started: std::time::Instant) {
-    let at_ms = started.elapsed().as_secs_f64() * 1000.0;
-    tracing::debug!(stage = name, at_ms = format!("{at_ms:.1}"), "cut stage");
 }
 
 /// The path of a bundle file relative to the bundle (every path the bundle

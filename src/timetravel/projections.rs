@@ -84,7 +84,7 @@ pub(crate) fn read_recorded(run: &Run, last: usize, steps_to: &Path) -> Result<R
             unsynced: Vec::new(),
         });
     };
-    super::cut::stage("steps read", started);
+    super::log_stage("steps read", started);
     // The cut's `steps.json` is written (the kernel copying it, when it is
     // the source's) while `run.json` is read: they need only the records.
     let (written, run_state) = std::thread::scope(|scope| {
@@ -106,7 +106,7 @@ pub(crate) fn read_recorded(run: &Run, last: usize, steps_to: &Path) -> Result<R
     });
     let unsynced = vec![(written?, steps_to.to_path_buf())];
     let (run_state, known_steps) = run_state?;
-    super::cut::stage("run read", started);
+    super::log_stage("run read", started);
     Ok(Recorded {
         steps: Some(steps),
         run_state,
