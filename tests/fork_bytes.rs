@@ -41,3 +41,61 @@ fn step_records_reach_the_fork_byte_for_byte() {
     assert_eq!(outputs(&summary.dir), outputs(&run_dir));
     assert!(outputs(&run_dir).as_object().is_some_and(|o| !o.is_empty()));
 }
+
+/// `run.json`'s steps in a fork are the kept step records, whether the
+/// source's `run.json` holds them exactly as its `steps.json` does (then
+/// they are copied from it), lags a record behind, or lays them out
+/// otherwise: the same bytes every time, as `JSON.stringify` lays them out.
+#[test]
+fn run_json_steps_are_the_kept_records_however_the_source_holds_them() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-runs")
+        .join(RUN_ID);
+    let run_json = |dir: &Path| dir.join("projections/run.json");
+    let original = common::read_json(&run_json(&source));
+    let mut lagging = original.clone();
+    let steps = lagging["steps"].as_array_mut().expect("steps");
+    assert!(steps.len() > 1, "the sample has step records");
+    steps.pop();
+    let variants = [
+        ("as recorded", None),
+        ("a record behind", Some(pretty(&lagging))),
+        (
+            "compact",
+            Some(serde_json::to_string(&original).expect("json")),
+        ),
+    ];
+    let options = ForkOptions {
+        run_id: Some("2026-12-01T000000000Z-fork-bytes-00000000".into()),
+        now_ms: 1_764_547_200_000,
+        ..ForkOptions::default()
+    };
+    let mut forks = Vec::new();
+    for (what, text) in variants {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let run_dir = tmp.path().join(RUN_ID);
+        common::copy_dir(&source, &run_dir);
+        if let Some(text) = text {
+            fs::write(run_json(&run_dir), text).expect("write");
+        }
+        let run = Run::open(&run_dir).expect("open");
+        let summary = fork(&run, run.attempts.len() - 1, &options).expect(what);
+        let forked = fs::read_to_string(run_json(&summary.dir)).expect("run.json");
+        let value: Value = serde_json::from_str(&forked).expect("json");
+        let kept = common::read_json(&summary.dir.join("projections/steps.json"));
+        assert_eq!(value["steps"], kept, "{what}: the kept records");
+        assert_eq!(
+            kept,
+            common::read_json(&source.join("projections/steps.json"))
+        );
+        assert_eq!(forked, pretty(&value), "{what}: laid out as JSON.stringify");
+        forks.push((what, forked));
+    }
+    for (what, forked) in &forks[1..] {
+        assert_eq!(forked, &forks[0].1, "{what}");
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).expect("json") + "\n"
+}

@@ -152,6 +152,7 @@ fn write_into(
     dirs: &mut Dirs,
     step: &dyn Fn(CutStep) -> Result<()>,
 ) -> Result<CutSummary> {
+    let started = std::time::Instant::now();
     let run = request.run;
     let bundle = &run.bundle;
     let root = &bundle.root;
@@ -200,8 +201,10 @@ fn write_into(
                 &trace_path,
                 dirs,
             )?;
+            super::log_stage("trace", started);
             step(CutStep::Trace)?;
             let sessions = sessions::write_sessions(run, last, &cut, dest, dirs)?;
+            super::log_stage("sessions", started);
             step(CutStep::Sessions)?;
             Ok((cut, sessions))
         })();
@@ -217,7 +220,11 @@ fn write_into(
         (recorded, written)
     });
     let (cut, sessions) = written?;
-    let recorded = recorded?;
+    let mut recorded = recorded?;
+    for (file, path) in std::mem::take(&mut recorded.unsynced) {
+        dirs.sync_later(file, &path)?;
+    }
+    super::log_stage("joined", started);
 
     let (status_detail, input_patch) = match &request.kind {
         CutKind::Fork { input_patch, .. } => (
@@ -240,6 +247,7 @@ fn write_into(
     };
     let mut refs = write_projections(&point, recorded, dest, dirs)?;
     refs.extend(cut.refs.iter().cloned());
+    super::log_stage("projections", started);
     step(CutStep::Projections)?;
 
     let manifest = manifest(
@@ -250,21 +258,20 @@ fn write_into(
         &sessions,
         &now,
     )?;
-    files::copy_prefix(
-        root,
-        &bundle.paths.flow,
-        &target(dirs, &bundle.paths.flow)?,
-        None,
-    )?;
+    let flow_to = target(dirs, &bundle.paths.flow)?;
+    files::copy_prefix_later(root, &bundle.paths.flow, &flow_to, None, dirs)?;
     step(CutStep::Flow)?;
     let artifacts = copy_artifacts(run, &refs, dest, dirs, step)?;
+    super::log_stage("linked", started);
     step(CutStep::Linked)?;
     // Last: until the manifest exists, the folder is not a bundle to anyone
     // (and every other file is durable before it is written).
     dirs.wait_files()?;
+    super::log_stage("files synced", started);
     files::write_json(&target(dirs, &bundle.paths.manifest)?, &manifest)?;
     step(CutStep::Manifest)?;
     dirs.sync_all()?;
+    super::log_stage("folders synced", started);
     step(CutStep::Synced)?;
     Ok(CutSummary {
         run_id: request.run_id.clone(),

@@ -111,3 +111,10 @@ pub(crate) fn log_op<T>(
         }
     }
 }
+
+/// A debug log line: how long after `started` a fork or rewind reached
+/// `stage` (`--log` with `REEL_LOG_LEVEL=debug` shows where time goes).
+pub(crate) fn log_stage(stage: &str, started: std::time::Instant) {
+    let at_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::debug!(stage, at_ms = format!("{at_ms:.1}"), "cut stage");
+}

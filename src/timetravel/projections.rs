@@ -6,22 +6,25 @@
 //! `steps.json` can hold hundreds of megabytes, so its records are streamed
 //! one at a time; `run.json`'s copy of them is never parsed at all.
 
+mod nested;
+mod run_json;
 mod split;
 mod steps;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufReader, Seek, Write};
-use std::path::Path;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
+use self::run_json::{read_without_steps, write_run, KnownSteps, StepsText};
 use self::steps::{derived_steps, recorded_steps, Steps};
 use super::cut::files::{self, Dirs};
 use super::patch::merge_patch;
 use super::{Result, TimeTravelError};
 use crate::bundle::artifacts::collect_refs;
-use crate::bundle::{safe_open, BundleError};
+use crate::bundle::safe_open;
 use crate::model::Run;
 
 /// The point a cut ends at, and how the projections should describe it.
@@ -62,22 +65,105 @@ pub(crate) struct Recorded {
     steps: Option<Steps>,
     /// `run.json` without its `steps`; `None` without `run.json`.
     run_state: Option<Map<String, Value>>,
+    /// Where its `steps` are the kept records (nested), every one.
+    known_steps: Option<KnownSteps>,
+    /// Files written here and not yet synced: the cut's syncer takes them.
+    pub unsynced: Vec<(File, PathBuf)>,
 }
 
 /// Reads the source's projections for a cut after attempt `last`, and
 /// writes the kept step records to `steps_to` (the cut's `steps.json`).
 pub(crate) fn read_recorded(run: &Run, last: usize, steps_to: &Path) -> Result<Recorded> {
-    let steps = recorded_steps(run, last)?;
-    if let Some(steps) = &steps {
-        write_steps(steps_to, steps)?;
-    }
-    let bundle = &run.bundle;
-    let run_state = match bundle.open_file(&bundle.paths.run_projection) {
-        Ok((file, _)) => Some(read_without_steps(&file, &bundle.paths.run_projection)?),
-        Err(err) if safe_open::is_absent(&err) => None,
-        Err(err) => return Err(err.into()),
+    let started = std::time::Instant::now();
+    let Some((steps, source)) = recorded_steps(run, last)? else {
+        let (run_state, known_steps) = read_run_state(run, None)?;
+        return Ok(Recorded {
+            steps: None,
+            run_state,
+            known_steps,
+            unsynced: Vec::new(),
+        });
     };
-    Ok(Recorded { steps, run_state })
+    super::log_stage("steps read", started);
+    // The cut's `steps.json` is written (the kernel copying it, when it is
+    // the source's) while `run.json` is read: they need only the records.
+    let (written, run_state) = std::thread::scope(|scope| {
+        let write = || write_steps_file(run, &steps, &source, steps_to);
+        let writer = std::thread::Builder::new()
+            .name("reel-cut-steps".into())
+            .spawn_scoped(scope, write);
+        // Every record kept as the source holds them: its `run.json` may
+        // hold them just so.
+        let known = steps.verbatim.then_some(steps.text.as_str());
+        let run_state = read_run_state(run, known);
+        let written = match writer {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(TimeTravelError::Invalid("writing steps.json failed".into()))
+            }),
+            Err(_) => write(),
+        };
+        (written, run_state)
+    });
+    let unsynced = vec![(written?, steps_to.to_path_buf())];
+    let (run_state, known_steps) = run_state?;
+    super::log_stage("run read", started);
+    Ok(Recorded {
+        steps: Some(steps),
+        run_state,
+        known_steps,
+        unsynced,
+    })
+}
+
+/// `run.json` without its steps (`None` without `run.json`), and where they
+/// are when they are the known records nested.
+type RunState = (Option<Map<String, Value>>, Option<KnownSteps>);
+
+/// `run.json` of the source without its steps, and where they are when
+/// they are `known` nested.
+fn read_run_state(run: &Run, known: Option<&str>) -> Result<RunState> {
+    let bundle = &run.bundle;
+    match bundle.open_file(&bundle.paths.run_projection) {
+        Ok((file, _)) => {
+            let (map, known) = read_without_steps(file, &bundle.paths.run_projection, known)?;
+            Ok((Some(map), known))
+        }
+        Err(err) if safe_open::is_absent(&err) => Ok((None, None)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Writes the cut's `steps.json` (not yet synced): the source's copied,
+/// when it is that, else the kept records.
+fn write_steps_file(run: &Run, steps: &Steps, source: &File, to: &Path) -> Result<File> {
+    let from = &run.bundle.paths.steps_projection;
+    let copied = match steps.verbatim {
+        true => copy_verbatim(source, from, to, steps.text.len() as u64 + 1)?,
+        false => None,
+    };
+    match copied {
+        Some(file) => Ok(file),
+        None => write_steps(to, steps),
+    }
+}
+
+/// The cut's `steps.json` copied from the source's (`source`, open at
+/// `from`) inside the kernel, when it still holds the `len` bytes read;
+/// `None` (nothing written) when it does not.
+fn copy_verbatim(source: &File, from: &Path, to: &Path, len: u64) -> Result<Option<File>> {
+    let now = source
+        .metadata()
+        .map_err(|e| TimeTravelError::io(from, e))?;
+    if now.len() != len {
+        return Ok(None);
+    }
+    let (written, copied) = files::copy_from_start(source, from, to, len)?;
+    if copied == len {
+        return Ok(Some(written));
+    }
+    drop(written);
+    fs::remove_file(to).map_err(|e| TimeTravelError::io(to, e))?;
+    Ok(None)
 }
 
 /// Writes the three projections under `dest` (at the source's relative
@@ -127,22 +213,35 @@ pub(crate) fn write_projections(
         Ok(to)
     };
     if !steps_written {
-        write_steps(&target(dirs, &bundle.paths.steps_projection)?, &steps)?;
+        let path = target(dirs, &bundle.paths.steps_projection)?;
+        let written = write_steps(&path, &steps)?;
+        dirs.sync_later(written, &path)?;
     }
     let run_path = target(dirs, &bundle.paths.run_projection)?;
-    write_run(&run_path, &run_value, &steps.text, dirs)?;
+    let spliced = match (&recorded.known_steps, steps_written) {
+        (Some(known), true) => StepsText::Copied(known),
+        _ => StepsText::Text(&steps.text),
+    };
+    write_run(
+        &run_path,
+        &bundle.paths.run_projection,
+        &run_value,
+        spliced,
+        dirs,
+    )?;
     let live_path = target(dirs, &bundle.paths.live_projection)?;
-    files::write_json(&live_path, &live)?;
+    files::write_json_later(&live_path, &live, dirs)?;
     Ok(refs)
 }
 
-fn write_steps(path: &Path, steps: &Steps) -> Result<()> {
+/// Writes `steps.json` (not yet synced).
+fn write_steps(path: &Path, steps: &Steps) -> Result<File> {
     let mut writer = files::create(path)?;
     writer
         .write_all(steps.text.as_bytes())
         .and_then(|()| writer.write_all(b"\n"))
         .map_err(|e| TimeTravelError::io(path, e))?;
-    files::finish(writer, path)
+    files::flushed(writer, path)
 }
 
 /// `results`: the latest attempt of each node. The source's own entry is kept
@@ -259,105 +358,4 @@ fn header(point: &Point) -> Map<String, Value> {
         map.insert("startedAt".into(), started.into());
     }
     map
-}
-
-/// Parses `run.json` but skips its `steps` (the largest part, rebuilt
-/// anyway), leaving `null` in its place so the key keeps its position.
-fn read_without_steps(file: &std::fs::File, path: &Path) -> Result<Map<String, Value>> {
-    struct SkipSteps;
-    impl<'de> Visitor<'de> for SkipSteps {
-        type Value = Map<String, Value>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(
-            self,
-            mut access: A,
-        ) -> std::result::Result<Self::Value, A::Error> {
-            let mut map = Map::new();
-            while let Some(key) = access.next_key::<String>()? {
-                let value = if key == "steps" {
-                    access.next_value::<IgnoredAny>()?;
-                    Value::Null
-                } else {
-                    access.next_value::<Value>()?
-                };
-                map.insert(key, value);
-            }
-            Ok(map)
-        }
-    }
-    // The steps checked and dropped by a byte scan, the rest parsed from
-    // memory; a file of another shape is left to the streaming reader.
-    if let Some(rest) = split::without_array(file, split::CHUNK, "steps") {
-        let mut de = serde_json::Deserializer::from_slice(&rest);
-        if let Ok(map) = de
-            .deserialize_map(SkipSteps)
-            .and_then(|map| de.end().map(|()| map))
-        {
-            return Ok(map);
-        }
-    }
-    (&*file)
-        .seek(std::io::SeekFrom::Start(0))
-        .map_err(|e| TimeTravelError::io(path, e))?;
-    // Streamed: `run.json` of a long run is as large as its trace.
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
-    de.deserialize_map(SkipSteps)
-        .and_then(|map| de.end().map(|()| map))
-        .map_err(|e| BundleError::json(path, &e).into())
-}
-
-/// Writes `run.json` exactly as `JSON.stringify(run, null, 2)` would, with
-/// the already serialized step records spliced in under `steps` (streamed
-/// into the file, never copied whole).
-fn write_run(path: &Path, run_state: &Value, steps_text: &str, dirs: &mut Dirs) -> Result<()> {
-    let Value::Object(map) = run_state else {
-        return files::write_json(path, run_state);
-    };
-    let json_error =
-        |e: serde_json::Error| TimeTravelError::Invalid(format!("{}: {e}", path.display()));
-    let io_error = |e: std::io::Error| TimeTravelError::io(path, e);
-    let mut writer = files::create(path)?;
-    // Every line of a nested value moves two spaces right.
-    writer.write_all(b"{").map_err(io_error)?;
-    for (i, (key, value)) in map.iter().enumerate() {
-        let lead: &[u8] = if i == 0 { b"\n  " } else { b",\n  " };
-        let quoted = serde_json::to_string(key).map_err(json_error)?;
-        writer
-            .write_all(lead)
-            .and_then(|()| writer.write_all(quoted.as_bytes()))
-            .and_then(|()| writer.write_all(b": "))
-            .map_err(io_error)?;
-        if key == "steps" {
-            nested(&mut writer, steps_text).map_err(io_error)?;
-        } else {
-            let text = serde_json::to_string_pretty(value).map_err(json_error)?;
-            nested(&mut writer, &text).map_err(io_error)?;
-        }
-    }
-    let end: &[u8] = if map.is_empty() { b"}\n" } else { b"\n}\n" };
-    writer.write_all(end).map_err(io_error)?;
-    files::finish_later(writer, path, dirs)
-}
-
-/// Writes `text` nested one level deeper: every line after the first moves
-/// two spaces right. Gathered in pieces of a megabyte: a long run's step
-/// records are millions of short lines.
-fn nested(writer: &mut impl Write, text: &str) -> std::io::Result<()> {
-    const PIECE: usize = 1 << 20;
-    let bytes = text.as_bytes();
-    let mut piece = Vec::with_capacity(PIECE + PIECE / 4);
-    let mut from = 0;
-    for at in memchr::memchr_iter(b'\n', bytes) {
-        piece.extend_from_slice(&bytes[from..at]);
-        piece.extend_from_slice(b"\n  ");
-        from = at + 1;
-        if piece.len() >= PIECE {
-            writer.write_all(&piece)?;
-            piece.clear();
-        }
-    }
-    piece.extend_from_slice(&bytes[from..]);
-    writer.write_all(&piece)
 }

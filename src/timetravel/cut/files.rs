@@ -3,7 +3,7 @@
 //! reported written, so a crash after `write_cut` returns loses nothing.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -96,7 +96,8 @@ pub(crate) fn finish_later(writer: BufWriter<File>, path: &Path, dirs: &mut Dirs
     dirs.sync_later(file, path)
 }
 
-fn flushed(writer: BufWriter<File>, path: &Path) -> Result<File> {
+/// Flushes a file made by [`create`] (its sync is the caller's).
+pub(crate) fn flushed(writer: BufWriter<File>, path: &Path) -> Result<File> {
     writer
         .into_inner()
         .map_err(|e| TimeTravelError::io(path, e.into_error()))
@@ -117,6 +118,19 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
         .map_err(|e| TimeTravelError::Invalid(format!("{}: {e}", path.display())))?;
     text.push('\n');
     write_new(path, text.as_bytes())
+}
+
+/// [`write_json`], the file synced by `dirs` later: a small file's sync
+/// waits for the journal, and so for the large files written before it.
+pub(crate) fn write_json_later(path: &Path, value: &Value, dirs: &mut Dirs) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| TimeTravelError::Invalid(format!("{}: {e}", path.display())))?;
+    text.push('\n');
+    let mut writer = create(path)?;
+    writer
+        .write_all(text.as_bytes())
+        .map_err(|e| TimeTravelError::io(path, e))?;
+    finish_later(writer, path, dirs)
 }
 
 /// Copies the first `limit` bytes of `from` (all of it with `None`), a file
@@ -149,7 +163,28 @@ fn copy_open(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result
     Ok(copied)
 }
 
-fn copy_unsynced(source: File, from: &Path, to: &Path, limit: Option<u64>) -> Result<(File, u64)> {
+/// The first `len` bytes of the open file `source` (at `from`) copied into
+/// a new file `to` inside the kernel, whatever its read position; not yet
+/// synced. Returns the copy and how many bytes it holds.
+pub(crate) fn copy_from_start(
+    source: &File,
+    from: &Path,
+    to: &Path,
+    len: u64,
+) -> Result<(File, u64)> {
+    let mut source = source;
+    source
+        .seek(io::SeekFrom::Start(0))
+        .map_err(|e| TimeTravelError::io(from, e))?;
+    copy_unsynced(source, from, to, Some(len))
+}
+
+fn copy_unsynced(
+    source: impl Read,
+    from: &Path,
+    to: &Path,
+    limit: Option<u64>,
+) -> Result<(File, u64)> {
     let mut target = create(to)?
         .into_inner()
         .map_err(|e| TimeTravelError::io(to, e.into_error()))?;

@@ -126,7 +126,7 @@ fn write_session(
     }
     if is_file(root, &session.binding) {
         let to = target(root, &session.binding, dest, dirs)?;
-        files::copy_prefix(root, &session.binding, &to, None)?;
+        files::copy_prefix_later(root, &session.binding, &to, None, dirs)?;
     }
     if is_file(root, &session.record) {
         let to = target(root, &session.record, dest, dirs)?;
@@ -135,10 +135,10 @@ fn write_session(
         match (&mut record, recorded) {
             (Value::Object(map), Some(seq)) if seq > u64::from(last_seq) => {
                 map.insert("lastSeq".to_string(), Value::from(last_seq));
-                files::write_json(&to, &record)?;
+                files::write_json_later(&to, &record, dirs)?;
             }
             _ => {
-                files::copy_prefix(root, &session.record, &to, None)?;
+                files::copy_prefix_later(root, &session.record, &to, None, dirs)?;
             }
         }
     }

@@ -72,6 +72,7 @@ pub(crate) fn write_trace(
     let new_id =
         serde_json::to_string(run_id).map_err(|e| TimeTravelError::Invalid(e.to_string()))?;
     let media = memchr::memmem::Finder::new(b"\"mediaType\"");
+    let conversation = memchr::memmem::Finder::new(b"\"conversation\"");
     let source = &bundle.paths.trace;
     let mut writer = files::create(dest)?;
     let mut line = Vec::new();
@@ -91,17 +92,25 @@ pub(crate) fn write_trace(
             cut.refs.extend(refs.drain(..));
         }
         let position = entry.attempt.and_then(|a| kept.get(&a).copied());
+        let needs_payload = entry.kind == EventKind::RunStarted
+            || (entry.kind == EventKind::NodeOutcome && keep_outcomes);
         let wanted = match entry.kind {
             EventKind::RunStarted => cut.run_started.is_none(),
             EventKind::SessionBound => true,
-            EventKind::NodeOutcome | EventKind::AcpResponseParsed => position.is_some(),
+            // Only a conversation is read from these: a line that does not
+            // name one (no such key, not even escaped) has none. The index
+            // checked every line when the run was opened.
+            EventKind::NodeOutcome | EventKind::AcpResponseParsed => {
+                position.is_some()
+                    && (needs_payload
+                        || conversation.find(raw).is_some()
+                        || memchr::memchr(b'\\', raw).is_some())
+            }
             _ => false,
         };
         if !wanted {
             return Ok(());
         }
-        let needs_payload = entry.kind == EventKind::RunStarted
-            || (entry.kind == EventKind::NodeOutcome && keep_outcomes);
         // Most decoded lines need two or three fields: read just those,
         // unless the line is not shaped as acpx writes it.
         let facts = match needs_payload {

@@ -12,7 +12,10 @@
 use std::io::Read;
 use std::ops::{ControlFlow, Range};
 
-use serde::de::IgnoredAny;
+mod pretty;
+mod without;
+
+pub(super) use self::without::without_array;
 
 /// Bytes read at a time.
 pub(super) const CHUNK: usize = 4 << 20;
@@ -25,38 +28,35 @@ const MAX_DEPTH: usize = 64;
 struct Window<R> {
     reader: R,
     buf: Vec<u8>,
+    /// Bytes of the file before `buf[0]`.
+    dropped: u64,
     chunk: usize,
     eof: bool,
 }
 
 impl<R: Read> Window<R> {
-    /// Reads more, first dropping `buf[..keep_from]`; returns how far the
-    /// kept bytes moved down, or `None` at the end of the file (or on an
-    /// error, which the streaming reader will meet and report).
-    fn fill(&mut self, keep_from: usize) -> Option<usize> {
-        if self.eof {
-            return None;
-        }
+    /// Drops `buf[..keep_from]` and reads more; returns whether it did
+    /// (`false` at the end of the file, or on an error, which the streaming
+    /// reader will meet and report). The kept bytes move down by
+    /// `keep_from` either way.
+    fn fill(&mut self, keep_from: usize) -> bool {
         self.buf.drain(..keep_from);
+        self.dropped += keep_from as u64;
+        if self.eof {
+            return false;
+        }
         let len = self.buf.len();
         self.buf.resize(len + self.chunk, 0);
         let read = loop {
             match self.reader.read(&mut self.buf[len..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.buf.truncate(len);
-                    self.eof = true;
-                    return None;
-                }
+                Err(_) => break 0,
             }
         };
         self.buf.truncate(len + read);
-        if read == 0 {
-            self.eof = true;
-            return None;
-        }
-        Some(keep_from)
+        self.eof = read == 0;
+        !self.eof
     }
 }
 
@@ -66,6 +66,9 @@ struct Scan<R> {
     window: Window<R>,
     pos: usize,
     mark: usize,
+    /// The whitespace [`Scan::peek_token`] skipped since it was cleared
+    /// (a few bytes between two elements).
+    gap: Vec<u8>,
 }
 
 impl<R: Read> Scan<R> {
@@ -74,22 +77,25 @@ impl<R: Read> Scan<R> {
             window: Window {
                 reader,
                 buf: Vec::new(),
+                dropped: 0,
                 chunk: chunk.max(1),
                 eof: false,
             },
             pos: 0,
             mark: 0,
+            gap: Vec::new(),
         }
     }
 
     /// Makes `buf[pos]` readable; `false` at the end of the file.
     fn ready(&mut self) -> bool {
         while self.pos >= self.window.buf.len() {
-            let Some(moved) = self.window.fill(self.mark) else {
+            let more = self.window.fill(self.mark);
+            self.pos -= self.mark;
+            self.mark = 0;
+            if !more {
                 return false;
-            };
-            self.pos -= moved;
-            self.mark -= moved;
+            }
         }
         true
     }
@@ -101,11 +107,12 @@ impl<R: Read> Scan<R> {
                 return None;
             }
             match self.window.buf[self.pos] {
-                b' ' | b'\n' | b'\t' | b'\r' => {
+                c @ (b' ' | b'\n' | b'\t' | b'\r') => {
                     if self.mark == self.pos {
                         self.mark += 1;
                     }
                     self.pos += 1;
+                    self.gap.push(c);
                 }
                 c => return Some(c),
             }
@@ -163,37 +170,68 @@ impl<R: Read> Scan<R> {
     }
 
     /// Consumes the array of objects at `pos` (its `[` next), calling
-    /// `each` with every element's text; `Some(true)` when `each` stopped
-    /// early, `None` when the array is not a plain array of objects.
+    /// `each` with every element's text until it breaks; `None` when the
+    /// array is not a plain array of objects.
     fn objects(
         &mut self,
         outer_depth: usize,
         each: &mut dyn FnMut(&[u8]) -> Option<ControlFlow<()>>,
-    ) -> Option<bool> {
+    ) -> Option<Array> {
         if self.peek_token()? != b'[' {
             return None;
         }
         self.pos += 1;
+        self.gap.clear();
         if self.peek_token()? == b']' {
             self.pos += 1;
-            return Some(false);
+            let pretty = self.gap.is_empty();
+            return Some(Array {
+                stopped: false,
+                pretty,
+            });
         }
+        // `JSON.stringify(value, null, 2)` puts each element on a line of
+        // its own, indented one level deeper than the array.
+        let element_lead = indent(outer_depth + 1);
+        let mut pretty = true;
         loop {
             if self.peek_token()? != b'{' {
                 return None;
             }
-            let span = self.object(outer_depth + 1)?;
-            if each(&self.window.buf[span])?.is_break() {
-                return Some(true);
-            }
+            pretty &= self.gap == element_lead;
+            let span = match pretty {
+                true => self.pretty_object(outer_depth + 1),
+                false => None,
+            };
+            let span = match span {
+                Some(span) => span,
+                None => self.object(outer_depth + 1)?,
+            };
+            let broke = each(&self.window.buf[span])?.is_break();
+            self.gap.clear();
             match self.peek_token()? {
-                b',' => self.pos += 1,
+                // Broken off before the end: the rest stays unread.
+                b',' if broke => {
+                    return Some(Array {
+                        stopped: true,
+                        pretty: false,
+                    })
+                }
+                b',' => {
+                    pretty &= self.gap.is_empty();
+                    self.pos += 1;
+                }
                 b']' => {
                     self.pos += 1;
-                    return Some(false);
+                    pretty &= self.gap == indent(outer_depth);
+                    return Some(Array {
+                        stopped: false,
+                        pretty,
+                    });
                 }
                 _ => return None,
             }
+            self.gap.clear();
             self.mark = self.pos;
         }
     }
@@ -204,6 +242,34 @@ impl<R: Read> Scan<R> {
     }
 }
 
+/// What [`Scan::objects`] found.
+struct Array {
+    /// `each` broke off before the last element.
+    stopped: bool,
+    /// Read to its end, and laid out between the elements exactly as
+    /// `JSON.stringify(value, null, 2)` lays out an array of objects.
+    pretty: bool,
+}
+
+/// A newline and two spaces per level.
+fn indent(depth: usize) -> Vec<u8> {
+    let mut lead = vec![b'\n'];
+    lead.resize(1 + 2 * depth, b' ');
+    lead
+}
+
+/// How [`each_object`] read the array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ArrayEnd {
+    /// `each` broke off before the last element.
+    Stopped,
+    /// To the end: the file is `JSON.stringify(array, null, 2)` and a
+    /// newline, byte for byte, if every element is written back as read.
+    Pretty,
+    /// To the end, laid out some other way.
+    Other,
+}
+
 /// Calls `each` with the text of every element of the JSON array read
 /// from `reader`, until it breaks. `each` answers `None` for an element it
 /// cannot judge. `None` (the caller then reads the file the slow way) unless
@@ -212,234 +278,25 @@ pub(super) fn each_object(
     reader: impl Read,
     chunk: usize,
     mut each: impl FnMut(&str) -> Option<ControlFlow<()>>,
-) -> Option<()> {
+) -> Option<ArrayEnd> {
     let mut scan = Scan::new(reader, chunk);
     // A raw value read by serde is text: so is each element.
     let mut each_text = |bytes: &[u8]| each(std::str::from_utf8(bytes).ok()?);
-    let stopped = scan.objects(0, &mut each_text)?;
-    (stopped || scan.at_end()).then_some(())
-}
-
-/// The JSON object read from `reader` with the value of every top-level
-/// `key` replaced by `null`, when each such value is an array of objects
-/// that serde accepts (they are never kept); `None` otherwise.
-pub(super) fn without_array(reader: impl Read, chunk: usize, key: &str) -> Option<Vec<u8>> {
-    let mut scan = Scan::new(reader, chunk);
-    let mut out = Vec::new();
-    let quoted = format!("\"{key}\"");
-    if scan.peek_token()? != b'{' {
+    scan.peek_token();
+    let flush_left = scan.gap.is_empty();
+    let array = scan.objects(0, &mut each_text)?;
+    if array.stopped {
+        return Some(ArrayEnd::Stopped);
+    }
+    scan.gap.clear();
+    if !scan.at_end() {
         return None;
     }
-    let mut depth = 0usize;
-    let mut in_string = false;
-    // The byte after a backslash in a string (perhaps in the next chunk).
-    let mut escaped = false;
-    // The last byte outside a string at depth 1 that was not whitespace:
-    // a string after `{` or `,` there is a key.
-    let mut previous = 0u8;
-    loop {
-        scan.mark = scan.pos;
-        if !scan.ready() {
-            return None;
-        }
-        let buf = &scan.window.buf;
-        if escaped {
-            out.push(buf[scan.pos]);
-            scan.pos += 1;
-            escaped = false;
-            continue;
-        }
-        if in_string {
-            match memchr::memchr2(b'"', b'\\', &buf[scan.pos..]) {
-                None => {
-                    out.extend_from_slice(&buf[scan.pos..]);
-                    scan.pos = buf.len();
-                }
-                Some(i) => {
-                    let at = scan.pos + i;
-                    out.extend_from_slice(&buf[scan.pos..=at]);
-                    scan.pos = at + 1;
-                    match buf[at] {
-                        b'"' => in_string = false,
-                        _ => escaped = true,
-                    }
-                }
-            }
-            continue;
-        }
-        let c = buf[scan.pos];
-        if depth == 1 && c == b'"' && matches!(previous, b'{' | b',') {
-            let key_span = scan.object_key()?;
-            let raw_key = &scan.window.buf[key_span];
-            if raw_key.contains(&b'\\') {
-                return None;
-            }
-            out.extend_from_slice(raw_key);
-            previous = b'"';
-            if raw_key == quoted.as_bytes() {
-                if scan.peek_token()? != b':' {
-                    return None;
-                }
-                scan.pos += 1;
-                // Ignored values are not checked as UTF-8 by serde either.
-                let mut check = |bytes: &[u8]| {
-                    serde_json::from_slice::<IgnoredAny>(bytes)
-                        .ok()
-                        .map(|_| ControlFlow::Continue(()))
-                };
-                if scan.objects(1, &mut check)? {
-                    return None;
-                }
-                out.extend_from_slice(b":null");
-                previous = b']';
-            }
-            continue;
-        }
-        scan.pos += 1;
-        out.push(c);
-        match c {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return None;
-                }
-            }
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return scan.at_end().then_some(out);
-                }
-            }
-            _ => {}
-        }
-        if depth == 1 && !matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
-            previous = c;
-        }
-    }
-}
-
-impl<R: Read> Scan<R> {
-    /// Consumes the string at `pos` and returns its span, quotes included.
-    fn object_key(&mut self) -> Option<Range<usize>> {
-        self.mark = self.pos;
-        self.pos += 1;
-        loop {
-            if !self.ready() {
-                return None;
-            }
-            let buf = &self.window.buf;
-            match memchr::memchr2(b'"', b'\\', &buf[self.pos..]) {
-                None => self.pos = buf.len(),
-                Some(i) if buf[self.pos + i] == b'\\' => self.pos += i + 2,
-                Some(i) => {
-                    self.pos += i + 1;
-                    return Some(self.mark..self.pos);
-                }
-            }
-        }
-    }
+    Some(match flush_left && array.pretty && scan.gap == b"\n" {
+        true => ArrayEnd::Pretty,
+        false => ArrayEnd::Other,
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn objects(text: &str, chunk: usize) -> Option<Vec<String>> {
-        let mut seen = Vec::new();
-        each_object(text.as_bytes(), chunk, |item| {
-            serde_json::from_str::<IgnoredAny>(item).ok()?;
-            seen.push(item.to_string());
-            Some(ControlFlow::Continue(()))
-        })
-        .map(|()| seen)
-    }
-
-    #[test]
-    fn arrays_of_objects_split_at_every_chunk_size() {
-        let text = "[\n  {\"a\": \"x\\\"}]\", \"b\": [1, {\"c\": null}]},\n  {}\n]\n";
-        let expected = vec![
-            "{\"a\": \"x\\\"}]\", \"b\": [1, {\"c\": null}]}".to_string(),
-            "{}".to_string(),
-        ];
-        for chunk in 1..=text.len() + 1 {
-            assert_eq!(
-                objects(text, chunk),
-                Some(expected.clone()),
-                "chunk {chunk}"
-            );
-        }
-        assert_eq!(objects(" [ ] ", 2), Some(vec![]));
-    }
-
-    #[test]
-    fn anything_else_is_left_to_serde() {
-        for text in [
-            "",
-            "{}",
-            "[1]",
-            "[{},]",
-            "[{} {}]",
-            "[{}] x",
-            "[{\"a\": }]",
-            "[{\"a\": \"open}]",
-            "[{}",
-            "[{\"a\": 1]}]",
-        ] {
-            for chunk in [1, 3, 64] {
-                assert_eq!(objects(text, chunk), None, "{text:?} chunk {chunk}");
-            }
-        }
-        let deep = format!("[{}{}]", "{\"a\":[".repeat(40), "]}".repeat(40));
-        assert_eq!(objects(&deep, 64), None, "nesting near serde's limit");
-    }
-
-    #[test]
-    fn stopping_early_leaves_the_rest_unread() {
-        let mut count = 0;
-        let done = each_object("[{}, {}, not json".as_bytes(), 4, |_| {
-            count += 1;
-            Some(ControlFlow::Break(()))
-        });
-        assert_eq!((done, count), (Some(()), 1));
-    }
-
-    fn without(text: &str, chunk: usize) -> Option<String> {
-        without_array(text.as_bytes(), chunk, "steps").map(|b| String::from_utf8(b).expect("utf8"))
-    }
-
-    #[test]
-    fn the_steps_value_becomes_null_wherever_the_chunks_end() {
-        let text = "{\n  \"runId\": \"r\",\n  \"steps\": [\n    {\"steps\": [1]}\n  ],\n  \"n\": {\"steps\": [2]},\n  \"s\": \"\\\"steps\\\": [\"\n}\n";
-        let expected =
-            "{\n  \"runId\": \"r\",\n  \"steps\":null,\n  \"n\": {\"steps\": [2]},\n  \"s\": \"\\\"steps\\\": [\"\n}";
-        for chunk in 1..=text.len() + 1 {
-            assert_eq!(
-                without(text, chunk).as_deref(),
-                Some(expected),
-                "chunk {chunk}"
-            );
-        }
-        let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("json");
-        let mut source = parse(text);
-        source["steps"] = serde_json::Value::Null;
-        assert_eq!(parse(expected), source);
-    }
-
-    #[test]
-    fn run_files_of_other_shapes_are_left_to_serde() {
-        for text in [
-            "[]",
-            "{\"steps\": null}",
-            "{\"st\\u0065ps\": []}",
-            "{\"steps\": [{\"a\": tru}]}",
-            "{\"steps\": [1]}",
-            "{\"steps\": []} {}",
-            "{\"steps\": []",
-        ] {
-            for chunk in [1, 5, 64] {
-                assert_eq!(without(text, chunk), None, "{text:?} chunk {chunk}");
-            }
-        }
-    }
-}
+mod tests;

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::File;
 use std::io::Seek;
 use std::ops::{ControlFlow, Range};
 use std::path::Path;
@@ -39,6 +40,10 @@ pub(super) struct Steps {
     /// holding.
     raw_outputs: HashMap<String, Range<usize>>,
     raw_latest: HashMap<String, Range<usize>>,
+    /// `text` and a newline are the bytes of the source's `steps.json`.
+    pub verbatim: bool,
+    /// Records serialized here rather than copied.
+    rebuilt: usize,
 }
 
 /// The fields of a step record the cut looks at; the rest is skipped.
@@ -80,6 +85,7 @@ impl Steps {
         let pretty = serde_json::to_string_pretty(&step)
             .map_err(|e| TimeTravelError::Invalid(format!("step record: {e}")))?;
         self.append_text(&pretty.replace('\n', "\n  "));
+        self.rebuilt += 1;
         collect_refs(&step, &mut self.refs);
         let node = step
             .get("nodeId")
@@ -155,9 +161,9 @@ impl Steps {
     }
 }
 
-/// The records of the kept finished attempts in the source's `steps.json`
-/// (`None` when it has none to read).
-pub(super) fn recorded_steps(run: &Run, last: usize) -> Result<Option<Steps>> {
+/// The records of the kept finished attempts in the source's `steps.json`,
+/// and that file, open (`None` when it has none to read).
+pub(super) fn recorded_steps(run: &Run, last: usize) -> Result<Option<(Steps, File)>> {
     let kept = &run.attempts[..=last];
     let mut steps = Steps::default();
     let path = &run.bundle.paths.steps_projection;
@@ -170,13 +176,19 @@ pub(super) fn recorded_steps(run: &Run, last: usize) -> Result<Option<Steps>> {
             .filter(|a| a.is_finished())
             .map(|a| run.attempt_id(a))
             .collect();
+        let mut seen = 0;
         let fast = split::each_object(&file, split::CHUNK, |raw| {
+            seen += 1;
             keep_if_finished(&mut steps, &finished, raw).ok()?;
             Some(match steps.count == finished.len() {
                 true => ControlFlow::Break(()),
                 false => ControlFlow::Continue(()),
             })
         });
+        // Every record kept, from a file laid out as `text` is: the file
+        // is the cut's `steps.json`, byte for byte.
+        steps.verbatim =
+            fast == Some(split::ArrayEnd::Pretty) && seen == steps.count && steps.rebuilt == 0;
         if fast.is_none() {
             // Not plainly acpx's shape: serde's streaming reader decides.
             steps = Steps::default();
@@ -204,7 +216,7 @@ pub(super) fn recorded_steps(run: &Run, last: usize) -> Result<Option<Steps>> {
         }
     }
     steps.finish()?;
-    Ok(Some(steps))
+    Ok(Some((steps, file)))
 }
 
 /// Records built from the kept attempts' `node_outcome` payloads, for a
