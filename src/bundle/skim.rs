@@ -29,6 +29,7 @@ mod quotes;
 mod refs;
 use quotes::quote_or_backslash;
 pub(crate) use quotes::special_byte;
+use refs::RefCandidate;
 pub(crate) use refs::RefWalk;
 
 pub(crate) fn skim_event(line: &[u8]) -> Option<Skimmed<'_>> {
@@ -60,12 +61,11 @@ const HEAD: [&[u8]; 5] = [
 
 impl<'a> Scanner<'a> {
     fn skim_envelope(&mut self) -> Option<Skimmed<'a>> {
-        if self.refs.is_none() {
-            if let Some(out) = self.skim_acpx_envelope() {
-                return Some(out);
-            }
-            self.i = 0;
+        if let Some(out) = self.skim_acpx_envelope() {
+            return Some(out);
         }
+        self.i = 0;
+        self.restart_refs();
         self.skim_any_envelope()
     }
 
@@ -74,16 +74,12 @@ impl<'a> Scanner<'a> {
     /// reads fields. `None` for anything else (the caller starts over).
     fn skim_acpx_envelope(&mut self) -> Option<Skimmed<'a>> {
         let mut out = Skimmed::default();
-        self.literal(HEAD[0])?;
-        out.seq = self.unsigned()?;
-        self.literal(HEAD[1])?;
-        out.at = self.optional_str()?;
-        self.literal(HEAD[2])?;
-        out.run_id = self.optional_str()?;
-        self.literal(HEAD[3])?;
-        self.value(1)?;
-        self.literal(HEAD[4])?;
-        out.kind = self.plain_str()?;
+        let mut top = self.open_object();
+        out.seq = self.head_field(HEAD[0], &mut top, Self::unsigned)?;
+        out.at = self.head_field(HEAD[1], &mut top, Self::optional_str)?;
+        out.run_id = self.head_field(HEAD[2], &mut top, Self::optional_str)?;
+        self.head_field(HEAD[3], &mut top, |s| s.value(1))?;
+        out.kind = self.head_field(HEAD[4], &mut top, Self::plain_str)?;
         let mut seen = 0b1111u16;
         loop {
             match self.peek()? {
@@ -98,11 +94,29 @@ impl<'a> Scanner<'a> {
             if escaped || self.text.is_none() {
                 return None;
             }
-            let key = &self.b[key];
+            let name = &self.b[key.clone()];
             self.eat(b':')?;
-            self.envelope_field(key, &mut out, &mut seen)?;
+            self.keyed(key, &mut top, |s| {
+                s.envelope_field(name, &mut out, &mut seen)
+            })?;
         }
+        self.close_object(top);
         (self.i == self.b.len()).then_some(out)
+    }
+
+    /// One of acpx's head fields: `literal` (from `HEAD`) up to its colon,
+    /// then its value read by `read`.
+    #[inline(always)]
+    fn head_field<T>(
+        &mut self,
+        literal: &[u8],
+        top: &mut RefCandidate,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        let at = self.i;
+        self.literal(literal)?;
+        // The key is between the literal's quotes: `{"seq":`, `,"at":`.
+        self.keyed(at + 2..self.i - 2, top, read)
     }
 
     fn skim_any_envelope(&mut self) -> Option<Skimmed<'a>> {
@@ -235,18 +249,11 @@ impl<'a> Scanner<'a> {
             {
                 return None;
             }
-            if self.refs.is_some() {
-                self.note_key(key.clone(), &mut candidate)?;
-            }
-            let key = &self.b[key];
+            let name = &self.b[key.clone()];
             self.ws();
             self.eat(b':')?;
             self.ws();
-            let value_start = self.i;
-            field(self, key)?;
-            if self.refs.is_some() {
-                self.note_value(key, value_start, &mut candidate)?;
-            }
+            self.keyed(key, &mut candidate, |s| field(s, name))?;
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,

@@ -4,7 +4,8 @@
 //! every value anyway, so the references cost no second reading of the
 //! trace. A line is left to serde (the caller then reads its references
 //! with `ref_skim`) wherever a parsed `Value` could differ from what the
-//! walk saw: a duplicate key in any object (a map keeps the last), a
+//! walk saw: a key held twice in an object where an earlier value of it
+//! held a reference (a map keeps the last value), a
 //! number with an exponent or too many digits (it may not fit an `f64`),
 //! a surrogate `\u` escape, a `path` with escapes.
 
@@ -21,7 +22,8 @@ const MAX_DIGITS: usize = 300;
 pub(crate) struct RefWalk {
     /// Where each reference's `path` string is in the line.
     pub(crate) found: Vec<Range<usize>>,
-    /// The keys of the objects being read, innermost last.
+    /// Keys, of the objects being read (innermost last), whose values held
+    /// a reference: a later key equal to one of them is refused.
     keys: Vec<Range<usize>>,
 }
 
@@ -41,11 +43,26 @@ pub(super) struct RefCandidate {
     path: Option<Range<usize>>,
 }
 
+/// Where a key's value began, and how many references had been found
+/// before it ([`Scanner::note_key`]).
+pub(super) struct KeyMark {
+    key: Range<usize>,
+    value_start: usize,
+    found: usize,
+}
+
 impl Scanner<'_> {
     /// Starts walking for references with `walk`'s buffers.
     pub(super) fn collect_refs(&mut self, walk: &mut RefWalk) {
         walk.clear();
         self.refs = Some(std::mem::take(walk));
+    }
+
+    /// Forgets what the walk saw of this line (the line is read again).
+    pub(super) fn restart_refs(&mut self) {
+        if let Some(refs) = self.refs.as_mut() {
+            refs.clear();
+        }
     }
 
     /// Gives the buffers back.
@@ -63,12 +80,37 @@ impl Scanner<'_> {
         }
     }
 
-    /// Notes `key` of the object being read; a duplicate is refused.
+    /// Reads the value of `key` (in `object`) with `read`, the scanner
+    /// just before it; while references are collected, the key and the
+    /// value are noted.
+    #[inline(always)]
+    pub(super) fn keyed<T>(
+        &mut self,
+        key: Range<usize>,
+        object: &mut RefCandidate,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        if self.refs.is_none() {
+            return read(self);
+        }
+        let mark = self.note_key(key, self.i, object)?;
+        let value = read(self)?;
+        self.note_value(mark, object)?;
+        Some(value)
+    }
+
+    /// Notes `key` of the object being read, its value to begin at
+    /// `value_start`. A parsed map keeps only the last value of a key
+    /// held twice: a key is refused when an earlier value of it held a
+    /// reference (an earlier value without one changes nothing).
     #[inline]
-    pub(super) fn note_key(&mut self, key: Range<usize>, object: &mut RefCandidate) -> Option<()> {
-        let Some(refs) = self.refs.as_mut() else {
-            return Some(());
-        };
+    fn note_key(
+        &mut self,
+        key: Range<usize>,
+        value_start: usize,
+        object: &mut RefCandidate,
+    ) -> Option<KeyMark> {
+        let refs = self.refs.as_ref()?;
         let bytes = &self.b[key.clone()];
         if refs.keys[object.first_key..]
             .iter()
@@ -77,23 +119,32 @@ impl Scanner<'_> {
             return None;
         }
         object.media_type |= bytes == b"mediaType";
-        refs.keys.push(key);
-        Some(())
+        Some(KeyMark {
+            key,
+            value_start,
+            found: refs.found.len(),
+        })
     }
 
-    /// After the value of `key` (which began at `value_start`): a `path`
-    /// string is kept.
+    /// After the value of the key `mark` noted: a `path` string is the
+    /// object's (the last one, as in a parsed map), a key whose value held
+    /// a reference is remembered.
     #[inline]
-    pub(super) fn note_value(
-        &self,
-        key: &[u8],
-        value_start: usize,
-        object: &mut RefCandidate,
-    ) -> Option<()> {
-        if self.refs.is_none() || key != b"path" || self.b[value_start] != b'"' {
+    fn note_value(&mut self, mark: KeyMark, object: &mut RefCandidate) -> Option<()> {
+        let Some(refs) = self.refs.as_mut() else {
+            return Some(());
+        };
+        if refs.found.len() > mark.found {
+            refs.keys.push(mark.key.clone());
+        }
+        if &self.b[mark.key] != b"path" {
             return Some(());
         }
-        let raw = value_start + 1..self.i - 1;
+        object.path = None;
+        if self.b[mark.value_start] != b'"' {
+            return Some(());
+        }
+        let raw = mark.value_start + 1..self.i - 1;
         if memchr::memchr(b'\\', &self.b[raw.clone()]).is_some() {
             return None;
         }

@@ -155,10 +155,41 @@ mod tests {
             r#"{"path":"artifacts/top","mediaType":"t","seq":6,"type":"a"}"#,
             r#"{"seq":7,"type":"a","x":{"path":1,"mediaType":"t"},"y":{"mediaType":"t"}}"#,
             r#"{"seq":8,"type":"a","payload":{"outcome":"ok","nested":[[{"path":"artifacts/f","mediaType":"t"}]]}}"#,
+            // A key held twice: only a reference in the value a map drops
+            // matters; the last `path` is the object's, whatever it is.
+            r#"{"seq":9,"type":"a","x":1,"x":{"path":"artifacts/j","mediaType":"t"}}"#,
+            r#"{"seq":10,"type":"a","x":{"k":[{"path":"artifacts/lost","mediaType":"t"}]},"x":2}"#,
+            r#"{"seq":11,"type":"a","x":{"path":"artifacts/lost","mediaType":"t","path":1}}"#,
+            r#"{"seq":12,"type":"a","x":{"path":"artifacts/lost","mediaType":"t","path":{"path":"artifacts/k","mediaType":"t"}}}"#,
+            r#"{"seq":13,"type":"a","x":{"mediaType":{"path":"artifacts/l","mediaType":"t"},"path":"artifacts/m","mediaType":null}}"#,
         ];
-        let trace = lines.join("\n") + "\n";
+        // The same lines in acpx's own shape (read by its head's fast
+        // path), and duplicates of the head's fields.
+        let head = |seq: usize| {
+            format!(
+                r#"{{"seq":{seq},"at":"2026-01-01T00:00:00.000Z","runId":"r","scope":"s","type":"a""#
+            )
+        };
+        let mut acpx: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let rest = line.split_once(r#""type":"a""#)?.1;
+                Some(head(100 + i) + rest)
+            })
+            .collect();
+        acpx.push(head(200) + r#","payload":{"path":"artifacts/g","mediaType":"t"}}"#);
+        acpx.push(head(201) + r#","path":"artifacts/top2","mediaType":"t"}"#);
+        acpx.push(head(202) + r#","scope":{"path":"artifacts/h","mediaType":"t"}}"#);
+        acpx.push(
+            r#"{"seq":203,"at":null,"runId":null,"scope":{"path":"artifacts/lost2","mediaType":"t"},"type":"a","scope":1}"#
+                .to_string(),
+        );
+        acpx.push(head(204) + r#","x":{"path":"artifacts/i","mediaType":"t"}} "#);
+        let trace = lines.join("\n") + "\n" + &acpx.join("\n") + "\n";
         let expected = parsed_refs(trace.as_bytes());
-        assert!(expected.len() >= 5, "{expected:?}");
+        assert!(expected.len() >= 13, "{expected:?}");
+        assert!(!expected.contains("artifacts/lost2"));
         assert!(!expected.contains("artifacts/lost"));
         assert_eq!(gathered(trace.as_bytes()).expect("indexed"), expected);
     }
