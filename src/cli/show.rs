@@ -378,6 +378,13 @@ mod tests {
                 write(&mut out, &run, &summary, true).expect("write");
                 let new = String::from_utf8(out.finish().expect("finish")).expect("utf-8");
                 assert_eq!(new, old, "{}", dir.display());
+                // Rendered in small pieces, by two threads in turn.
+                for per_piece in [1, 3] {
+                    let mut out = Sanitized::new(Vec::new());
+                    json::write_doc_in_pieces(&mut out, &run, &summary, per_piece).expect("write");
+                    let pieces = String::from_utf8(out.finish().expect("finish")).expect("utf-8");
+                    assert_eq!(pieces, old, "{} in pieces of {per_piece}", dir.display());
+                }
             }
             (Err(old), Err(new)) => assert_eq!(new.message, old.message, "{}", dir.display()),
             (old, new) => panic!(

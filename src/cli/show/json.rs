@@ -5,6 +5,8 @@
 //! of them in a large run); the few other fields go through serde.
 
 use std::io::{self, Write};
+use std::ops::Range;
+use std::sync::mpsc;
 
 use serde::Serialize;
 
@@ -16,9 +18,23 @@ use crate::sanitize::json::{push_str, to_writer};
 /// Bytes gathered before they are passed on (and through the sanitizer).
 const BATCH: usize = 1 << 16;
 
+/// Attempts rendered as one piece: in a large run, pieces are rendered by
+/// two threads in turn (rendering is most of `show --json`'s own time).
+const ATTEMPTS_PER_PIECE: usize = 4096;
+
 /// Writes the `show --json` line (its fields are a contract: see the
 /// README), one batch of attempts at a time.
 pub(super) fn write_doc<W: Write>(out: &mut W, run: &Run, summary: &Summary) -> io::Result<()> {
+    write_doc_in_pieces(out, run, summary, ATTEMPTS_PER_PIECE)
+}
+
+/// `write_doc`, its attempts rendered `per_piece` at a time.
+pub(super) fn write_doc_in_pieces<W: Write>(
+    out: &mut W,
+    run: &Run,
+    summary: &Summary,
+    per_piece: usize,
+) -> io::Result<()> {
     let mut buf = Vec::with_capacity(BATCH + 1024);
     buf.extend_from_slice(b"{\"runId\":");
     push_str(&mut buf, &run.run_id());
@@ -37,16 +53,7 @@ pub(super) fn write_doc<W: Write>(out: &mut W, run: &Run, summary: &Summary) -> 
     field(&mut buf, "traceEvents", &run.bundle.trace.len())?;
     field(&mut buf, "nodes", &super::Nodes(run))?;
     buf.extend_from_slice(b",\"attempts\":[");
-    for (i, attempt) in run.attempts.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        push_attempt(&mut buf, run, attempt);
-        if buf.len() >= BATCH {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
-    }
+    write_attempts(out, &mut buf, run, per_piece.max(1))?;
     buf.push(b']');
     field(&mut buf, "sessions", &summary.sessions)?;
     field(
@@ -56,6 +63,77 @@ pub(super) fn write_doc<W: Write>(out: &mut W, run: &Run, summary: &Summary) -> 
     )?;
     buf.extend_from_slice(b"}\n");
     out.write_all(&buf)
+}
+
+/// The entries of `attempts`, in order, after what `buf` holds. With more
+/// than one piece, a second thread renders every other piece while this
+/// one renders and writes the rest, taking the other's pieces in turn.
+fn write_attempts<W: Write>(
+    out: &mut W,
+    buf: &mut Vec<u8>,
+    run: &Run,
+    per_piece: usize,
+) -> io::Result<()> {
+    let pieces: Vec<Range<usize>> = (0..run.attempts.len())
+        .step_by(per_piece)
+        .map(|start| start..(start + per_piece).min(run.attempts.len()))
+        .collect();
+    if pieces.len() < 2 {
+        if let Some(piece) = pieces.first() {
+            push_attempts(buf, run, piece.clone());
+        }
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        // Two rendered pieces wait at most, and their buffers come back.
+        let (rendered, pieces_in) = mpsc::sync_channel::<Vec<u8>>(2);
+        let (recycled, spare) = mpsc::sync_channel::<Vec<u8>>(4);
+        let theirs: Vec<Range<usize>> = pieces.iter().skip(1).step_by(2).cloned().collect();
+        let worker = std::thread::Builder::new()
+            .name("reel-show-json".into())
+            .spawn_scoped(scope, move || {
+                for piece in theirs {
+                    let mut piece_buf = spare.try_recv().unwrap_or_default();
+                    piece_buf.clear();
+                    push_attempts(&mut piece_buf, run, piece);
+                    if rendered.send(piece_buf).is_err() {
+                        return; // the writer stopped (an error it reports)
+                    }
+                }
+            });
+        let one_thread = worker.is_err();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            if i % 2 == 0 || one_thread {
+                push_attempts(buf, run, piece);
+                if buf.len() >= BATCH {
+                    out.write_all(buf)?;
+                    buf.clear();
+                }
+                continue;
+            }
+            out.write_all(buf)?;
+            buf.clear();
+            // A worker that stopped early panicked: the scope says so.
+            let Ok(theirs) = pieces_in.recv() else {
+                return Err(io::Error::other("rendering show --json failed"));
+            };
+            out.write_all(&theirs)?;
+            let _ = recycled.try_send(theirs);
+        }
+        Ok(())
+    })
+}
+
+/// Renders the attempts at `range` into `buf`, each after a comma but the
+/// first of all.
+fn push_attempts(buf: &mut Vec<u8>, run: &Run, range: Range<usize>) {
+    let start = range.start;
+    for (i, attempt) in run.attempts[range].iter().enumerate() {
+        if start + i > 0 {
+            buf.push(b',');
+        }
+        push_attempt(buf, run, attempt);
+    }
 }
 
 /// `,"key":value` with the value serialized by serde.
