@@ -136,35 +136,32 @@ impl<'a> Scanner<'a> {
     /// as serde refuses it).
     #[inline]
     fn envelope_field(&mut self, key: &[u8], out: &mut Skimmed<'a>, seen: &mut u16) -> Option<()> {
-        let s = self;
-        {
-            let bit = match key {
-                b"seq" => 0,
-                b"at" => 1,
-                b"runId" => 2,
-                b"type" => 3,
-                b"nodeId" => 4,
-                b"attemptId" => 5,
-                b"sessionId" => 6,
-                b"payload" => 7,
-                _ => return s.value(1),
-            };
-            if *seen & (1 << bit) != 0 {
-                return None; // serde refuses a duplicate field
-            }
-            *seen |= 1 << bit;
-            match bit {
-                0 => out.seq = s.unsigned()?,
-                1 => out.at = s.optional_str()?,
-                2 => out.run_id = s.optional_str()?,
-                3 => out.kind = s.plain_str()?,
-                4 => out.node_id = s.optional_str()?,
-                5 => out.attempt_id = s.optional_str()?,
-                6 => out.session_id = s.optional_str()?,
-                _ => s.payload(out)?,
-            }
-            Some(())
+        let bit = match key {
+            b"seq" => 0,
+            b"at" => 1,
+            b"runId" => 2,
+            b"type" => 3,
+            b"nodeId" => 4,
+            b"attemptId" => 5,
+            b"sessionId" => 6,
+            b"payload" => 7,
+            _ => return self.value(1),
+        };
+        if *seen & (1 << bit) != 0 {
+            return None; // serde refuses a duplicate field
         }
+        *seen |= 1 << bit;
+        match bit {
+            0 => out.seq = self.unsigned()?,
+            1 => out.at = self.optional_str()?,
+            2 => out.run_id = self.optional_str()?,
+            3 => out.kind = self.plain_str()?,
+            4 => out.node_id = self.optional_str()?,
+            5 => out.attempt_id = self.optional_str()?,
+            6 => out.session_id = self.optional_str()?,
+            _ => self.payload(out)?,
+        }
+        Some(())
     }
 }
 
