@@ -2,7 +2,9 @@
 //! including attempts that never got an outcome (running or interrupted).
 
 use crate::bundle::intern::Sym;
-use crate::bundle::{EventKind, FlowDefinition, Outcome, TraceIndex};
+use crate::bundle::{FlowDefinition, Outcome, TraceIndex};
+
+mod build;
 
 /// One attempt of a node, 24 bytes (a million-attempt run keeps a million):
 /// trace entry positions as `u32` with sentinels instead of `Option<usize>`,
@@ -108,89 +110,20 @@ pub struct RunEnd {
     pub status: Outcome,
 }
 
-/// Derives attempts in trace order in one pass over the index.
+/// Derives attempts in trace order in one pass over the index (two
+/// halves on two threads for a long trace, see `build`).
 pub fn build_attempts(trace: &TraceIndex, flow: &FlowDefinition) -> (Vec<Attempt>, Option<RunEnd>) {
-    let strings = trace.strings();
-    // Indexed by `Sym::index()` (dense from 1): the flow position of a node
-    // id (looked up the first time the id is met: a lookup by text would
-    // build the interner's table, which a snapshot's index does not have),
-    // and the open attempt of an attempt id.
-    let mut flow_positions = vec![UNSEEN; strings.len() + 1];
-    let mut flow_position = |node: Sym| {
-        let Some(slot) = flow_positions.get_mut(node.index()) else {
-            return NONE;
-        };
-        if *slot == UNSEEN {
-            *slot = flow
-                .node_position(trace.resolve(node))
-                .and_then(|p| u32::try_from(p).ok())
-                .unwrap_or(NONE);
-        }
-        *slot
-    };
-    let mut open = vec![NONE; strings.len() + 1];
-    let mut attempts: Vec<Attempt> = Vec::new();
-    let mut run_end = None;
-    let mut run_end_entry = NONE;
-    for (i, entry) in trace.entries().iter().enumerate() {
-        if entry.kind.ends_run() {
-            run_end = Some(RunEnd {
-                seq: entry.seq,
-                at_ms: entry.at(),
-                status: entry.outcome,
-            });
-            run_end_entry = i as u32;
-        }
-        let Some(attempt_sym) = entry.attempt else {
-            continue;
-        };
-        // Entry positions fit u32 (the trace index counts them so).
-        let i = i as u32;
-        if entry.kind == EventKind::NodeStarted {
-            let node = entry.node.unwrap_or(attempt_sym);
-            if let Some(slot) = open.get_mut(attempt_sym.index()) {
-                *slot = attempts.len() as u32;
-            }
-            attempts.push(Attempt {
-                session: entry.session,
-                entry_start: i,
-                entry_end: i,
-                finish_entry: NONE,
-                flow_node: flow_position(node),
-                outcome: Outcome::Running,
-                finished: false,
-            });
-            continue;
-        }
-        let index = open.get(attempt_sym.index()).copied().unwrap_or(NONE);
-        let Some(attempt) = attempts.get_mut(index as usize) else {
-            continue; // events of an attempt whose start is not in the trace
-        };
-        attempt.entry_end = i;
-        if attempt.session.is_none() {
-            attempt.session = entry.session;
-        }
-        if entry.kind == EventKind::NodeOutcome {
-            attempt.outcome = match entry.outcome {
-                Outcome::None => Outcome::Other,
-                other => other,
-            };
-            attempt.finish_entry = i;
-            attempt.finished = true;
-            if let Some(slot) = open.get_mut(attempt_sym.index()) {
-                *slot = NONE;
-            }
-        }
-    }
-    // An attempt cut short by the end of the run was cancelled (interrupt);
-    // it ran until then.
-    if run_end.is_some() {
-        for attempt in attempts.iter_mut().filter(|a| !a.is_finished()) {
-            attempt.outcome = Outcome::Cancelled;
-            attempt.finish_entry = run_end_entry;
-        }
-    }
-    (attempts, run_end)
+    build::build_attempts(trace, flow)
+}
+
+/// `build_attempts` with the entries before `mid` and from `mid` on built
+/// apart and stitched (what a long trace gets), for tests.
+pub fn build_attempts_split(
+    trace: &TraceIndex,
+    flow: &FlowDefinition,
+    mid: usize,
+) -> (Vec<Attempt>, Option<RunEnd>) {
+    build::build_split(trace, flow, mid)
 }
 
 // A million-attempt run keeps a million of them.
