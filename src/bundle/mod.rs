@@ -703,19 +703,17 @@ fn discover_sessions(
         }
     }
     let mut from_trace: Vec<String> = Vec::new();
-    // Neighbouring events name the same session: each run of them is
-    // looked at once (a million-event trace would compare a million ids).
-    let mut previous = None;
-    for entry in trace.entries() {
-        if entry.session == previous {
+    // Each symbol is looked at once (a million-event trace would compare
+    // a million ids), in the order the trace first names it.
+    let mut seen = vec![false; trace.strings().len() + 1];
+    for sym in trace.entries().iter().filter_map(|entry| entry.session) {
+        let Some(slot) = seen.get_mut(sym.index()).filter(|seen| !**seen) else {
             continue;
-        }
-        previous = entry.session;
-        if let Some(sym) = entry.session {
-            let id = trace.resolve(sym);
-            if !known(&sessions, id) && !from_trace.iter().any(|s| s == id) {
-                from_trace.push(id.to_string());
-            }
+        };
+        *slot = true;
+        let id = trace.resolve(sym);
+        if !known(&sessions, id) && !from_trace.iter().any(|s| s == id) {
+            from_trace.push(id.to_string());
         }
     }
     // Ids from the trace become folder names only if they are plain names.
