@@ -68,28 +68,29 @@ impl EventKind {
         }
     }
 
-    /// The enum from its `as u8` value (the index snapshot).
-    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
-        const ALL: [EventKind; 16] = [
-            EventKind::RunStarted,
-            EventKind::NodeStarted,
-            EventKind::NodeHeartbeat,
-            EventKind::ArtifactWritten,
-            EventKind::SessionBound,
-            EventKind::AcpPromptPrepared,
-            EventKind::AcpResponseParsed,
-            EventKind::ActionPrepared,
-            EventKind::ActionCompleted,
-            EventKind::NodeOutcome,
-            EventKind::RunCompleted,
-            EventKind::RunFailed,
-            EventKind::RunForked,
-            EventKind::RunRewound,
-            EventKind::RunResumed,
-            EventKind::Other,
-        ];
-        ALL.get(usize::from(tag)).copied()
-    }
+    /// Every kind, at the place of its `as u8` value (asserted below: the
+    /// snapshot takes any tag under `TAGS` as a kind).
+    pub(crate) const ALL: [EventKind; 16] = [
+        EventKind::RunStarted,
+        EventKind::NodeStarted,
+        EventKind::NodeHeartbeat,
+        EventKind::ArtifactWritten,
+        EventKind::SessionBound,
+        EventKind::AcpPromptPrepared,
+        EventKind::AcpResponseParsed,
+        EventKind::ActionPrepared,
+        EventKind::ActionCompleted,
+        EventKind::NodeOutcome,
+        EventKind::RunCompleted,
+        EventKind::RunFailed,
+        EventKind::RunForked,
+        EventKind::RunRewound,
+        EventKind::RunResumed,
+        EventKind::Other,
+    ];
+
+    /// How many tags there are.
+    pub(crate) const TAGS: u32 = Self::ALL.len() as u32;
 
     /// Events after which the run is over.
     pub fn ends_run(self) -> bool {
@@ -115,21 +116,21 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The enum from its `as u8` value (the index snapshot).
-    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
-        const ALL: [Outcome; 9] = [
-            Outcome::None,
-            Outcome::Ok,
-            Outcome::Failed,
-            Outcome::TimedOut,
-            Outcome::Cancelled,
-            Outcome::Running,
-            Outcome::Completed,
-            Outcome::Waiting,
-            Outcome::Other,
-        ];
-        ALL.get(usize::from(tag)).copied()
-    }
+    /// Every outcome, at the place of its `as u8` value (asserted below).
+    pub(crate) const ALL: [Outcome; 9] = [
+        Outcome::None,
+        Outcome::Ok,
+        Outcome::Failed,
+        Outcome::TimedOut,
+        Outcome::Cancelled,
+        Outcome::Running,
+        Outcome::Completed,
+        Outcome::Waiting,
+        Outcome::Other,
+    ];
+
+    /// How many tags there are.
+    pub(crate) const TAGS: u32 = Self::ALL.len() as u32;
 
     pub fn parse(name: &str) -> Self {
         match name {
@@ -158,3 +159,17 @@ impl Outcome {
         }
     }
 }
+
+// Each variant's tag is its place in `ALL`.
+const _: () = {
+    let mut i = 0;
+    while i < EventKind::ALL.len() {
+        assert!(EventKind::ALL[i] as usize == i);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < Outcome::ALL.len() {
+        assert!(Outcome::ALL[i] as usize == i);
+        i += 1;
+    }
+};

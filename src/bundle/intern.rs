@@ -9,8 +9,11 @@
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
 
-/// An interned string. `Option<Sym>` is 4 bytes thanks to the niche.
+/// An interned string. `Option<Sym>` is 4 bytes thanks to the niche, with
+/// 0 for `None` (guaranteed by `repr(transparent)` over `NonZeroU32`: the
+/// index snapshot reads entries in their memory layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
 pub struct Sym(NonZeroU32);
 
 impl Sym {

@@ -19,8 +19,11 @@ pub use refs::TraceRefs;
 
 pub use super::event_kind::{EventKind, Outcome};
 
-/// One trace event, 40 bytes. Strings are interned; the payload is not kept.
+/// One trace event, 36 bytes. Strings are interned; the payload is not kept.
+/// `repr(C)`: the index snapshot stores entries in this layout and reads
+/// them back without decoding field by field (`snapshot::EntryWords`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct TraceEntry {
     /// The line's byte offset, 48 bits (`offset()`), split so that the
     /// entry needs 4-byte alignment only: 36 bytes instead of 40.

@@ -17,15 +17,9 @@ impl TraceIndex {
         put_u64(out, self.entries.len() as u64);
         out.reserve(self.entries.len() * ENTRY_BYTES);
         for e in &self.entries {
-            put_u64(out, e.offset());
-            put_u64(out, e.at_ms() as u64);
-            put_u32(out, e.len);
-            put_u32(out, e.seq);
-            put_u32(out, sym(e.node));
-            put_u32(out, sym(e.attempt));
-            put_u32(out, sym(e.session));
-            out.push(e.kind as u8);
-            out.push(e.outcome as u8);
+            for word in entry_words(e) {
+                put_u32(out, word);
+            }
         }
         put_u64(out, self.durations.len() as u64);
         for d in &self.durations {
@@ -50,42 +44,34 @@ impl TraceIndex {
         let strings = read_strings(r)?;
         let sym = |id: u32| symbol(&strings, id);
         let count = r.len(ENTRY_BYTES)?;
-        let mut entries: Vec<TraceEntry> = Vec::with_capacity(count);
-        // Fixed-size records read at fixed places.
-        r.records(count, ENTRY_BYTES, |record| {
-            let u64_at = |at: usize| u64::from_le_bytes(word(record, at));
-            let u32_at = |at: usize| u32::from_le_bytes(word(record, at));
-            let offset = u64_at(0);
-            if offset > super::MAX_OFFSET {
-                return None;
-            }
-            let kind = EventKind::from_tag(record[36])?;
-            let mut entry = TraceEntry::new(offset, u64_at(8) as i64, u32_at(16), u32_at(20), kind);
-            entry.outcome = Outcome::from_tag(record[37])?;
-            entry.node = sym(u32_at(24))?;
-            entry.attempt = sym(u32_at(28))?;
-            entry.session = sym(u32_at(32))?;
-            let previous = entries.last().map(|p| (p.seq, p.offset(), p.len));
-            if !in_order(previous, (entry.seq, entry.offset(), entry.len), position) {
-                return None;
-            }
-            entries.push(entry);
-            Some(())
+        // Read in the entries' own layout, checked, then taken as entries.
+        let mut words: Vec<EntryWords> = vec![[0; 9]; count];
+        let symbols = u32::try_from(strings.len()).ok()?;
+        let mut previous = None;
+        r.read_words(&mut words, |piece| {
+            check_words(piece, symbols, &mut previous, position)
         })?;
+        let entries = entries_from_words(words, &strings)?;
         let durations_len = r.len(12)?;
-        let mut durations: Vec<OutcomeDuration> = Vec::with_capacity(durations_len);
-        r.records(durations_len, 12, |record| {
-            let d = OutcomeDuration::new(
-                u32::from_le_bytes(word(record, 0)),
-                u64::from_le_bytes(word(record, 4)),
-            );
-            let sorted = durations.last().is_none_or(|p| d.entry > p.entry);
-            if !sorted || d.entry as usize >= entries.len() {
-                return None;
-            }
-            durations.push(d);
-            Some(())
+        let mut words: Vec<[u32; 3]> = vec![[0; 3]; durations_len];
+        let mut last_entry = None;
+        r.read_words(&mut words, |piece| {
+            let sorted = piece.iter().all(|w| {
+                let entry = u32::from_le(w[0]);
+                let after = last_entry.is_none_or(|p| entry > p);
+                last_entry = Some(entry);
+                after && (entry as usize) < entries.len()
+            });
+            sorted.then_some(())
         })?;
+        // In place: the same size and alignment.
+        let durations: Vec<OutcomeDuration> = words
+            .into_iter()
+            .map(|w| {
+                let w = w.map(u32::from_le);
+                OutcomeDuration::new(w[0], u64::from(w[1]) | u64::from(w[2]) << 32)
+            })
+            .collect();
         let others_len = r.len(8)?;
         let mut other_types: Vec<(u32, Sym)> = Vec::with_capacity(others_len);
         r.records(others_len, 8, |record| {
@@ -140,11 +126,10 @@ pub(crate) fn read_strings<R: Read>(r: &mut SnapshotReader<R>) -> Option<Interne
     let text_len = r.len(1)?;
     let text = String::from_utf8(r.vec(text_len)?).ok()?;
     let ends_len = r.len(4)?;
-    let mut ends = Vec::with_capacity(ends_len);
-    r.records(ends_len, 4, |end| {
-        ends.push(u32::from_le_bytes(word(end, 0)));
-        Some(())
-    })?;
+    let mut words: Vec<[u32; 1]> = vec![[0]; ends_len];
+    r.read_words(&mut words, |_| Some(()))?;
+    // In place (`from_parts` checks them).
+    let ends = words.into_iter().map(|[end]| u32::from_le(end)).collect();
     Interner::from_parts(text, ends)
 }
 
@@ -180,8 +165,125 @@ pub(crate) fn word<const N: usize>(record: &[u8], at: usize) -> [u8; N] {
         .unwrap_or([0; N])
 }
 
+/// One stored entry: nine little-endian words, in the order and packing of
+/// `TraceEntry`'s `repr(C)` fields (offset low half; offset high 16 bits,
+/// kind and outcome tags; `at_ms` halves; len; seq; node; attempt;
+/// session), so that on a little-endian machine the words read are the
+/// entries themselves once checked.
+type EntryWords = [u32; 9];
+
 /// Bytes of one encoded entry (for bounds and capacity).
-const ENTRY_BYTES: usize = 8 + 8 + 4 * 5 + 2;
+const ENTRY_BYTES: usize = std::mem::size_of::<EntryWords>();
+
+fn entry_words(e: &TraceEntry) -> EntryWords {
+    let sym = |s: Option<Sym>| s.map_or(0, |s| s.index() as u32);
+    [
+        e.offset_lo,
+        u32::from(e.offset_hi) | u32::from(e.kind as u8) << 16 | u32::from(e.outcome as u8) << 24,
+        e.at_ms[0],
+        e.at_ms[1],
+        e.len,
+        e.seq,
+        sym(e.node),
+        sym(e.attempt),
+        sym(e.session),
+    ]
+}
+
+/// Whether a piece of stored words makes entries: tags that name a kind
+/// and an outcome, symbols within the strings (0: none), and each line
+/// after the one before (`in_order`; `previous` carries the last one's
+/// seq and end over to the next piece). Without branches per entry: the
+/// checks of a million-event snapshot take a few milliseconds.
+fn check_words(
+    piece: &[EntryWords],
+    symbols: u32,
+    previous: &mut Option<(u32, u64)>,
+    indexed: ScanPosition,
+) -> Option<()> {
+    let (Some(first), Some(last)) = (piece.first(), piece.last()) else {
+        return Some(());
+    };
+    let words = |w: &EntryWords| {
+        let w = w.map(u32::from_le);
+        let offset = u64::from(w[0]) | u64::from(w[1] & 0xffff) << 32;
+        // No overflow: 48 bits plus 32.
+        (w, offset, offset + u64::from(w[4]))
+    };
+    let wrong = |w: [u32; 9], end: u64| {
+        (((w[1] >> 16) & 0xff) >= EventKind::TAGS)
+            | ((w[1] >> 24) >= Outcome::TAGS)
+            | (w[6] > symbols)
+            | (w[7] > symbols)
+            | (w[8] > symbols)
+            | (end > indexed.offset)
+    };
+    let (w, offset, end) = words(first);
+    let mut bad =
+        wrong(w, end) | previous.is_some_and(|(p_seq, p_end)| w[5] <= p_seq || offset <= p_end);
+    // Each entry against the one before it, in the piece itself: no value
+    // carried from one step to the next.
+    for pair in piece.windows(2) {
+        let (before, _, before_end) = words(&pair[0]);
+        let (w, offset, end) = words(&pair[1]);
+        bad |= wrong(w, end) | (w[5] <= before[5]) | (offset <= before_end);
+    }
+    if bad {
+        return None;
+    }
+    let (w, _, end) = words(last);
+    *previous = Some((w[5], end));
+    Some(())
+}
+
+// `entries_from_words` relies on this layout.
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<TraceEntry>() == ENTRY_BYTES && align_of::<TraceEntry>() == 4);
+    assert!(size_of::<Option<Sym>>() == 4);
+    assert!(offset_of!(TraceEntry, offset_lo) == 0 && offset_of!(TraceEntry, offset_hi) == 4);
+    assert!(offset_of!(TraceEntry, kind) == 6 && offset_of!(TraceEntry, outcome) == 7);
+    assert!(offset_of!(TraceEntry, at_ms) == 8 && offset_of!(TraceEntry, len) == 16);
+    assert!(offset_of!(TraceEntry, seq) == 20 && offset_of!(TraceEntry, node) == 24);
+    assert!(offset_of!(TraceEntry, attempt) == 28 && offset_of!(TraceEntry, session) == 32);
+};
+
+/// Words that passed `check_words`, as entries, in place.
+#[cfg(target_endian = "little")]
+fn entries_from_words(words: Vec<EntryWords>, _: &Interner) -> Option<Vec<TraceEntry>> {
+    let mut words = std::mem::ManuallyDrop::new(words);
+    let (ptr, len, capacity) = (words.as_mut_ptr(), words.len(), words.capacity());
+    // SAFETY: `TraceEntry` has the size and alignment of `EntryWords` and
+    // its fields at the words' places (asserted above), so the allocation
+    // fits it; every record's tags name variants of the two `repr(u8)`
+    // enums and its symbols are 0 (`None`) or a non-zero `Sym`.
+    Some(unsafe { Vec::from_raw_parts(ptr.cast::<TraceEntry>(), len, capacity) })
+}
+
+/// Words that passed `check_words`, as entries, one by one.
+#[cfg(not(target_endian = "little"))]
+fn entries_from_words(words: Vec<EntryWords>, strings: &Interner) -> Option<Vec<TraceEntry>> {
+    words
+        .iter()
+        .map(|w| {
+            let w = w.map(u32::from_le);
+            let offset = u64::from(w[0]) | u64::from(w[1] & 0xffff) << 32;
+            let at = (u64::from(w[2]) | u64::from(w[3]) << 32) as i64;
+            let mut entry = TraceEntry::new(
+                offset,
+                at,
+                w[4],
+                w[5],
+                *EventKind::ALL.get(((w[1] >> 16) & 0xff) as usize)?,
+            );
+            entry.outcome = *Outcome::ALL.get((w[1] >> 24) as usize)?;
+            entry.node = symbol(strings, w[6])?;
+            entry.attempt = symbol(strings, w[7])?;
+            entry.session = symbol(strings, w[8])?;
+            Some(entry)
+        })
+        .collect()
+}
 
 pub(crate) fn put_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(&n.to_le_bytes());
