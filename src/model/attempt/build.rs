@@ -72,6 +72,9 @@ struct Builder<'t> {
     flow_positions: Vec<u32>,
     open: Vec<u32>,
     attempts: Vec<Attempt>,
+    /// How many of `attempts` have no outcome (most runs end with none:
+    /// then no pass over a million attempts looks for them).
+    unfinished: usize,
     /// The last event that ended the run, and its entry.
     run_end: Option<(RunEnd, u32)>,
     /// Entries of attempts not started in what was fed (kept only for a
@@ -88,6 +91,7 @@ impl<'t> Builder<'t> {
             flow_positions: vec![UNSEEN; symbols],
             open: vec![NONE; symbols],
             attempts: Vec::new(),
+            unfinished: 0,
             run_end: None,
             orphans: keeps_orphans.then(Vec::new),
         }
@@ -131,6 +135,7 @@ impl<'t> Builder<'t> {
                     *slot = self.attempts.len() as u32;
                 }
                 let flow_node = self.flow_position(node);
+                self.unfinished += 1;
                 self.attempts.push(Attempt {
                     session: entry.session,
                     entry_start: i,
@@ -169,6 +174,7 @@ impl<'t> Builder<'t> {
             };
             attempt.finish_entry = i;
             attempt.finished = true;
+            self.unfinished -= 1;
             if let Some(slot) = self.open.get_mut(attempt_sym.index()) {
                 *slot = CLOSED;
             }
@@ -188,6 +194,7 @@ impl<'t> Builder<'t> {
             }
         }
         self.attempts.extend(later.attempts);
+        self.unfinished += later.unfinished;
         self.run_end = later.run_end.or(self.run_end);
     }
 
@@ -195,7 +202,7 @@ impl<'t> Builder<'t> {
         let mut attempts = self.attempts;
         // An attempt cut short by the end of the run was cancelled
         // (interrupt); it ran until then.
-        if let Some((_, run_end_entry)) = self.run_end {
+        if let Some((_, run_end_entry)) = self.run_end.filter(|_| self.unfinished > 0) {
             for attempt in attempts.iter_mut().filter(|a| !a.is_finished()) {
                 attempt.outcome = Outcome::Cancelled;
                 attempt.finish_entry = run_end_entry;
