@@ -423,6 +423,62 @@ mod tests {
     }
 
     #[test]
+    fn reads_words_and_bytes_straight_into_place_after_buffered_reads() {
+        // More words than a piece and more than the buffer reads ahead;
+        // then a byte vector large enough to be faulted in by a thread.
+        let count = (BUFFER + 3 * PIECE) / 12 + 7;
+        let bytes_len = (4 << 20) + 5;
+        let mut body = Vec::new();
+        body.extend_from_slice(&(count as u64).to_le_bytes());
+        for i in 0..count as u32 {
+            for word in [i, i ^ 0x5555, i.wrapping_mul(7)] {
+                body.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+        body.extend((0..bytes_len).map(|i| (i % 251) as u8));
+        let bytes = snapshot(&body);
+        let read = |bytes: &[u8]| {
+            let mut r = SnapshotReader::new(bytes, bytes.len() as u64)?;
+            let n = r.len(12)?;
+            let mut words = vec![[0u32; 3]; n];
+            let mut pieces = 0;
+            r.read_words(&mut words, |piece| {
+                pieces += 1;
+                (piece.len() <= PIECE / 12).then_some(())
+            })?;
+            let tail = r.vec(bytes_len)?;
+            r.finish()?;
+            Some((words, tail, pieces))
+        };
+        let (words, tail, pieces) = read(&bytes).expect("read");
+        assert!(pieces > 3, "{pieces} pieces");
+        assert_eq!(words.len(), count);
+        for (i, w) in words.iter().enumerate() {
+            let i = i as u32;
+            assert_eq!(w.map(u32::from_le), [i, i ^ 0x5555, i.wrapping_mul(7)]);
+        }
+        assert_eq!(tail, body[8 + count * 12..]);
+        // A flipped byte in the words, in the buffered part or after it,
+        // or in the bytes: the checksum refuses it.
+        for at in [
+            9,
+            BUFFER / 2,
+            BUFFER + 17,
+            8 + count * 12 + 3,
+            body.len() - 1,
+        ] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 4;
+            assert!(read(&damaged).is_none(), "byte {at}");
+        }
+        // A check that refuses stops the read.
+        let mut r = SnapshotReader::new(&bytes[..], bytes.len() as u64).expect("reader");
+        let n = r.len(12).expect("count");
+        let mut words = vec![[0u32; 3]; n];
+        assert_eq!(r.read_words(&mut words, |_| None), None);
+    }
+
+    #[test]
     fn counts_beyond_the_bytes_left_are_refused() {
         let mut body = Vec::new();
         body.extend_from_slice(&u64::MAX.to_le_bytes());
