@@ -1,12 +1,103 @@
 //! The attempts of a trace built in two halves and stitched (as a long
 //! trace is, on two threads) equal those built in one pass, at every split
 //! point: over every bundle we have, and over random traces whose attempt
-//! ids restart, outlive their outcome and appear without a start.
+//! ids restart, outlive their outcome and appear without a start. On the
+//! random traces the one pass is also checked against a plain reading of
+//! the format written here.
 
 mod common;
 
-use reel::bundle::{Bundle, FlowDefinition, TraceIndex};
+use std::collections::HashMap;
+
+use reel::bundle::{Bundle, EventKind, FlowDefinition, Outcome, TraceIndex};
 use reel::model::attempt::build_attempts_split;
+use reel::model::Attempt;
+
+/// What an attempt is, as the tests compare it: entry start and end, the
+/// node's flow position, outcome, session symbol, whether it finished, and
+/// the time it finished.
+type Seen = (
+    usize,
+    usize,
+    Option<usize>,
+    Outcome,
+    Option<u32>,
+    bool,
+    Option<i64>,
+);
+
+fn seen(trace: &TraceIndex, attempts: &[Attempt]) -> Vec<Seen> {
+    attempts
+        .iter()
+        .map(|a| {
+            let session = a.session.map(|s| s.index() as u32);
+            let finished = a.finished_ms(trace);
+            (
+                a.entry_start(),
+                a.entry_end(),
+                a.flow_node(),
+                a.outcome,
+                session,
+                a.is_finished(),
+                finished,
+            )
+        })
+        .collect()
+}
+
+/// The attempts as the trace format describes them, written plainly (ids
+/// by text, a map of open attempts): `node_started` opens one, later
+/// events of its id extend it until its `node_outcome`, and the run's end
+/// cancels those left open.
+fn reference(trace: &TraceIndex, flow: &FlowDefinition) -> Vec<Seen> {
+    let mut attempts: Vec<Seen> = Vec::new();
+    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut run_end = None;
+    for (i, e) in trace.entries().iter().enumerate() {
+        if matches!(e.kind, EventKind::RunCompleted | EventKind::RunFailed) {
+            run_end = Some(i);
+        }
+        let Some(id) = e.attempt.map(|s| trace.resolve(s).to_string()) else {
+            continue;
+        };
+        let session = e.session.map(|s| s.index() as u32);
+        if e.kind == EventKind::NodeStarted {
+            let node = trace.resolve(e.node.or(e.attempt).expect("id"));
+            open.insert(id, attempts.len());
+            attempts.push((
+                i,
+                i,
+                flow.node_position(node),
+                Outcome::Running,
+                session,
+                false,
+                None,
+            ));
+            continue;
+        }
+        let Some(&at) = open.get(&id) else { continue };
+        let a = &mut attempts[at];
+        a.1 = i;
+        a.4 = a.4.or(session);
+        if e.kind == EventKind::NodeOutcome {
+            a.3 = if e.outcome == Outcome::None {
+                Outcome::Other
+            } else {
+                e.outcome
+            };
+            a.5 = true;
+            a.6 = e.at();
+            open.remove(&id);
+        }
+    }
+    if let Some(end) = run_end {
+        for a in attempts.iter_mut().filter(|a| !a.5) {
+            a.3 = Outcome::Cancelled;
+            a.6 = trace.entries()[end].at();
+        }
+    }
+    attempts
+}
 
 fn check_every_split(trace: &TraceIndex, flow: &FlowDefinition, what: &str) {
     let len = trace.entries().len();
@@ -97,7 +188,10 @@ fn halves_stitched_equal_one_pass_on_random_traces() {
         if index.entries().iter().any(|e| e.attempt.is_some()) {
             traces_with_attempts += 1;
         }
-        check_every_split(&index, &flow, &format!("round {round}:\n{trace}"));
+        let what = format!("round {round}:\n{trace}");
+        let (whole, _) = build_attempts_split(&index, &flow, index.entries().len());
+        assert_eq!(seen(&index, &whole), reference(&index, &flow), "{what}");
+        check_every_split(&index, &flow, &what);
     }
     assert!(traces_with_attempts > 250, "{traces_with_attempts}");
 }

@@ -34,6 +34,7 @@ pub mod trace_file;
 pub mod validate;
 pub mod window;
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -702,20 +703,20 @@ fn discover_sessions(
             sessions.push(SessionFiles::new(root, id, None, &dir, false, cache));
         }
     }
-    let mut from_trace: Vec<String> = Vec::new();
-    // Each symbol is looked at once (a million-event trace would compare
-    // a million ids), in the order the trace first names it.
-    let mut seen = vec![false; trace.strings().len() + 1];
-    for sym in trace.entries().iter().filter_map(|entry| entry.session) {
-        let Some(slot) = seen.get_mut(sym.index()).filter(|seen| !**seen) else {
-            continue;
-        };
-        *slot = true;
-        let id = trace.resolve(sym);
-        if !known(&sessions, id) && !from_trace.iter().any(|s| s == id) {
-            from_trace.push(id.to_string());
-        }
-    }
+    // Each id once, in the order the trace first names it: a set of the
+    // ids taken (a trace may name a million sessions), and a run of events
+    // of one session looked at once.
+    let mut taken: HashSet<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    let mut previous = None;
+    let from_trace: Vec<String> = trace
+        .entries()
+        .iter()
+        .filter_map(|entry| entry.session)
+        .filter(|&sym| previous.replace(sym) != Some(sym))
+        .map(|sym| trace.resolve(sym))
+        .filter(|id| taken.insert(id))
+        .map(str::to_string)
+        .collect();
     // Ids from the trace become folder names only if they are plain names.
     for id in from_trace
         .into_iter()
