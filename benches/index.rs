@@ -5,7 +5,8 @@
 //! made once under `target/bench-runs/` and kept for later runs. Each trace
 //! is measured side by side with `cat` and `wc -l` on the same file; the
 //! in-memory rows read the file into memory first so only indexing is
-//! timed. Every figure is the median of several runs (min and max shown).
+//! timed. `REEL_BENCH_FILE_ONLY=1` measures only `cat`, `wc -l` and the
+//! index from the file (a quick check of one change). Every figure is the median of several runs (min and max shown).
 
 use anyhow::{Context, Result};
 use reel::bundle::trace_file::index_trace_file;
@@ -117,6 +118,20 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
+    if env::var("REEL_BENCH_FILE_ONLY").as_deref() == Ok("1") {
+        let tool_row = |name, timings| Row {
+            name,
+            timings,
+            index: None,
+        };
+        print_table(&[
+            tool_row("cat trace.ndjson", cat),
+            tool_row("wc -l trace.ndjson", wc),
+            file_row,
+        ]);
+        println!("  trace index from the file / wc -l: {file_ratio:.2}x (medians)");
+        return Ok(());
+    }
     let (timings, index) = measure(|| Ok(TraceIndex::from_bytes_parsed(&trace)?))?;
     let parsed_row = Row::index(
         "from_bytes_parsed (serde)",

@@ -65,16 +65,6 @@ impl Interner {
         }
     }
 
-    /// Makes room for `additional` more strings at once (one rebuild of
-    /// the table instead of one per doubling).
-    pub fn reserve(&mut self, additional: usize) {
-        let wanted = self.ends.len() + additional;
-        if self.table_mut().len() * 3 < wanted * 4 {
-            self.table = OnceLock::from(self.built_table(wanted * 7 / 6 + 1));
-        }
-        self.ends.reserve(additional);
-    }
-
     /// The table, built now if it was not yet.
     fn table(&self) -> &[u32] {
         self.table.get_or_init(|| self.built_table(self.ends.len()))
@@ -130,6 +120,44 @@ impl Interner {
             table[slot] = Self::slot_value(size, hash, sym);
         }
         table
+    }
+
+    /// The symbol each of `other`'s strings has here (`None`: not held),
+    /// by `other`'s symbol index (0 unused). Read only, so a long list is
+    /// looked up on two threads.
+    pub(crate) fn lookup_all(&self, other: &Interner) -> Vec<Option<Sym>> {
+        /// Below this many strings a second thread costs more than it saves.
+        const PARALLEL_FROM: usize = 1 << 16;
+        let lookup = |ids: std::ops::Range<u32>, out: &mut [Option<Sym>]| {
+            for (slot, id) in out.iter_mut().zip(ids) {
+                *slot = other.sym(id).and_then(|sym| self.get(other.resolve(sym)));
+            }
+        };
+        let count = other.len();
+        let mut found = vec![None; count + 1];
+        let ids = 1..u32::try_from(count + 1).unwrap_or(u32::MAX);
+        if count < PARALLEL_FROM {
+            lookup(ids, &mut found[1..]);
+            return found;
+        }
+        // Built here, once, rather than raced for by both threads.
+        self.table();
+        let half = ids.start + (count / 2) as u32;
+        let (first, second) = found[1..].split_at_mut(count / 2);
+        std::thread::scope(|scope| {
+            scope.spawn(|| lookup(half..ids.end, second));
+            lookup(ids.start..half, first);
+        });
+        found
+    }
+
+    /// Appends `s`, which must not be held yet, without entering it in the
+    /// lookup table: the table is dropped, to be built again when next
+    /// needed. For many new strings at once, known to be new (the stitch
+    /// of a split index); `intern` otherwise.
+    pub(crate) fn push_unlisted(&mut self, s: &str) -> Sym {
+        self.table = OnceLock::new();
+        self.push(s)
     }
 
     fn push(&mut self, s: &str) -> Sym {
@@ -270,6 +298,37 @@ mod tests {
         let empty = interner.intern("");
         assert_eq!(interner.resolve(empty), "");
         assert_eq!(interner.get(""), Some(empty));
+    }
+
+    #[test]
+    fn strings_of_another_interner_are_found_and_new_ones_added_unlisted() {
+        // Past the size looked up on two threads, and below it.
+        for count in [10usize, 70_000] {
+            let mut held = Interner::default();
+            let mut other = Interner::default();
+            for i in 0..count {
+                other.intern(&format!("s{i}"));
+                if i % 3 == 0 {
+                    held.intern(&format!("s{i}"));
+                }
+            }
+            held.intern("only here");
+            let found = held.lookup_all(&other);
+            assert_eq!(found.len(), count + 1);
+            assert_eq!(found[0], None);
+            for i in 0..count {
+                let expected =
+                    (i % 3 == 0).then(|| Sym(NonZeroU32::new(i as u32 / 3 + 1).unwrap()));
+                assert_eq!(found[i + 1], expected, "s{i} of {count}");
+            }
+            // Added without the table, then found through a rebuilt one.
+            let before = held.len();
+            let added = held.push_unlisted("s1");
+            assert_eq!(added.index(), before + 1);
+            assert_eq!(held.get("s1"), Some(added));
+            assert_eq!(held.get("only here").map(Sym::index), Some(before));
+            assert_eq!(held.intern("s1"), added);
+        }
     }
 
     #[test]

@@ -367,17 +367,26 @@ impl<'a> Scanner<'a> {
     /// A non-negative integer that fits u64 (what serde reads as one).
     pub(crate) fn unsigned(&mut self) -> Option<u64> {
         let start = self.i;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+        let mut value = 0u64;
+        let mut overflow = false;
+        while let Some(digit) = self.peek().filter(u8::is_ascii_digit) {
+            // Accumulated as it goes (`parse` would read the digits again).
+            let next = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(digit - b'0')));
+            overflow |= next.is_none();
+            value = next.unwrap_or(0);
             self.i += 1;
         }
         let digits = &self.b[start..self.i];
         if digits.is_empty()
+            || overflow
             || (digits.len() > 1 && digits[0] == b'0')
             || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
         {
             return None;
         }
-        std::str::from_utf8(digits).ok()?.parse().ok()
+        Some(value)
     }
 
     pub(crate) fn literal(&mut self, word: &[u8]) -> Option<()> {

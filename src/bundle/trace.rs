@@ -297,11 +297,16 @@ impl TraceIndex {
             }
         }
         let base = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
-        self.strings.reserve(next.strings.len());
+        // A string the first part holds keeps its symbol; the others are
+        // added as one pass would meet them (each is new: `next` holds it
+        // once), and the lookup table is built again when next needed.
+        let held = self.strings.lookup_all(&next.strings);
         let mut remap: Vec<Option<Sym>> = vec![None; next.strings.len() + 1];
         let mut map = |this: &mut Interner, sym: Sym| {
             let slot = &mut remap[sym.index()];
-            *slot.get_or_insert_with(|| this.intern(next.strings.resolve(sym)))
+            *slot.get_or_insert_with(|| {
+                held[sym.index()].unwrap_or_else(|| this.push_unlisted(next.strings.resolve(sym)))
+            })
         };
         let mut other_types = next.other_types.iter().peekable();
         self.entries.reserve(next.entries.len());
