@@ -32,8 +32,6 @@ pub struct Attempt {
 }
 
 const NONE: u32 = u32::MAX;
-/// A flow position not looked up yet.
-const UNSEEN: u32 = u32::MAX - 1;
 
 impl Attempt {
     pub fn is_finished(&self) -> bool {

@@ -6,14 +6,22 @@
 
 use std::ops::Range;
 
-use super::{Attempt, RunEnd, NONE, UNSEEN};
+use super::{Attempt, RunEnd, NONE};
 use crate::bundle::intern::Sym;
 use crate::bundle::{EventKind, FlowDefinition, Outcome, TraceEntry, TraceIndex};
 
 /// An `open` slot of an attempt id whose last attempt has its outcome: its
-/// later events belong to no attempt (while `NONE`, never started here,
-/// they may belong to one the first half left open).
-const CLOSED: u32 = u32::MAX - 2;
+/// later events belong to no attempt (while `NEVER_STARTED`, they may
+/// belong to one the first half left open).
+const CLOSED: u32 = u32::MAX;
+/// An `open` slot of an attempt id not started in what was fed. Slots are
+/// 0 until set (the attempt's position + 1 once started), so the tables
+/// come zeroed from the allocator, and pages no symbol uses are never
+/// touched.
+const NEVER_STARTED: u32 = 0;
+/// A `flow_positions` slot of a node id not looked up yet (a found
+/// position is stored + 1; `NONE`: not in the flow).
+const UNSEEN: u32 = 0;
 
 /// Entries from which the halves are built on two threads (below, the
 /// thread costs more than it saves).
@@ -39,18 +47,23 @@ pub(super) fn build_split(
 ) -> (Vec<Attempt>, Option<RunEnd>) {
     let len = trace.entries().len();
     let mid = mid.min(len);
+    // Room for every attempt in the first builder (an attempt has at
+    // least its start and its outcome: half the entries, with room to
+    // spare; memory not written to is never touched), so the stitch
+    // does not move it.
+    let room = len / 2;
     if mid == 0 || mid == len {
-        let mut whole = Builder::new(trace, flow, false);
+        let mut whole = Builder::new(trace, flow, false, room);
         whole.feed(0..len);
         return whole.finish();
     }
     let (first, second) = std::thread::scope(|scope| {
         let first = scope.spawn(|| {
-            let mut first = Builder::new(trace, flow, false);
+            let mut first = Builder::new(trace, flow, false, room);
             first.feed(0..mid);
             first
         });
-        let mut second = Builder::new(trace, flow, true);
+        let mut second = Builder::new(trace, flow, true, (len - mid) / 2);
         second.feed(mid..len);
         (first.join(), second)
     });
@@ -83,14 +96,19 @@ struct Builder<'t> {
 }
 
 impl<'t> Builder<'t> {
-    fn new(trace: &'t TraceIndex, flow: &'t FlowDefinition, keeps_orphans: bool) -> Self {
+    fn new(
+        trace: &'t TraceIndex,
+        flow: &'t FlowDefinition,
+        keeps_orphans: bool,
+        room: usize,
+    ) -> Self {
         let symbols = trace.strings().len() + 1;
         Builder {
             trace,
             flow,
             flow_positions: vec![UNSEEN; symbols],
-            open: vec![NONE; symbols],
-            attempts: Vec::new(),
+            open: vec![NEVER_STARTED; symbols],
+            attempts: Vec::with_capacity(room),
             unfinished: 0,
             run_end: None,
             orphans: keeps_orphans.then(Vec::new),
@@ -105,10 +123,14 @@ impl<'t> Builder<'t> {
             *slot = self
                 .flow
                 .node_position(self.trace.resolve(node))
-                .and_then(|p| u32::try_from(p).ok())
+                .and_then(|p| u32::try_from(p + 1).ok())
+                .filter(|&stored| stored != NONE)
                 .unwrap_or(NONE);
         }
-        *slot
+        match *slot {
+            NONE => NONE,
+            stored => stored - 1,
+        }
     }
 
     /// Takes in the entries at `range`, in order.
@@ -132,7 +154,7 @@ impl<'t> Builder<'t> {
             if entry.kind == EventKind::NodeStarted {
                 let node = entry.node.unwrap_or(attempt_sym);
                 if let Some(slot) = self.open.get_mut(attempt_sym.index()) {
-                    *slot = self.attempts.len() as u32;
+                    *slot = self.attempts.len() as u32 + 1;
                 }
                 let flow_node = self.flow_position(node);
                 self.unfinished += 1;
@@ -147,7 +169,7 @@ impl<'t> Builder<'t> {
                 });
                 continue;
             }
-            let never_started = self.open.get(attempt_sym.index()) == Some(&NONE);
+            let never_started = self.open.get(attempt_sym.index()) == Some(&NEVER_STARTED);
             if !self.apply(attempt_sym, entry, i) && never_started {
                 if let Some(orphans) = &mut self.orphans {
                     orphans.push(i);
@@ -159,8 +181,10 @@ impl<'t> Builder<'t> {
     /// Hands an event other than a start to the open attempt of its id;
     /// `false` when none is open.
     fn apply(&mut self, attempt_sym: Sym, entry: &TraceEntry, i: u32) -> bool {
-        let index = self.open.get(attempt_sym.index()).copied().unwrap_or(NONE);
-        let Some(attempt) = self.attempts.get_mut(index as usize) else {
+        let slot = self.open.get(attempt_sym.index()).copied();
+        // `CLOSED` (and `NEVER_STARTED`, or no slot) name no attempt.
+        let position = slot.and_then(|s| s.checked_sub(1)).map(|p| p as usize);
+        let Some(attempt) = position.and_then(|p| self.attempts.get_mut(p)) else {
             return false; // events of an attempt whose start is not in the trace
         };
         attempt.entry_end = i;
@@ -208,6 +232,8 @@ impl<'t> Builder<'t> {
                 attempt.finish_entry = run_end_entry;
             }
         }
+        // The room not used goes back (a shrink in place, no copy).
+        attempts.shrink_to_fit();
         (attempts, self.run_end.map(|(end, _)| end))
     }
 }
