@@ -47,7 +47,7 @@ pub(crate) trait Snapshot: Sized {
 }
 
 impl Snapshot for TraceIndex {
-    const MAGIC: &'static [u8; 8] = b"REELIDX2";
+    const MAGIC: &'static [u8; 8] = b"REELIDX3";
     /// `runs/<run>/trace.ndjson`.
     const RUNS_FOLDER_UP: usize = 2;
     fn encode(&self, out: &mut Vec<u8>) {

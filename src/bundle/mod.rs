@@ -703,17 +703,12 @@ fn discover_sessions(
             sessions.push(SessionFiles::new(root, id, None, &dir, false, cache));
         }
     }
-    // Each id once, in the order the trace first names it: a set of the
-    // ids taken (a trace may name a million sessions), and a run of events
-    // of one session looked at once.
+    // Each id once, in the order the trace first names it (the index
+    // keeps that list), with a set of the ids taken: a trace may name a
+    // million sessions.
     let mut taken: HashSet<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
-    let mut previous = None;
     let from_trace: Vec<String> = trace
-        .entries()
-        .iter()
-        .filter_map(|entry| entry.session)
-        .filter(|&sym| previous.replace(sym) != Some(sym))
-        .map(|sym| trace.resolve(sym))
+        .sessions_named()
         .filter(|id| taken.insert(id))
         .map(str::to_string)
         .collect();

@@ -13,7 +13,10 @@ use super::skim::Skimmed;
 use super::timestamp::parse_iso_millis;
 
 mod refs;
+mod sessions_named;
 pub(crate) mod snapshot;
+
+use sessions_named::SessionsNamed;
 
 pub use refs::TraceRefs;
 
@@ -113,6 +116,7 @@ pub struct TraceIndex {
     run_id_entry: u32,
     /// Artifact references of the indexed lines, when asked for (`refs`).
     refs: Option<Box<TraceRefs>>,
+    sessions_named: SessionsNamed,
 }
 
 /// The envelope fields, borrowed from the line; `payload` is skimmed for the
@@ -282,6 +286,9 @@ impl TraceIndex {
         entry.node = intern(envelope.node_id, previous.and_then(|p| p.node));
         entry.attempt = intern(envelope.attempt_id, previous.and_then(|p| p.attempt));
         entry.session = intern(envelope.session_id, previous.and_then(|p| p.session));
+        if let Some(session) = entry.session {
+            self.sessions_named.note(session);
+        }
         self.entries.push(entry);
         Ok(())
     }
@@ -329,6 +336,11 @@ impl TraceIndex {
             entry.session = entry.session.map(|s| map(&mut self.strings, s));
             self.entries.push(entry);
         }
+        // Every one of them was met above, as an entry's session.
+        for &session in next.sessions_named.order() {
+            let session = map(&mut self.strings, session);
+            self.sessions_named.note(session);
+        }
         self.durations
             .extend(next.durations.iter().map(|d| OutcomeDuration {
                 entry: base + d.entry,
@@ -362,6 +374,14 @@ impl TraceIndex {
         self.strings.resolve(sym)
     }
 
+    /// The sessions the events name, each once, in the order first named.
+    pub fn sessions_named(&self) -> impl Iterator<Item = &str> {
+        self.sessions_named
+            .order()
+            .iter()
+            .map(|&sym| self.strings.resolve(sym))
+    }
+
     /// The `runId` written on the first event, if any.
     pub fn run_id(&self) -> Option<&str> {
         self.run_id.map(|s| self.strings.resolve(s))
@@ -380,6 +400,7 @@ impl TraceIndex {
         self.entries.shrink_to_fit();
         self.durations.shrink_to_fit();
         self.strings.shrink_to_fit();
+        self.sessions_named.shrink_to_fit();
     }
 
     /// `payload.durationMs` of the `node_outcome` at entry `entry`.
@@ -417,6 +438,7 @@ impl TraceIndex {
             + self.durations.capacity() * std::mem::size_of::<OutcomeDuration>()
             + self.other_types.capacity() * std::mem::size_of::<(u32, Sym)>()
             + self.strings.heap_bytes()
+            + self.sessions_named.heap_bytes()
     }
 }
 

@@ -2,7 +2,9 @@
 //! never trusts the bytes (they are a file on disk): every count, symbol,
 //! enum tag, offset and order is checked, and anything off is `None`.
 
-use super::{EventKind, Interner, Outcome, OutcomeDuration, Sym, TraceEntry, TraceIndex};
+use super::{
+    EventKind, Interner, Outcome, OutcomeDuration, SessionsNamed, Sym, TraceEntry, TraceIndex,
+};
 use crate::bundle::ndjson::ScanPosition;
 use crate::bundle::snapshot_reader::SnapshotReader;
 use std::io::Read;
@@ -30,6 +32,11 @@ impl TraceIndex {
         for &(entry, name) in &self.other_types {
             put_u32(out, entry);
             put_u32(out, name.index() as u32);
+        }
+        let sessions = self.sessions_named.order();
+        put_u64(out, sessions.len() as u64);
+        for session in sessions {
+            put_u32(out, session.index() as u32);
         }
     }
 
@@ -84,6 +91,13 @@ impl TraceIndex {
             other_types.push((entry, name));
             Some(())
         })?;
+        let sessions_len = r.len(4)?;
+        let mut sessions = Vec::with_capacity(sessions_len);
+        r.records(sessions_len, 4, |record| {
+            sessions.push(sym(u32::from_le_bytes(word(record, 0)))??);
+            Some(())
+        })?;
+        let sessions_named = SessionsNamed::from_order(sessions)?;
         let run_id = sym(run_id)?;
         Some(TraceIndex {
             entries,
@@ -94,6 +108,7 @@ impl TraceIndex {
             run_id,
             run_id_entry,
             refs: None,
+            sessions_named,
         })
     }
 }
@@ -317,13 +332,33 @@ mod tests {
             "\n",
             r#"{"seq":2,"type":"brand_new","nodeId":"a","attemptId":"a#1","sessionId":"s"}"#,
             "\n\n",
-            r#"{"seq":5,"type":"node_outcome","attemptId":"a#1","payload":{"outcome":"ok","durationMs":3}}"#,
+            r#"{"seq":5,"type":"node_outcome","attemptId":"a#1","sessionId":"t","payload":{"outcome":"ok","durationMs":3}}"#,
             "\n",
         );
         let index = TraceIndex::from_bytes(trace.as_bytes()).expect("index");
         let mut bytes = Vec::new();
         index.encode(&mut bytes);
         assert_eq!(decoded(&bytes), Some(index.clone()));
+        let named = |index: &TraceIndex| {
+            index
+                .sessions_named()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(named(&decoded(&bytes).expect("decoded")), ["s", "t"]);
+        // The sessions named last: one twice, or one beyond the strings.
+        let end = bytes.len();
+        for (what, value) in [
+            ("a session named twice", bytes[end - 8..end - 4].to_vec()),
+            (
+                "a session beyond the strings",
+                (index.strings().len() as u32 + 1).to_le_bytes().to_vec(),
+            ),
+        ] {
+            let mut changed = bytes.clone();
+            changed[end - 4..].copy_from_slice(&value);
+            assert_eq!(decoded(&changed), None, "{what}");
+        }
         assert_eq!(decoded(&bytes[..bytes.len() - 1]), None);
         let mut longer = bytes.clone();
         longer.push(0);
