@@ -373,3 +373,34 @@ fn the_cache_stays_within_its_cap() {
     );
     assert!(total > 0, "the newest snapshot stays");
 }
+
+/// The viewer shows the run first and saves its snapshot after: nothing is
+/// written until the save is asked for, leaving waits for it, and the
+/// saved snapshot serves the next open.
+#[test]
+fn a_snapshot_saved_later_is_written_only_when_asked_and_serves_the_next_open() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    let cache = cache_in(cache_dir.path());
+    let bundle = synth(runs.path(), 4);
+    let snapshots = || fs::read_dir(cache_dir.path()).map_or(0, |d| d.count());
+    let (opened, save) =
+        Bundle::open_saving_later(&bundle, Some(&cache), &mut |_, _| {}, &mut |_| {})
+            .expect("open");
+    let save = save.expect("a fresh index has a snapshot to save");
+    assert_eq!(snapshots(), 0, "nothing written before the save");
+    let waited = std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            reel::bundle::index_cache::wait_for_saves(std::time::Duration::from_secs(300));
+            snapshots()
+        });
+        save.save(&opened.trace);
+        waiter.join().expect("waiter")
+    });
+    assert_eq!(waited, 1, "the wait ends once the snapshot is written");
+    let (again, save) =
+        Bundle::open_saving_later(&bundle, Some(&cache), &mut |_, _| {}, &mut |_| {})
+            .expect("open again");
+    assert!(save.is_none(), "served from the snapshot: nothing to save");
+    assert_eq!(again.trace, opened.trace);
+}

@@ -15,6 +15,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use super::ndjson::{read_at, ScanPosition};
@@ -75,6 +76,73 @@ pub struct IndexCache {
     dir: PathBuf,
     cap_bytes: u64,
     min_trace_bytes: u64,
+}
+
+/// A snapshot to save of an index just built: the file as it was opened
+/// for indexing, kept open, so that saving later (once the run is on
+/// screen) describes the same file.
+#[derive(Debug)]
+pub struct SnapshotSave {
+    cache: IndexCache,
+    path: PathBuf,
+    file: File,
+    meta: fs::Metadata,
+    _pending: Pending,
+}
+
+/// Snapshots made and not yet saved or given up (`wait_for_saves`).
+static PENDING: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// One of `PENDING` while it lives.
+#[derive(Debug)]
+struct Pending;
+
+impl Pending {
+    fn new() -> Pending {
+        let (count, _) = &PENDING;
+        *count.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        Pending
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let (count, done) = &PENDING;
+        let mut count = count.lock().unwrap_or_else(PoisonError::into_inner);
+        *count = count.saturating_sub(1);
+        done.notify_all();
+    }
+}
+
+/// Waits, at most `limit`, for the snapshots still to be saved (the viewer
+/// saves one after showing the run): leaving must not cut a save short,
+/// or the next open indexes the whole trace again.
+pub fn wait_for_saves(limit: std::time::Duration) {
+    let (count, done) = &PENDING;
+    let count = count.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = done.wait_timeout_while(count, limit, |count| *count > 0);
+}
+
+impl SnapshotSave {
+    pub(crate) fn new(cache: &IndexCache, path: &Path, file: File, meta: fs::Metadata) -> Self {
+        SnapshotSave {
+            cache: cache.clone(),
+            path: path.to_path_buf(),
+            file,
+            meta,
+            _pending: Pending::new(),
+        }
+    }
+
+    /// Saves `index`, the index of the file's complete lines built when it
+    /// was opened (and not changed since). Failures only cost the next
+    /// open its speed.
+    pub fn save(self, index: &TraceIndex) {
+        let started = std::time::Instant::now();
+        self.cache.store(&self.path, &self.file, &self.meta, index);
+        let took_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(took_ms, "trace index snapshot saved");
+    }
 }
 
 /// What identifies the indexed file, and the bytes checked against it.

@@ -31,6 +31,7 @@ pub(crate) mod snapshot_reader;
 pub mod timestamp;
 pub mod trace;
 pub mod trace_file;
+mod trace_open;
 pub mod validate;
 pub mod window;
 
@@ -301,6 +302,22 @@ impl Bundle {
         progress: &mut dyn FnMut(u64, u64),
         partial: &mut dyn FnMut(Bundle),
     ) -> Result<Bundle, BundleError> {
+        let (bundle, save) = Bundle::open_saving_later(dir, cache, progress, partial)?;
+        if let Some(save) = save {
+            save.save(&bundle.trace);
+        }
+        Ok(bundle)
+    }
+
+    /// `open_progressively`, handing back the index snapshot still to be
+    /// saved (a few hundred ms for a large run), so that the caller can
+    /// show the run first.
+    pub fn open_saving_later(
+        dir: &Path,
+        cache: Option<&index_cache::IndexCache>,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Bundle),
+    ) -> Result<(Bundle, Option<index_cache::SnapshotSave>), BundleError> {
         Bundle::open_indexing(dir, cache, TraceIndex::default(), progress, partial)
     }
 
@@ -309,17 +326,19 @@ impl Bundle {
     pub fn open_gathering_refs(dir: &Path) -> Result<Bundle, BundleError> {
         let empty = TraceIndex::gathering_refs();
         Bundle::open_indexing(dir, None, empty, &mut |_, _| {}, &mut |_| {})
+            .map(|(bundle, _)| bundle)
     }
 
     /// The opening itself; the trace is indexed into `empty` (a snapshot
-    /// is loaded only for an index that gathers nothing beyond it).
+    /// is loaded only for an index that gathers nothing beyond it), and
+    /// its snapshot handed back to be saved.
     fn open_indexing(
         dir: &Path,
         cache: Option<&index_cache::IndexCache>,
         empty: TraceIndex,
         progress: &mut dyn FnMut(u64, u64),
         partial: &mut dyn FnMut(Bundle),
-    ) -> Result<Bundle, BundleError> {
+    ) -> Result<(Bundle, Option<index_cache::SnapshotSave>), BundleError> {
         OPENS.with(|n| n.set(n.get() + 1));
         let root = dir.to_path_buf();
         let manifest_path = root.join("manifest.json");
@@ -378,7 +397,7 @@ impl Bundle {
             partial(shown);
         };
         let cache = cache.filter(|_| !empty.gathers_refs());
-        let trace = index_trace(
+        let (trace, save) = trace_open::index_trace(
             &root,
             &paths.trace,
             cache,
@@ -404,7 +423,7 @@ impl Bundle {
         bundle.activity = activity::Activity::read(&bundle);
         let took_ms = started.elapsed().as_millis() as u64;
         tracing::debug!(took_ms, "sessions, projections and file times read");
-        Ok(bundle)
+        Ok((bundle, save))
     }
 
     /// The run id: the manifest's, else the trace's, else the folder name.
@@ -558,85 +577,6 @@ fn resolve_paths(
         sessions_dir: next(),
         artifacts_dir: next(),
     })
-}
-
-/// One pass over `trace.ndjson`. A last line without its newline is kept if
-/// it is a complete event, otherwise ignored with a warning (a writer is
-/// mid-append, or was killed mid-append).
-/// With a cache, a saved index of the same file is loaded and only the
-/// lines after it are indexed; the result is saved when it grew.
-fn index_trace(
-    root: &Path,
-    path: &Path,
-    cache: Option<&index_cache::IndexCache>,
-    empty: TraceIndex,
-    warnings: &mut Vec<Problem>,
-    progress: &mut dyn FnMut(u64, u64),
-    on_prefix: &mut dyn FnMut(&TraceIndex),
-) -> Result<TraceIndex, BundleError> {
-    let (file, metadata) = safe_open::open(root, path)?;
-    let total = metadata.len();
-    let started = std::time::Instant::now();
-    let loaded = cache.and_then(|cache| cache.load(path, &file, &metadata));
-    let loaded_len = loaded.as_ref().map(TraceIndex::len);
-    if let Some(entries) = loaded_len {
-        let took_ms = started.elapsed().as_millis() as u64;
-        tracing::debug!(entries, took_ms, "trace index loaded from its snapshot");
-    }
-    let (mut index, tail) = match loaded {
-        Some(mut index) => {
-            let tail = trace_file::continue_open_file(&file, total, path, &mut index, progress)?;
-            if loaded_len != Some(index.len()) {
-                index.shrink_to_fit();
-            }
-            (index, tail)
-        }
-        None => trace_file::index_open_file(
-            &file,
-            total,
-            path,
-            empty,
-            trace_file::default_split_from(),
-            progress,
-            on_prefix,
-        )?,
-    };
-    let end = index.scan_position();
-    let took_ms = started.elapsed().as_millis() as u64;
-    tracing::debug!(entries = index.len(), took_ms, "trace indexed");
-    if let Some(cache) = cache {
-        // Saved up to the last newline only: a line still without one may
-        // get more bytes.
-        if loaded_len != Some(index.len()) {
-            cache.store(path, &file, &metadata, &index);
-        }
-    }
-    if !ndjson::is_blank(&tail) {
-        let line = ndjson::Line {
-            offset: end.offset,
-            len: u32::try_from(tail.len()).unwrap_or(u32::MAX),
-            number: end.lines + 1,
-        };
-        if index.push_complete_line(line, &tail, path).is_ok() {
-            index.set_scan_position(ndjson::ScanPosition {
-                offset: end.offset + tail.len() as u64,
-                lines: line.number,
-            });
-        } else {
-            warnings.push(Problem::warning(
-                path,
-                Some(line.number),
-                "partial last line (no newline yet) ignored",
-            ));
-        }
-    }
-    if index.is_empty() {
-        return Err(BundleError::invalid(
-            path,
-            "the trace holds no complete event",
-        ));
-    }
-    Ok(index)
 }
 
 /// Sessions listed in the manifest, then session folders found on disk or

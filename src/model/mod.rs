@@ -14,6 +14,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::bundle::index_cache::SnapshotSave;
 use crate::bundle::{Bundle, BundleError, Outcome};
 pub use attempt::{Attempt, RunEnd};
 pub use conversation::{TranscriptItem, TranscriptSource};
@@ -89,15 +90,32 @@ impl Run {
         progress: &mut dyn FnMut(u64, u64),
         partial: &mut dyn FnMut(Run),
     ) -> Result<Run, BundleError> {
+        let (result, save) = Run::open_saving_later(dir, progress, partial);
+        if let (Ok(run), Some(save)) = (&result, save) {
+            save.save(&run.bundle.trace);
+        }
+        result
+    }
+
+    /// `open_progressively`, handing back the index snapshot still to be
+    /// saved: the viewer saves it once the run is on screen.
+    pub fn open_saving_later(
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Run),
+    ) -> (Result<Run, BundleError>, Option<SnapshotSave>) {
         // The viewer's way in (CLI commands log their own opening).
         let started = std::time::Instant::now();
         let cache = crate::bundle::index_cache::IndexCache::from_env();
-        let result = Bundle::open_progressively(dir, cache.as_ref(), progress, &mut |bundle| {
+        let opened = Bundle::open_saving_later(dir, cache.as_ref(), progress, &mut |bundle| {
             partial(Run::from_bundle(bundle))
-        })
-        .map(Run::from_bundle);
+        });
+        let (result, save) = match opened {
+            Ok((bundle, save)) => (Ok(Run::from_bundle(bundle)), save),
+            Err(err) => (Err(err), None),
+        };
         Run::log_opened(dir, started, &result);
-        result
+        (result, save)
     }
 
     pub fn from_bundle(bundle: Bundle) -> Run {

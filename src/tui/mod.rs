@@ -299,8 +299,15 @@ fn event_loop(
     if let Some((recorder, path, _)) = &recording {
         recorder.save(path).map_err(anyhow::Error::msg)?;
     }
+    // The terminal is the user's again; an index snapshot being saved
+    // finishes (a signal still ends the process at once).
+    crate::bundle::index_cache::wait_for_saves(SNAPSHOT_SAVE_WAIT);
     Ok(ended)
 }
+
+/// How long leaving waits for an index snapshot being saved (a few hundred
+/// ms for a run of a million steps).
+const SNAPSHOT_SAVE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long leaving waits for a stopped continuation to end (acpx writes
 /// `run_failed` and closes its agent sessions).

@@ -54,7 +54,7 @@ pub fn execute_until(
             let mut last = Instant::now();
             let progress = std::cell::Cell::new((0, 0));
             let post = std::cell::RefCell::new(post);
-            let result = Run::open_progressively(
+            let (result, save) = Run::open_saving_later(
                 &path,
                 &mut |done, total| {
                     progress.set((done, total));
@@ -72,11 +72,15 @@ pub fn execute_until(
                         total,
                     });
                 },
-            )
-            .map(Arc::new)
-            .map_err(|e| e.to_string());
+            );
+            let result = result.map(Arc::new).map_err(|e| e.to_string());
             let post = post.into_inner();
+            let shown = result.as_ref().ok().cloned();
             post(Msg::RunLoaded { path, result });
+            // On screen first; the snapshot for the next open after.
+            if let (Some(run), Some(save)) = (shown, save) {
+                save.save(&run.bundle.trace);
+            }
         }
         Effect::Inspect { run, request } => {
             if let Some(content) = inspector.inspect_until(&run, &request, cancelled) {
