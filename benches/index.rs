@@ -118,21 +118,27 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
-    if env::var("REEL_BENCH_FILE_ONLY").as_deref() == Ok("1") {
-        let tool_row = |name, timings| Row {
-            name,
-            timings,
-            index: None,
-        };
-        print_table(&[
-            tool_row("cat trace.ndjson", cat),
-            tool_row("wc -l trace.ndjson", wc),
-            file_row,
-        ]);
-        println!("  trace index from the file / wc -l: {file_ratio:.2}x (medians)");
-        return Ok(());
+    let tool_row = |name, timings| Row {
+        name,
+        timings,
+        index: None,
+    };
+    let mut rows = vec![
+        tool_row("cat trace.ndjson", cat),
+        tool_row("wc -l trace.ndjson", wc),
+        file_row,
+    ];
+    if env::var("REEL_BENCH_FILE_ONLY").as_deref() != Ok("1") {
+        rows.extend(in_memory_rows(dir, &trace, &session)?);
     }
-    let (timings, index) = measure(|| Ok(TraceIndex::from_bytes_parsed(&trace)?))?;
+    print_table(&rows);
+    println!("  trace index from the file / wc -l: {file_ratio:.2}x (medians)");
+    Ok(())
+}
+
+/// The indexes built from bytes in memory, and the whole load.
+fn in_memory_rows(dir: &Path, trace: &[u8], session: &[u8]) -> Result<Vec<Row>> {
+    let (timings, index) = measure(|| Ok(TraceIndex::from_bytes_parsed(trace)?))?;
     let parsed_row = Row::index(
         "from_bytes_parsed (serde)",
         timings,
@@ -141,7 +147,7 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
-    let (timings, index) = measure(|| Ok(TraceIndex::from_bytes(&trace)?))?;
+    let (timings, index) = measure(|| Ok(TraceIndex::from_bytes(trace)?))?;
     let trace_row = Row::index(
         "TraceIndex::from_bytes",
         timings,
@@ -150,7 +156,7 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
-    let (timings, index) = measure(|| Ok(SessionIndex::from_bytes(&session)?))?;
+    let (timings, index) = measure(|| Ok(SessionIndex::from_bytes(session)?))?;
     let session_row = Row::index(
         "SessionIndex::from_bytes",
         timings,
@@ -159,7 +165,7 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         index.heap_bytes(),
     );
     drop(index);
-    let (timings, index) = measure(|| Ok(SessionIndex::from_bytes_parsed(&session)?))?;
+    let (timings, index) = measure(|| Ok(SessionIndex::from_bytes_parsed(session)?))?;
     let session_parsed_row = Row::index(
         "SessionIndex::from_bytes_parsed (serde)",
         timings,
@@ -175,24 +181,13 @@ fn bench_bundle(dir: &Path, attempts: usize) -> Result<()> {
         timings,
         index: None,
     };
-
-    let tool_row = |name, timings| Row {
-        name,
-        timings,
-        index: None,
-    };
-    print_table(&[
-        tool_row("cat trace.ndjson", cat),
-        tool_row("wc -l trace.ndjson", wc),
-        file_row,
+    Ok(vec![
         parsed_row,
         trace_row,
         session_row,
         session_parsed_row,
         open_row,
-    ]);
-    println!("  trace index from the file / wc -l: {file_ratio:.2}x (medians)");
-    Ok(())
+    ])
 }
 
 /// Runs `program FILE` with its output thrown away.
