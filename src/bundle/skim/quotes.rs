@@ -39,24 +39,11 @@ pub(super) fn survey(line: &[u8]) -> LineBytes {
         };
     }
     let mut words = [0u64; WORDS];
-    let mut flags = Flags::default();
-    let mut chunks = line.chunks_exact(64);
-    for (word, chunk) in words.iter_mut().zip(&mut chunks) {
-        let mut block = [0u8; 64];
-        block.copy_from_slice(chunk);
-        *word = block_bits(&block, &mut flags);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        // Padded with a byte that is none of those looked for.
-        let mut block = [b' '; 64];
-        block[..rest.len()].copy_from_slice(rest);
-        words[line.len() / 64] = block_bits(&block, &mut flags);
-    }
-    let (controls, backslash) = (flags.controls != 0, flags.backslash != 0);
+    let flags = lanes::quote_bits(line, &mut words);
+    let (controls, backslash) = (flags.controls, flags.backslash);
     LineBytes {
         controls,
-        ascii: flags.high == 0,
+        ascii: !flags.high,
         quotes: (!controls && !backslash).then_some(Quotes {
             words,
             len: line.len(),
@@ -64,52 +51,94 @@ pub(super) fn survey(line: &[u8]) -> LineBytes {
     }
 }
 
-/// Whether any control character or backslash was seen (non-zero: yes).
-#[derive(Default)]
+/// Whether any control character, backslash or byte of 0x80 and above
+/// was seen.
 struct Flags {
-    controls: u64,
-    backslash: u64,
-    /// Bytes of 0x80 and above.
-    high: u64,
+    controls: bool,
+    backslash: bool,
+    high: bool,
 }
 
-/// The quote bits of a 64-byte block, noting controls and backslashes.
 #[cfg(target_arch = "x86_64")]
-fn block_bits(block: &[u8; 64], flags: &mut Flags) -> u64 {
+mod lanes {
+    use super::Flags;
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_setzero_si128,
     };
-    let mut quotes = 0u64;
-    for part in 0..4 {
-        // SAFETY: SSE2 is part of every x86_64 target; the load reads 16
-        // bytes inside `block` (unaligned loads are allowed).
-        let (quote, control, backslash, high) = unsafe {
-            let bytes = _mm_loadu_si128(block.as_ptr().add(part * 16).cast::<__m128i>());
-            let quote = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8)));
-            let backslash = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8)));
+
+    /// Sets the quote bits of `line` (at most `MAX_LEN` bytes) in `words`,
+    /// 16 bytes at a time straight from the line; the flags are gathered
+    /// in vector registers and read once at the end.
+    #[inline(always)]
+    pub(super) fn quote_bits(line: &[u8], words: &mut [u64; super::WORDS]) -> Flags {
+        let len = line.len();
+        let full = len / 16;
+        // SAFETY: SSE2 is part of every x86_64 target. Every load reads 16
+        // bytes inside `line` (unaligned loads are allowed), or inside
+        // `padded` for a line shorter than 16 bytes.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
             // b < 0x20 exactly when max(b, 0x1f) == 0x1f.
             let low = _mm_set1_epi8(0x1f);
-            let control = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(bytes, low), low));
-            (quote, control, backslash, _mm_movemask_epi8(bytes))
-        };
-        quotes |= u64::from(quote as u16) << (part * 16);
-        flags.controls |= control as u64;
-        flags.backslash |= backslash as u64;
-        flags.high |= high as u64;
+            let (mut controls, mut slashes, mut high) = (
+                _mm_setzero_si128(),
+                _mm_setzero_si128(),
+                _mm_setzero_si128(),
+            );
+            let mut block = |bytes: __m128i| {
+                controls = _mm_or_si128(controls, _mm_cmpeq_epi8(_mm_max_epu8(bytes, low), low));
+                slashes = _mm_or_si128(slashes, _mm_cmpeq_epi8(bytes, backslash));
+                high = _mm_or_si128(high, bytes);
+                _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quote)) as u32 as u64
+            };
+            for part in 0..full {
+                let bytes = _mm_loadu_si128(line.as_ptr().add(part * 16).cast::<__m128i>());
+                words[part / 4] |= block(bytes) << (part % 4 * 16);
+            }
+            let rest = len % 16;
+            if rest != 0 {
+                let bits = if len >= 16 {
+                    // The last 16 bytes, overlapping the blocks before: the
+                    // flags are the same again, the quote bits are shifted.
+                    let bytes = _mm_loadu_si128(line.as_ptr().add(len - 16).cast::<__m128i>());
+                    block(bytes) >> (16 - rest)
+                } else {
+                    // Padded with a byte that is none of those looked for.
+                    let mut padded = [b' '; 16];
+                    padded[..rest].copy_from_slice(line);
+                    block(_mm_loadu_si128(padded.as_ptr().cast::<__m128i>()))
+                };
+                words[full / 4] |= bits << (full % 4 * 16);
+            }
+            Flags {
+                controls: _mm_movemask_epi8(controls) != 0,
+                backslash: _mm_movemask_epi8(slashes) != 0,
+                high: _mm_movemask_epi8(high) != 0,
+            }
+        }
     }
-    quotes
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn block_bits(block: &[u8; 64], flags: &mut Flags) -> u64 {
-    let mut quotes = 0u64;
-    for (j, &b) in block.iter().enumerate() {
-        quotes |= u64::from(b == b'"') << j;
-        flags.controls |= u64::from(b < 0x20);
-        flags.backslash |= u64::from(b == b'\\');
-        flags.high |= u64::from(b >= 0x80);
+mod lanes {
+    use super::Flags;
+
+    pub(super) fn quote_bits(line: &[u8], words: &mut [u64; super::WORDS]) -> Flags {
+        let mut flags = Flags {
+            controls: false,
+            backslash: false,
+            high: false,
+        };
+        for (i, &b) in line.iter().enumerate() {
+            words[i / 64] |= u64::from(b == b'"') << (i % 64);
+            flags.controls |= b < 0x20;
+            flags.backslash |= b == b'\\';
+            flags.high |= b >= 0x80;
+        }
+        flags
     }
-    quotes
 }
 
 impl Quotes {
@@ -205,6 +234,35 @@ mod tests {
                 from = at + 1;
             }
             assert_eq!(found, expected, "length {len}");
+        }
+    }
+
+    /// Every length up to a few blocks, with one special byte at every
+    /// place (the short-line, whole-block and overlapping-tail reads).
+    #[test]
+    fn each_special_byte_is_seen_wherever_it_is() {
+        for len in 1..=80 {
+            for at in 0..len {
+                for (byte, what) in [(b'"', "quote"), (b'\\', "backslash"), (b'\n', "control")] {
+                    let mut line = vec![b'a'; len];
+                    line[at] = byte;
+                    let got = survey(&line);
+                    let context = format!("{what} at {at} of {len}");
+                    assert_eq!(got.controls, byte == b'\n', "{context}");
+                    assert!(got.ascii, "{context}");
+                    match got.quotes {
+                        Some(quotes) => {
+                            assert_eq!(byte, b'"', "{context}");
+                            assert_eq!(quotes.next(0), Some(at), "{context}");
+                            assert_eq!(quotes.next(at + 1), None, "{context}");
+                        }
+                        None => assert_ne!(byte, b'"', "{context}"),
+                    }
+                }
+                let mut line = vec![b'a'; len];
+                line[at] = 0xc3;
+                assert!(!survey(&line).ascii, "high byte at {at} of {len}");
+            }
         }
     }
 
