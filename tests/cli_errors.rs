@@ -238,7 +238,7 @@ fn an_attempt_that_does_not_exist_is_said_alike_everywhere() {
     common::copy_dir(&bundle, &runs.join(bundle.file_name().expect("name")));
     let runs = runs.to_string_lossy().into_owned();
     let mut failures = Vec::new();
-    let wanted = "no attempt \"nope#9\" in run 2026-11-23T163116156Z-gen-branching-review-432a4eb8 (give an attemptId such as node#1 or a step number 1..9)";
+    let wanted = "no attempt \"nope#9\" in run 2026-11-23T163116156Z-gen-branching-review-432a4eb8 (give an attemptId such as node#1, a step number 1..9, or last)";
     for args in [
         vec!["state", "432a4eb8", "--at", "nope#9"],
         vec!["fork", "432a4eb8", "--at", "nope#9"],

@@ -342,3 +342,36 @@ fn state_rejects_unknown_attempts() {
         assert!(out.stdout.trim().is_empty(), "{}", out.describe());
     }
 }
+
+/// `last` and `-N` name the same states as the step numbers they stand
+/// for (the count comes from the independent reading of the trace).
+#[test]
+fn state_at_last_and_from_the_end_match_the_step_numbers() {
+    let dir = all_bundles().into_iter().next().expect("a bundle");
+    let n = RawBundle::load(&dir).attempts().len();
+    assert!(n >= 2, "the first bundle has {n} attempts");
+    let state = |at: &str| {
+        reel_json([
+            "state".as_ref(),
+            dir.as_os_str(),
+            "--at".as_ref(),
+            at.as_ref(),
+            "--json".as_ref(),
+        ])
+    };
+    let last = state(&n.to_string());
+    assert_eq!(state("last"), last);
+    assert_eq!(state("-1"), last);
+    assert_eq!(state("-2"), state(&(n - 1).to_string()));
+    assert_eq!(state(&format!("-{n}")), state("1"));
+    for at in ["-0", &format!("-{}", n + 1)] {
+        let out = reel([
+            "state".as_ref(),
+            dir.as_os_str(),
+            "--at".as_ref(),
+            at.as_ref(),
+        ]);
+        assert_eq!(out.code, Some(1), "--at {at}:\n{}", out.describe());
+        assert!(out.stderr.contains("no attempt"), "{}", out.describe());
+    }
+}

@@ -156,7 +156,7 @@ fn rewind_and_undo_need_a_yes_and_round_trip() {
         panic!("confirmation expected: {:?}", app.dialog);
     };
     assert!(
-        body.iter().any(|l| l.contains("6 later step(s)")),
+        body.iter().any(|l| l.contains("6 later steps are")),
         "{body:?}"
     );
     keys(&mut app, "n");

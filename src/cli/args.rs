@@ -119,13 +119,18 @@ pub enum Command {
         follow: bool,
     },
     /// The state of a run at one step: node states, outputs, conversation.
-    #[command(after_help = "Examples:
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
   reel state 432a4eb8 --runs-dir sample-runs --at 'review_loop#2'
-  reel state 432a4eb8 --at 5 --json")]
+  reel state 432a4eb8 --at 5 --json
+  reel state 432a4eb8 --at last"
+    )]
     State {
         /// Bundle path, runId or unique runId suffix.
         run: String,
-        /// attemptId (e.g. `review#2`) or 1-based step number.
+        /// attemptId (e.g. `review#2`), 1-based step number, `last`, or `-N`
+        /// (the N-th step from the end).
         #[arg(long, value_name = "ATTEMPT")]
         at: String,
         #[arg(long, help = JSON_HELP)]
@@ -171,10 +176,13 @@ pub enum Command {
   reel demo assets/tours/branching-review.tour --headless --record tour.cast")]
     Demo(demo::DemoArgs),
     /// Fork a run at a step into a new run (preview with --preview).
-    #[command(after_help = "Examples:
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
   reel fork 432a4eb8 --runs-dir sample-runs --at 'review_loop#2' --preview
   reel fork 432a4eb8 --at 5 --label 'stricter reviewer' --input-patch '{\"rounds\":1}'
-  reel fork 432a4eb8 --at 'review_loop#1' --resume --yes")]
+  reel fork 432a4eb8 --at 'review_loop#1' --resume --yes"
+    )]
     Fork(fork::ForkArgs),
     /// Compare two frames (RUN@ATTEMPT RUN@ATTEMPT), or a fork with its parent.
     #[command(after_help = "Examples:
@@ -188,9 +196,13 @@ pub enum Command {
   reel tree sample-runs --json")]
     Tree(tree::TreeArgs),
     /// Rewind a run in place to a step (the rest moves to a backup).
-    #[command(after_help = "Examples:
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
   reel rewind 432a4eb8 --to 'review_loop#1'
-  reel rewind 432a4eb8 --to 3 --yes --json")]
+  reel rewind 432a4eb8 --to 3 --yes --json
+  reel rewind 432a4eb8 --to -2"
+    )]
     Rewind(rewind::RewindArgs),
     /// Continue a waiting run (a fork, or a run stopped at a checkpoint) through acpx.
     Resume(resume::ResumeArgs),

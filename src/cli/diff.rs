@@ -14,8 +14,9 @@ use crate::timetravel::lineage::read_extras;
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// `RUN@ATTEMPT` (attemptId such as review#2, or a step number; `RUN`
-    /// alone is its last step). With no B: a fork against its parent.
+    /// `RUN@ATTEMPT` (attemptId such as review#2, a step number, `last` or
+    /// `-N` from the end; `RUN` alone is its last step). With no B: a fork
+    /// against its parent.
     #[arg(value_name = "A")]
     pub a: String,
     /// The frame to compare A with: `RUN@ATTEMPT`, or `RUN` for its last step.

@@ -189,7 +189,7 @@ pub fn output_file(path: &Path, option: &str) -> Result<(), CliError> {
 /// An ATTEMPT argument that names no attempt of `run` (exit 1).
 pub fn unknown_attempt(run: &crate::model::Run, spec: &str) -> CliError {
     CliError::failure(format!(
-        "no attempt {spec:?} in run {} (give an attemptId such as node#1 or a step number 1..{})",
+        "no attempt {spec:?} in run {} (give an attemptId such as node#1, a step number 1..{}, or last)",
         run.run_id(),
         run.attempts.len()
     ))

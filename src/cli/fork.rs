@@ -18,7 +18,8 @@ use crate::timetravel::TimeTravelError;
 pub struct ForkArgs {
     /// Bundle path, runId or unique runId suffix.
     pub run: String,
-    /// The last attempt to keep: attemptId (e.g. `review#2`) or 1-based step number.
+    /// The last attempt to keep: attemptId (e.g. `review#2`), 1-based step
+    /// number, `last`, or `-N` (the N-th step from the end).
     #[arg(long, value_name = "ATTEMPT")]
     pub at: String,
     /// A JSON merge patch (RFC 7396) for the run input, e.g. '{"task":"retry"}'.

@@ -24,7 +24,8 @@ pub const EXIT_LIVE: i32 = 5;
 pub struct RewindArgs {
     /// Bundle path, runId or unique runId suffix.
     run: String,
-    /// The step to rewind to (attemptId or 1-based step number); it is kept.
+    /// The step to rewind to (attemptId, 1-based step number, or `-N` from
+    /// the end); it is kept.
     #[arg(long, value_name = "ATTEMPT")]
     to: String,
     /// Do not ask for confirmation.
@@ -78,12 +79,15 @@ pub fn rewind(run_dir: &Path, args: &RewindArgs) -> CliResult {
         .map(|a| clean(run.attempt_id(a), 40))
         .collect();
     let question = format!(
-        "Rewind {} to {} (step {}/{})? {} later step(s) move to a backup{}; `reel undo` restores them.",
+        "Rewind {} to {} (step {}/{})? {} to a backup{}; `reel undo` restores them.",
         clean(&run.run_id(), 80),
         clean(run.attempt_id(&run.attempts[position]), 40),
         position + 1,
         run.attempts.len(),
-        cut.len(),
+        match cut.len() {
+            1 => "1 later step moves".to_string(),
+            n => format!("{n} later steps move"),
+        },
         match cut.len() {
             0 => String::new(),
             n if n <= 6 => format!(" ({})", cut.join(", ")),
@@ -180,9 +184,9 @@ fn report(outcome: &rewind::Outcome, verb: &str, json: bool) -> CliResult {
     } else {
         outln!(
             out,
-            "{verb} {} ({} step(s)); previous bundle kept at {}",
+            "{verb} {} ({}); previous bundle kept at {}",
             clean(&outcome.run_id, 80),
-            outcome.steps,
+            crate::humanize::plural(outcome.steps, "step"),
             super::format::path(&outcome.backup)
         );
     }

@@ -250,7 +250,8 @@ impl Run {
         attempt.session.map(|s| self.bundle.trace.resolve(s))
     }
 
-    /// Finds an attempt by attemptId (`review#2`) or 1-based step number.
+    /// Finds an attempt by attemptId (`review#2`), 1-based step number,
+    /// `last`, or a step counted from the end (`-1` is the last).
     pub fn find_attempt(&self, spec: &str) -> Option<usize> {
         if let Some(sym) = self.bundle.trace.strings().get(spec) {
             if let Some(found) = self
@@ -261,8 +262,17 @@ impl Run {
                 return Some(found);
             }
         }
-        let step: usize = spec.trim().parse().ok()?;
-        (1..=self.attempts.len()).contains(&step).then(|| step - 1)
+        let count = self.attempts.len();
+        let spec = spec.trim();
+        if spec.eq_ignore_ascii_case("last") {
+            return count.checked_sub(1);
+        }
+        if let Some(from_end) = spec.strip_prefix('-') {
+            let back: usize = from_end.parse().ok()?;
+            return (1..=count).contains(&back).then(|| count - back);
+        }
+        let step: usize = spec.parse().ok()?;
+        (1..=count).contains(&step).then(|| step - 1)
     }
 
     /// Which flow nodes were ever started.

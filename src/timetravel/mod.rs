@@ -40,7 +40,9 @@ pub enum TimeTravelError {
         #[source]
         source: std::io::Error,
     },
-    #[error("no attempt {0:?} in this run (give an attemptId such as node#1 or a step number)")]
+    #[error(
+        "no attempt {0:?} in this run (give an attemptId such as node#1, a step number, or last)"
+    )]
     UnknownAttempt(String),
     #[error("busy: run {run_id} is {}", lock::busy_detail(holder.as_ref(), lock))]
     Busy {

@@ -159,7 +159,13 @@ impl App {
                         attempt + 1,
                         run.attempts.len()
                     ),
-                    format!("{later} later step(s) are cut and kept in a backup; u undoes."),
+                    format!(
+                        "{} cut and kept in a backup; u undoes.",
+                        match later {
+                            1 => "1 later step is".to_string(),
+                            n => format!("{n} later steps are"),
+                        }
+                    ),
                 ];
                 if !cut.is_empty() {
                     body.push(format!(

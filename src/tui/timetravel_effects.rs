@@ -22,8 +22,8 @@ pub fn preview(run: &Run, attempt: usize) -> Msg {
 
 fn preview_lines(preview: &crate::timetravel::preview::ForkPreview) -> Vec<String> {
     let mut lines = vec![format!(
-        "keeps {} step(s), up to {} (seq {})",
-        preview.kept.len(),
+        "keeps {}, up to {} (seq {})",
+        crate::humanize::plural(preview.kept.len(), "step"),
         preview.kept.last().map(String::as_str).unwrap_or("—"),
         preview.cut_seq
     )];

@@ -111,8 +111,8 @@ fn holds(index: &SessionIndex, seq: u64) -> bool {
 fn describe(index: &SessionIndex) -> String {
     match (index.entries().first(), index.entries().last()) {
         (Some(first), Some(last)) => format!(
-            "it holds {} event(s), seq {}..{}",
-            index.len(),
+            "it holds {}, seq {}..{}",
+            crate::humanize::plural(index.len(), "event"),
             first.seq,
             last.seq
         ),

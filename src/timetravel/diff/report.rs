@@ -141,10 +141,14 @@ fn print_history(out: &mut String, diff: &FrameDiff, b_run: Option<&Run>) {
         return;
     }
     let (a, b) = (diff.a.step, diff.b.step);
-    let mut line = format!("same history for the first {} steps", diff.common_steps);
+    let mut line = match diff.common_steps {
+        1 => "same history for the first step".to_string(),
+        n => format!("same history for the first {n} steps"),
+    };
     if a != b {
         let longer = if b > a { "b" } else { "a" };
-        line.push_str(&format!("; {longer} goes {} steps further", a.abs_diff(b)));
+        let further = plural(a.abs_diff(b), "step");
+        line.push_str(&format!("; {longer} goes {further} further"));
         if let (Some(run), true) = (b_run, b > a && diff.a.run_id == diff.b.run_id) {
             let next: Vec<String> = run.attempts[a..b.min(a + 4)]
                 .iter()
