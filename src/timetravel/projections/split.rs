@@ -46,15 +46,13 @@ impl<R: Read> Window<R> {
             return false;
         }
         let len = self.buf.len();
-        self.buf.resize(len + self.chunk, 0);
-        let read = loop {
-            match self.reader.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break 0,
-            }
+        // Read into the spare capacity (`read_to_end` does not zero it
+        // first, as a `resize` before each read of 4 MiB did).
+        let mut limited = (&mut self.reader).take(self.chunk as u64);
+        let read = match limited.read_to_end(&mut self.buf) {
+            Ok(n) => n,
+            Err(_) => self.buf.len() - len,
         };
-        self.buf.truncate(len + read);
         self.eof = read == 0;
         !self.eof
     }
