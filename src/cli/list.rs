@@ -27,8 +27,9 @@ fn render(out: &mut String, dir: &Path, json: bool) -> CliResult {
     for row in rows {
         match row {
             Ok(summary) => {
-                // Attempt counts come from the trace index, the source of truth.
-                let row = match Run::open(&summary.path) {
+                // Attempt counts come from the trace index, the source of
+                // truth (from its snapshot when the run was opened before).
+                let row = match Run::open_with_snapshots(&summary.path) {
                     Ok(run) => Listed {
                         attempts: Some(run.attempts.len()),
                         state: run.state(now),

@@ -39,6 +39,14 @@ impl Run {
         Ok(Run::from_bundle(Bundle::open(dir)?))
     }
 
+    /// `open`, with the trace index loaded from and saved to the user's
+    /// snapshot cache (`IndexCache::from_env`), as the viewer opens runs:
+    /// for what opens many runs again and again (`list`, the viewer's runs
+    /// browser), where a large run would otherwise be indexed every time.
+    pub fn open_with_snapshots(dir: &Path) -> Result<Run, BundleError> {
+        Run::open_progressively(dir, &mut |_, _| {}, &mut |_| {})
+    }
+
     /// `open`, gathering the trace's artifact references on the way
     /// (`TraceIndex::artifact_refs`).
     pub fn open_gathering_refs(dir: &Path) -> Result<Run, BundleError> {

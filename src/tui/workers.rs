@@ -38,7 +38,7 @@ pub fn execute_until(
         }
         Effect::CountRuns(paths) => {
             for path in paths {
-                if let Ok(run) = Run::open(&path) {
+                if let Ok(run) = Run::open_with_snapshots(&path) {
                     post(Msg::RunCounted {
                         attempts: run.attempts.len(),
                         status: run.status(),

@@ -256,6 +256,13 @@ where
 /// Runs a prepared `reel` command to its end; asserts it neither panicked
 /// nor hung.
 pub fn run_command(mut command: Command, cmdline: String) -> Output {
+    // Nothing goes into the user's snapshot cache, unless a test names one.
+    let names_cache = command
+        .get_envs()
+        .any(|(key, _)| key == "XDG_CACHE_HOME" || key == "REEL_NO_INDEX_CACHE");
+    if !names_cache {
+        command.env("REEL_NO_INDEX_CACHE", "1");
+    }
     let mut child = command
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
