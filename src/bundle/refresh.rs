@@ -7,72 +7,66 @@
 //! re-reads the whole bundle on each change.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::ndjson::read_at;
 use super::{
     discover_sessions, safe_open, Bundle, BundleError, Manifest, SessionFiles, SessionIndex,
 };
 
-/// What a refresh found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// Nothing new on disk.
-    None,
-    /// New lines or rewritten projections: indexes extended in place.
-    Appended,
-    /// A file shrank or was replaced: the bundle was opened again.
-    Reloaded,
-}
-
 impl Bundle {
-    /// A copy of this bundle brought up to date with its files, and what
-    /// changed. The copy shares nothing mutable with `self`, so readers of
-    /// the old one (other threads) are undisturbed.
-    pub fn refreshed(&self) -> Result<(Bundle, Change), BundleError> {
+    /// A copy of this bundle brought up to date with its files, or `None`
+    /// when nothing on disk changed (then nothing is copied: the trace
+    /// index of a large run is a hundred MB). The copy shares nothing
+    /// mutable with `self`, so readers of the old one (other threads) are
+    /// undisturbed; session indexes that did not grow are shared.
+    pub fn refreshed(&self) -> Result<Option<Bundle>, BundleError> {
         let trace_len = self.open_file(&self.paths.trace)?.1.len();
         let indexed = self.trace.scan_position().offset;
         if trace_len < indexed || !self.last_event_unchanged() {
             let mut reopened = Bundle::open(&self.root)?;
             reopened.activity.grew_at_ms = Some(super::timestamp::now_ms());
-            return Ok((reopened, Change::Reloaded));
+            return Ok(Some(reopened));
         }
-        let mut next = self.clone();
-        let mut changed = false;
+        let mut trace = None;
         if trace_len > indexed {
             let fresh = read_tail(&self.root, &self.paths.trace, indexed, trace_len)?;
-            let consumed = next.trace.extend(&fresh, &self.paths.trace)?;
-            changed |= consumed > 0;
+            // Only complete lines are indexed: a partial one waits.
+            if memchr::memchr(b'\n', &fresh).is_some() {
+                let mut extended = self.trace.clone();
+                if extended.extend(&fresh, &self.paths.trace)? > 0 {
+                    trace = Some(extended);
+                }
+            }
         }
-        let manifest: Manifest = self
-            .read_json(&self.paths.manifest)
-            .unwrap_or_else(|_| self.manifest.clone());
-        if serde_json::to_value(&manifest).ok() != serde_json::to_value(&self.manifest).ok() {
-            next.manifest = manifest;
-            changed = true;
+        let manifest = self
+            .read_json::<Manifest>(&self.paths.manifest)
+            .ok()
+            .filter(|m| serde_json::to_value(m).ok() != serde_json::to_value(&self.manifest).ok());
+        let live = (self.read_json(&self.paths.live_projection).ok())
+            .filter(|l| Some(l) != self.live.as_ref());
+        let (sessions, sessions_changed) =
+            refresh_sessions(self, manifest.as_ref(), trace.as_ref())?;
+        if trace.is_none() && manifest.is_none() && live.is_none() && !sessions_changed {
+            return Ok(None);
         }
-        let live = self.read_json(&self.paths.live_projection).ok();
-        if live.is_some() && live != self.live {
-            next.live = live;
-            changed = true;
-        }
-        let (sessions, sessions_changed) = refresh_sessions(&next)?;
-        next.sessions = sessions;
-        changed |= sessions_changed;
-        if changed {
-            // Seen growing just now, by this reader's clock.
-            next.activity = super::activity::Activity {
-                grew_at_ms: Some(super::timestamp::now_ms()),
-                ..super::activity::Activity::read(&next)
-            };
-        }
-        Ok((
-            next,
-            if changed {
-                Change::Appended
-            } else {
-                Change::None
-            },
-        ))
+        let mut next = Bundle {
+            root: self.root.clone(),
+            manifest: manifest.unwrap_or_else(|| self.manifest.clone()),
+            flow: self.flow.clone(),
+            trace: trace.unwrap_or_else(|| self.trace.clone()),
+            paths: self.paths.clone(),
+            sessions,
+            live: live.or_else(|| self.live.clone()),
+            warnings: self.warnings.clone(),
+            activity: self.activity,
+        };
+        // Seen growing just now, by this reader's clock.
+        next.activity = super::activity::Activity {
+            grew_at_ms: Some(super::timestamp::now_ms()),
+            ..super::activity::Activity::read(&next)
+        };
+        Ok(Some(next))
     }
 }
 
@@ -101,17 +95,21 @@ fn read_tail(root: &Path, path: &Path, from: u64, to: u64) -> Result<Vec<u8>, Bu
     read_at(&file, from, len).map_err(|e| BundleError::io(path, e))
 }
 
-/// Sessions as the manifest and folders list them now; built indexes are
-/// extended with appended events (or dropped to be rebuilt when a file
-/// shrank).
-fn refresh_sessions(bundle: &Bundle) -> Result<(Vec<SessionFiles>, bool), BundleError> {
-    let manifest_path = bundle.paths.manifest.clone();
+/// Sessions as the manifest and folders list them now (with `manifest`
+/// and `trace` when they changed); built indexes are extended with
+/// appended events, shared when their log did not grow, or dropped to be
+/// rebuilt when it shrank.
+fn refresh_sessions(
+    bundle: &Bundle,
+    manifest: Option<&Manifest>,
+    trace: Option<&super::TraceIndex>,
+) -> Result<(Vec<SessionFiles>, bool), BundleError> {
     let listed = discover_sessions(
         &bundle.root,
-        &bundle.manifest,
+        manifest.unwrap_or(&bundle.manifest),
         &bundle.paths,
-        &bundle.trace,
-        &manifest_path,
+        trace.unwrap_or(&bundle.trace),
+        &bundle.paths.manifest,
         bundle.sessions.iter().find_map(|s| s.cache()),
     )?;
     let mut changed = listed.len() != bundle.sessions.len();
@@ -127,16 +125,76 @@ fn refresh_sessions(bundle: &Bundle) -> Result<(Vec<SessionFiles>, bool), Bundle
         let len = safe_open::regular_metadata(&bundle.root, &session.events).map_or(0, |m| m.len());
         let indexed = index.scan_position().offset;
         if len < indexed {
+            // Rebuilt on first use.
             changed = true;
-            out.push(session.unindexed());
+            out.push(session);
         } else if len > indexed {
             let fresh = read_tail(&bundle.root, &session.events, indexed, len)?;
-            let mut extended: SessionIndex = index.clone();
+            let mut extended: SessionIndex = SessionIndex::clone(index);
             changed |= extended.extend(&fresh, &session.events)? > 0;
-            out.push(session.with_index(extended));
+            out.push(session.with_index(Arc::new(extended)));
         } else {
-            out.push(session.with_index(index.clone()));
+            out.push(session.with_index(Arc::clone(index)));
         }
     }
     Ok((out, changed))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::io::Write;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use serde_json::Value;
+
+    use crate::bundle::Bundle;
+
+    const RUN: &str = "sample-runs/2026-11-23T163006509Z-gen-acp-echo-051c87fa";
+
+    /// Appends a copy of the file's last line with the next `seq`.
+    fn append_next(path: &Path) {
+        let text = fs::read_to_string(path).expect("read");
+        let last = text.lines().last().expect("a line");
+        let mut event: Value = serde_json::from_str(last).expect("JSON");
+        let seq = event["seq"].as_u64().expect("seq");
+        event["seq"] = (seq + 1).into();
+        let mut file = fs::OpenOptions::new().append(true).open(path).expect("open");
+        writeln!(file, "{event}").expect("append");
+    }
+
+    #[test]
+    fn a_refresh_copies_only_what_changed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("run");
+        let copy = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(RUN))
+            .arg(&root)
+            .status()
+            .expect("cp");
+        assert!(copy.success());
+        let bundle = Bundle::open(&root).expect("open");
+        let session = &bundle.sessions[0];
+        let events = session.index().expect("session index").len();
+        assert!(events > 0);
+        assert!(bundle.refreshed().expect("refresh").is_none(), "nothing changed");
+
+        // The trace grows: the session index is shared, not copied.
+        append_next(&bundle.paths.trace);
+        let next = bundle.refreshed().expect("refresh").expect("a change");
+        assert_eq!(next.trace.len(), bundle.trace.len() + 1);
+        let (before, after) = (session.built_index(), next.sessions[0].built_index());
+        let (before, after) = (before.expect("built"), after.expect("kept"));
+        assert!(Arc::ptr_eq(before, after), "an unchanged session index is shared");
+
+        // The session grows: it gets an index of its own, one event longer.
+        append_next(&session.events);
+        let last = next.refreshed().expect("refresh").expect("a change");
+        let grown = last.sessions[0].built_index().expect("extended");
+        assert!(!Arc::ptr_eq(after, grown));
+        assert_eq!((after.len(), grown.len()), (events, events + 1));
+        assert!(last.refreshed().expect("refresh").is_none(), "nothing changed");
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -26,7 +26,9 @@ pub struct SessionFiles {
     pub events: PathBuf,
     /// Listed in the manifest (rather than found only on disk or in the trace).
     pub in_manifest: bool,
-    index: OnceLock<Result<SessionIndex, Problem>>,
+    /// Shared by the copies a live refresh makes: only a session whose
+    /// log grew gets an index of its own.
+    index: OnceLock<Result<Arc<SessionIndex>, Problem>>,
     /// Where the index is loaded from and saved to (the viewer's opens).
     cache: Option<index_cache::IndexCache>,
 }
@@ -57,8 +59,10 @@ impl SessionFiles {
     /// empty index (the session may have been cut, or the copy lost it).
     pub fn index(&self) -> Result<&SessionIndex, BundleError> {
         self.index
-            .get_or_init(|| index_session_events(&self.root, &self.events, self.cache.as_ref()))
-            .as_ref()
+            .get_or_init(|| {
+                index_session_events(&self.root, &self.events, self.cache.as_ref()).map(Arc::new)
+            })
+            .as_deref()
             .map_err(|p| match p.line {
                 Some(line) => BundleError::syntax(&p.file, line, p.message.clone()),
                 None => BundleError::invalid(&p.file, p.message.clone()),
@@ -94,26 +98,14 @@ impl SessionFiles {
     }
 
     /// The index if it has been built (refresh extends only built ones).
-    pub(crate) fn built_index(&self) -> Option<&SessionIndex> {
+    pub(crate) fn built_index(&self) -> Option<&Arc<SessionIndex>> {
         self.index.get().and_then(|r| r.as_ref().ok())
     }
 
-    /// A copy with `index` as its (already built) index.
-    pub(crate) fn with_index(&self, index: SessionIndex) -> SessionFiles {
-        let cell = OnceLock::new();
-        let _ = cell.set(Ok(index));
-        SessionFiles {
-            index: cell,
-            ..self.clone()
-        }
-    }
-
-    /// A copy whose index will be rebuilt on first use.
-    pub(crate) fn unindexed(&self) -> SessionFiles {
-        SessionFiles {
-            index: OnceLock::new(),
-            ..self.clone()
-        }
+    /// This session with `index` as its (already built) index.
+    pub(crate) fn with_index(mut self, index: Arc<SessionIndex>) -> SessionFiles {
+        self.index = OnceLock::from(Ok(index));
+        self
     }
 }
 

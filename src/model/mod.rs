@@ -77,8 +77,7 @@ impl Run {
     /// This run brought up to date with its files (see `Bundle::refreshed`);
     /// `None` when nothing changed.
     pub fn refreshed(&self) -> Result<Option<Run>, BundleError> {
-        let (bundle, change) = self.bundle.refreshed()?;
-        Ok((change != crate::bundle::refresh::Change::None).then(|| Run::from_bundle(bundle)))
+        Ok(self.bundle.refreshed()?.map(Run::from_bundle))
     }
 
     /// `open`, reporting `(bytes indexed, trace size)` as it goes.
