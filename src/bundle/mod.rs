@@ -27,6 +27,7 @@ mod session_files;
 mod session_skim;
 mod session_snapshot;
 pub mod sha256;
+pub(crate) mod shared_vec;
 mod skim;
 pub(crate) mod snapshot_reader;
 pub mod timestamp;

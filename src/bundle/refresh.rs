@@ -160,7 +160,10 @@ mod tests {
         let mut event: Value = serde_json::from_str(last).expect("JSON");
         let seq = event["seq"].as_u64().expect("seq");
         event["seq"] = (seq + 1).into();
-        let mut file = fs::OpenOptions::new().append(true).open(path).expect("open");
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .expect("open");
         writeln!(file, "{event}").expect("append");
     }
 
@@ -179,15 +182,30 @@ mod tests {
         let session = &bundle.sessions[0];
         let events = session.index().expect("session index").len();
         assert!(events > 0);
-        assert!(bundle.refreshed().expect("refresh").is_none(), "nothing changed");
+        assert!(
+            bundle.refreshed().expect("refresh").is_none(),
+            "nothing changed"
+        );
 
-        // The trace grows: the session index is shared, not copied.
+        // The trace grows: the session index is shared, not copied, and
+        // the old bundle's entries stay as they were.
+        let entries_before = bundle.trace.entries().to_vec();
         append_next(&bundle.paths.trace);
         let next = bundle.refreshed().expect("refresh").expect("a change");
+        assert_eq!(bundle.trace.entries(), entries_before);
+        assert_eq!(next.trace.entries()[..entries_before.len()], entries_before);
         assert_eq!(next.trace.len(), bundle.trace.len() + 1);
+        let again = bundle.refreshed().expect("refresh").expect("a change");
+        assert_eq!(
+            again.trace, next.trace,
+            "a second copy of the old appends alike"
+        );
         let (before, after) = (session.built_index(), next.sessions[0].built_index());
         let (before, after) = (before.expect("built"), after.expect("kept"));
-        assert!(Arc::ptr_eq(before, after), "an unchanged session index is shared");
+        assert!(
+            Arc::ptr_eq(before, after),
+            "an unchanged session index is shared"
+        );
 
         // The session grows: it gets an index of its own, one event longer.
         append_next(&session.events);
@@ -195,6 +213,9 @@ mod tests {
         let grown = last.sessions[0].built_index().expect("extended");
         assert!(!Arc::ptr_eq(after, grown));
         assert_eq!((after.len(), grown.len()), (events, events + 1));
-        assert!(last.refreshed().expect("refresh").is_none(), "nothing changed");
+        assert!(
+            last.refreshed().expect("refresh").is_none(),
+            "nothing changed"
+        );
     }
 }

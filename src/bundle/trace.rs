@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::error::BundleError;
 use super::intern::{Interner, Sym};
 use super::ndjson::{next_seq, scan_complete_lines, Line, ScanPosition};
+use super::shared_vec::SharedVec;
 use super::skim::Skimmed;
 use super::timestamp::parse_iso_millis;
 
@@ -26,7 +27,8 @@ pub use super::event_kind::{EventKind, Outcome};
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct TraceIndex {
-    entries: Vec<TraceEntry>,
+    /// Shared with the copies a live refresh makes (see `SharedVec`).
+    entries: SharedVec<TraceEntry>,
     durations: Vec<OutcomeDuration>,
     /// Type names of `Other` events, for display (rare, so a side table).
     other_types: Vec<(u32, Sym)>,

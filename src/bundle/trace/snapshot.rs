@@ -18,7 +18,7 @@ impl TraceIndex {
         put_strings(out, &self.strings);
         put_u64(out, self.entries.len() as u64);
         out.reserve(self.entries.len() * ENTRY_BYTES);
-        for e in &self.entries {
+        for e in self.entries.iter() {
             for word in entry_words(e) {
                 put_u32(out, word);
             }
@@ -100,7 +100,7 @@ impl TraceIndex {
         let sessions_named = SessionsNamed::from_order(sessions)?;
         let run_id = sym(run_id)?;
         Some(TraceIndex {
-            entries,
+            entries: entries.into(),
             durations,
             other_types,
             strings,
