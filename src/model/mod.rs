@@ -43,8 +43,13 @@ impl Run {
     /// snapshot cache (`IndexCache::from_env`), as the viewer opens runs:
     /// for what opens many runs again and again (`list`, the viewer's runs
     /// browser), where a large run would otherwise be indexed every time.
+    /// Not logged one by one (a listing opens every run).
     pub fn open_with_snapshots(dir: &Path) -> Result<Run, BundleError> {
-        Run::open_progressively(dir, &mut |_, _| {}, &mut |_| {})
+        let (result, save) = Run::open_from_cache(dir, &mut |_, _| {}, &mut |_| {});
+        if let (Ok(run), Some(save)) = (&result, save) {
+            save.save(&run.bundle.trace);
+        }
+        result
     }
 
     /// `open`, gathering the trace's artifact references on the way
@@ -113,16 +118,25 @@ impl Run {
     ) -> (Result<Run, BundleError>, Option<SnapshotSave>) {
         // The viewer's way in (CLI commands log their own opening).
         let started = std::time::Instant::now();
+        let (result, save) = Run::open_from_cache(dir, progress, partial);
+        Run::log_opened(dir, started, &result);
+        (result, save)
+    }
+
+    /// The open behind `open_saving_later` and `open_with_snapshots`.
+    fn open_from_cache(
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+        partial: &mut dyn FnMut(Run),
+    ) -> (Result<Run, BundleError>, Option<SnapshotSave>) {
         let cache = crate::bundle::index_cache::IndexCache::from_env();
         let opened = Bundle::open_saving_later(dir, cache.as_ref(), progress, &mut |bundle| {
             partial(Run::from_bundle(bundle))
         });
-        let (result, save) = match opened {
+        match opened {
             Ok((bundle, save)) => (Ok(Run::from_bundle(bundle)), save),
             Err(err) => (Err(err), None),
-        };
-        Run::log_opened(dir, started, &result);
-        (result, save)
+        }
     }
 
     pub fn from_bundle(bundle: Bundle) -> Run {
