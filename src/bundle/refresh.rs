@@ -43,7 +43,9 @@ impl Bundle {
             .read_json::<Manifest>(&self.paths.manifest)
             .ok()
             .filter(|m| serde_json::to_value(m).ok() != serde_json::to_value(&self.manifest).ok());
-        let live = (self.read_json(&self.paths.live_projection).ok())
+        let live = self
+            .read_json(&self.paths.live_projection)
+            .ok()
             .filter(|l| Some(l) != self.live.as_ref());
         let (sessions, sessions_changed) =
             refresh_sessions(self, manifest.as_ref(), trace.as_ref())?;
@@ -61,7 +63,8 @@ impl Bundle {
             warnings: self.warnings.clone(),
             activity: self.activity,
         };
-        // Seen growing just now, by this reader's clock.
+        // Seen growing just now, by this reader's clock (the file times
+        // are those of the files now).
         next.activity = super::activity::Activity {
             grew_at_ms: Some(super::timestamp::now_ms()),
             ..super::activity::Activity::read(&next)
