@@ -75,8 +75,9 @@ impl<T: Copy> SharedVec<T> {
             if !self.alone(|vec| vec.reserve(1)) {
                 self.copy_into_new(self.len.saturating_mul(2).max(self.len + 4));
             }
-            let claimed = self.claim_next();
-            debug_assert!(claimed, "a buffer of its own has room at its end");
+            // A buffer this copy holds alone has room at its end; checked
+            // anyway, as the write below relies on it.
+            assert!(self.claim_next(), "a buffer of its own has room at its end");
         }
         // SAFETY: slot `len` is inside the buffer and was claimed by this
         // copy just now: no copy reads it, and no other copy writes it.
@@ -121,19 +122,24 @@ impl<T: Copy> SharedVec<T> {
     /// shared.
     fn alone(&mut self, change: impl FnOnce(&mut Vec<T>)) -> bool {
         let empty = Arc::new(Buffer::from_vec(Vec::new()));
+        // Empty until the change is done: should it panic (a capacity
+        // overflow), this copy is left empty, never reading freed memory.
+        let len = std::mem::take(&mut self.len);
         match Arc::try_unwrap(std::mem::replace(&mut self.buf, empty)) {
             Ok(buf) => {
                 let buf = ManuallyDrop::new(buf);
                 // SAFETY: the parts of the `Vec` the buffer was made from
                 // (not freed: the buffer is not dropped), its first `len`
                 // slots written.
-                let mut vec = unsafe { Vec::from_raw_parts(buf.ptr.as_ptr(), self.len, buf.cap) };
+                let mut vec = unsafe { Vec::from_raw_parts(buf.ptr.as_ptr(), len, buf.cap) };
                 change(&mut vec);
                 self.buf = Arc::new(Buffer::from_vec(vec));
+                self.len = len;
                 true
             }
             Err(shared) => {
                 self.buf = shared;
+                self.len = len;
                 false
             }
         }
